@@ -1,0 +1,103 @@
+"""One permission helper per object kind. Every page, API endpoint and export goes through
+these, so a rule is written once (domain.md «People and roles»).
+
+Reads return querysets already scoped to what the user may see; an object outside that scope
+answers 404, as if it did not exist, so a client contact never learns another company exists.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from soprovod.accounts.models import User
+from soprovod.accounts.roles import Role
+from soprovod.clients.models import Client, Contact, Site
+
+# ---- clients ---------------------------------------------------------------------------
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """Clients the user may read.
+
+    Department staff and the CEO read the whole portfolio; sales read the clients they sold;
+    a client contact reads only their own company; development reads no portfolio.
+    """
+    qs = Client.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.reads_all_clients:
+        return qs
+    if user.has_role(Role.SALES):
+        return qs.filter(sold_by=user)
+    if user.has_role(Role.CLIENT_CONTACT):
+        client_id = client_id_of_contact(user)
+        return qs.filter(pk=client_id) if client_id else qs.none()
+    return qs.none()
+
+def client_id_of_contact(user: User) -> int | None:
+    """The company a client-contact user belongs to (cached on the user object)."""
+    if not hasattr(user, "_contact_client_id"):
+        user._contact_client_id = (
+            Contact.objects.filter(user=user).values_list("client_id", flat=True).first()
+        )
+    return user._contact_client_id
+
+def can_create_client(user: User) -> bool:
+    return user.is_superuser or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER)
+
+def can_edit_client(user: User, client: Client) -> bool:
+    """The head edits every client; a success manager edits their own clients."""
+    if user.is_superuser or user.has_role(Role.HEAD):
+        return True
+    return user.has_role(Role.SUCCESS_MANAGER) and client.success_manager_id == user.pk
+
+def can_import_clients(user: User) -> bool:
+    return user.is_superuser or user.has_role(Role.HEAD)
+
+def get_client_or_404(user: User, pk: int, *, for_update: bool = False) -> Client:
+    """The client ``pk`` if the user may read it (and edit it, with ``for_update``), else 404.
+
+    Editing without the right answers 404 too when the user cannot even read the client, and
+    PermissionDenied (403) when they can read it but not edit it.
+    """
+    client = clients_visible_to(user).filter(pk=pk).select_related("success_manager").first()
+    if client is None:
+        raise Http404
+    if for_update and not can_edit_client(user, client):
+
+        raise PermissionDenied
+    return client
+
+# ---- sites and contacts ------------------------------------------------------------------
+
+def sites_visible_to(user: User) -> QuerySet[Site]:
+    return Site.objects.filter(client__in=clients_visible_to(user))
+
+def contacts_visible_to(user: User) -> QuerySet[Contact]:
+    return Contact.objects.filter(client__in=clients_visible_to(user))
+
+def get_site_or_404(user: User, pk: int, *, for_update: bool = False) -> Site:
+    site = sites_visible_to(user).select_related("client").filter(pk=pk).first()
+    if site is None:
+        raise Http404
+    if for_update and not can_edit_client(user, site.client):
+
+        raise PermissionDenied
+    return site
+
+def get_contact_or_404(user: User, pk: int, *, for_update: bool = False) -> Contact:
+    contact = contacts_visible_to(user).select_related("client").filter(pk=pk).first()
+    if contact is None:
+        raise Http404
+    if for_update and not can_edit_client(user, contact.client):
+
+        raise PermissionDenied
+    return contact
+
+def can_see_portfolio(user: User) -> bool:
+    """The staff portfolio pages (/clients/) are for staff; client contacts use the portal."""
+    return user.is_authenticated and (user.reads_all_clients or user.has_role(Role.SALES))
+
+def can_see_audit(user: User) -> bool:
+    return user.is_authenticated and user.reads_all_clients

@@ -1,0 +1,50 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from soprovod.accounts.models import ApiToken
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    success_url = reverse_lazy("accounts:password_reset_done")
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Пароль изменён."))
+        return super().form_valid(form)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own page: roles, password, personal API tokens."""
+    new_token = None
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()[:100]
+        if not name:
+            messages.error(request, _("Укажите название токена, например «Скрипт выгрузки»."))
+        else:
+            _token, new_token = ApiToken.issue(request.user, name)
+            messages.success(request, _("Токен создан. Скопируйте его сейчас: больше он показан не будет."))
+    tokens = request.user.api_tokens.active().order_by("-created_at")
+    return render(request, "accounts/profile.html", {"tokens": tokens, "new_token": new_token})
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    messages.success(request, _("Токен «%(name)s» отозван.") % {"name": token.name})
+    return redirect("accounts:profile")

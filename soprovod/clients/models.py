@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from soprovod.lib.inn import InnError, validate_inn
+
+
+def inn_error_message(value: str, exc: InnError) -> str:
+    """The user-facing (translated) message for an INN the checksum module refused."""
+    reason = str(exc)
+    if "checksum" in reason:
+        return _("ИНН %(value)s неверен: не сходится контрольная сумма") % {"value": value}
+    if "10 or 12" in reason:
+        return _("ИНН %(value)s неверен: должно быть 10 цифр (организация) или 12 (ИП)") % {"value": value}
+    if "empty" in reason:
+        return _("ИНН не указан")
+    return _("ИНН %(value)s неверен: допускаются только цифры") % {"value": value}
+
+
+def validate_inn_field(value: str) -> None:
+    try:
+        validate_inn(value)
+    except InnError as exc:
+        raise ValidationError(inn_error_message(value, exc), code="inn") from None
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Неизвестный часовой пояс: %(value)s"), params={"value": value}) from None
+
+
+class ClientStatus(models.TextChoices):
+    ONBOARDING = "onboarding", _("Внедрение")
+    ACTIVE = "active", _("Активный")
+    AT_RISK = "at_risk", _("Под угрозой ухода")
+    CHURNED = "churned", _("Ушёл")
+
+
+class Client(models.Model):
+    """A client company (domain.md «Client»)."""
+
+    external_id = models.CharField(_("внешний ID"), max_length=64, unique=True, null=True, blank=True)
+    name = models.CharField(_("название"), max_length=300)
+    inn = models.CharField(_("ИНН"), max_length=12, validators=[validate_inn_field], db_index=True)
+    tariff = models.CharField(_("тариф"), max_length=100, blank=True)
+    mrr_rub = models.DecimalField(
+        _("MRR, ₽"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    status = models.CharField(
+        _("статус"), max_length=16, choices=ClientStatus.choices, default=ClientStatus.ONBOARDING
+    )
+    contract_start = models.DateField(_("начало договора"))
+    contract_end = models.DateField(_("окончание договора"), null=True, blank=True)
+    churned_at = models.DateField(_("дата ухода"), null=True, blank=True)
+    success_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("МОС"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_clients",
+    )
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("продавец (ОП)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sold_clients",
+    )
+    segment = models.CharField(_("сегмент"), max_length=100, blank=True)
+    notes = models.TextField(_("заметки"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: a form carries the version it was opened with.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("клиент")
+        verbose_name_plural = _("клиенты")
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["status", "-mrr_rub"]),
+            models.Index(fields=["success_manager", "status"]),
+            models.Index(fields=["segment"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="churned", churned_at__isnull=False) | ~models.Q(status="churned"),
+                name="churned_client_has_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.status == ClientStatus.CHURNED and not self.churned_at:
+            raise ValidationError({"churned_at": _("Для ушедшего клиента укажите дату ухода.")})
+        if self.churned_at and self.status != ClientStatus.CHURNED:
+            raise ValidationError({"churned_at": _("Дата ухода указывается только для ушедшего клиента.")})
+        if self.contract_end and self.contract_start and self.contract_end < self.contract_start:
+            raise ValidationError({"contract_end": _("Окончание договора раньше его начала.")})
+
+
+class ClientStatusChange(models.Model):
+    """Dated lifecycle history, so retention can be computed for any past period."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="status_history")
+    status = models.CharField(_("статус"), max_length=16, choices=ClientStatus.choices)
+    effective_on = models.DateField(_("с даты"))
+    recorded_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.CharField(_("комментарий"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("смена статуса клиента")
+        verbose_name_plural = _("история статусов")
+        ordering = ["-effective_on", "-id"]
+        indexes = [models.Index(fields=["client", "effective_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.get_status_display()} с {self.effective_on}"
+
+
+class Site(models.Model):
+    """A place where the client runs the product (domain.md «Site»)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(_("название"), max_length=300)
+    address = models.CharField(_("адрес"), max_length=500, blank=True)
+    timezone = models.CharField(
+        _("часовой пояс"), max_length=64, default="Europe/Moscow", validators=[validate_timezone]
+    )
+    equipment_notes = models.TextField(_("оборудование"), blank=True)
+
+    class Meta:
+        verbose_name = _("объект")
+        verbose_name_plural = _("объекты")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person at a client; may have a portal login (domain.md «Contact»)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    full_name = models.CharField(_("ФИО"), max_length=300)
+    email = models.EmailField(_("email"), blank=True, db_index=True)
+    phone = models.CharField(_("телефон"), max_length=50, blank=True)
+    position = models.CharField(_("должность"), max_length=200, blank=True)
+    is_primary = models.BooleanField(_("основной контакт"), default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact",
+        verbose_name=_("вход в портал"),
+    )
+
+    class Meta:
+        verbose_name = _("контактное лицо")
+        verbose_name_plural = _("контактные лица")
+        ordering = ["-is_primary", "full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
