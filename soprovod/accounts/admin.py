@@ -13,7 +13,7 @@ class UserRoleInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [UserRoleInline]
     list_display = ("username", "email", "first_name", "last_name", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Сопровод", {"fields": ("position", "phone")}))
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Soprovod", {"fields": ("position", "phone")}))
 
 
 @admin.register(ApiToken)

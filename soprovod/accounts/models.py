@@ -16,12 +16,12 @@ class User(AbstractUser):
     client contact (portal only). Roles are stored as rows of `UserRole`."""
 
     email = models.EmailField(_("email"), blank=True, db_index=True)
-    position = models.CharField(_("должность"), max_length=200, blank=True)
-    phone = models.CharField(_("телефон"), max_length=50, blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
 
     class Meta:
-        verbose_name = _("пользователь")
-        verbose_name_plural = _("пользователи")
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -67,11 +67,11 @@ class User(AbstractUser):
 
 class UserRole(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_rows")
-    role = models.CharField(_("роль"), max_length=32, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
 
     class Meta:
-        verbose_name = _("роль пользователя")
-        verbose_name_plural = _("роли пользователей")
+        verbose_name = _("user role")
+        verbose_name_plural = _("user roles")
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_user_role")]
         indexes = [models.Index(fields=["role"])]
 
@@ -95,7 +95,7 @@ class ApiToken(models.Model):
     PREFIX = "spv_"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("название"), max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     token_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=12)
     created_at = models.DateTimeField(default=timezone.now)
@@ -105,8 +105,8 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("API-токен")
-        verbose_name_plural = _("API-токены")
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"

@@ -5,15 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    HEAD = "head", _("Руководитель отдела сопровождения")
-    SUPPORT_MANAGER = "support_manager", _("Менеджер технической поддержки")
-    SUCCESS_MANAGER = "success_manager", _("Менеджер по сопровождению клиентов (МОС)")
-    IMPLEMENTATION_MANAGER = "implementation_manager", _("Менеджер по внедрению проектов")
-    SENIOR_ENGINEER = "senior_engineer", _("Старший инженер")
-    SALES = "sales", _("Отдел продаж (ОП)")
-    DEVELOPMENT = "development", _("Отдел разработки")
-    CEO = "ceo", _("Генеральный директор")
-    CLIENT_CONTACT = "client_contact", _("Контакт клиента")
+    HEAD = "head", _("Head of support")
+    SUPPORT_MANAGER = "support_manager", _("Support manager")
+    SUCCESS_MANAGER = "success_manager", _("Customer success manager")
+    IMPLEMENTATION_MANAGER = "implementation_manager", _("Implementation manager")
+    SENIOR_ENGINEER = "senior_engineer", _("Senior engineer")
+    SALES = "sales", _("Sales")
+    DEVELOPMENT = "development", _("Development")
+    CEO = "ceo", _("CEO")
+    CLIENT_CONTACT = "client_contact", _("Client contact")
 
 
 # Roles of the support department itself (ОС): they work every client's tickets.

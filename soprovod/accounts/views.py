@@ -21,7 +21,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        messages.success(self.request, _("Пароль изменён."))
+        messages.success(self.request, _("Password changed."))
         return super().form_valid(form)
 
 
@@ -32,10 +32,10 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         name = request.POST.get("name", "").strip()[:100]
         if not name:
-            messages.error(request, _("Укажите название токена, например «Скрипт выгрузки»."))
+            messages.error(request, _("Name the token, e.g. “Export script”."))
         else:
             _token, new_token = ApiToken.issue(request.user, name)
-            messages.success(request, _("Токен создан. Скопируйте его сейчас: больше он показан не будет."))
+            messages.success(request, _("Token created. Copy it now: it will not be shown again."))
     tokens = request.user.api_tokens.active().order_by("-created_at")
     return render(request, "accounts/profile.html", {"tokens": tokens, "new_token": new_token})
 
@@ -46,5 +46,5 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    messages.success(request, _("Токен «%(name)s» отозван.") % {"name": token.name})
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("accounts:profile")

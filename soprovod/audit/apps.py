@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class AuditConfig(AppConfig):
     name = "soprovod.audit"
-    verbose_name = "Журнал изменений"
+    verbose_name = "Audit trail"

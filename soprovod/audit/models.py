@@ -9,12 +9,12 @@ class AuditEvent(models.Model):
     """Who changed what and when, for every business object (domain.md «AuditEvent»)."""
 
     class Action(models.TextChoices):
-        CREATED = "created", _("создан")
-        UPDATED = "updated", _("изменён")
-        DELETED = "deleted", _("удалён")
-        IMPORTED = "imported", _("импортирован")
-        STATUS = "status", _("смена статуса")
-        OTHER = "other", _("действие")
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        DELETED = "deleted", _("deleted")
+        IMPORTED = "imported", _("imported")
+        STATUS = "status", _("status change")
+        OTHER = "other", _("action")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -34,8 +34,8 @@ class AuditEvent(models.Model):
     parent_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        verbose_name = _("запись журнала изменений")
-        verbose_name_plural = _("журнал изменений")
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["content_type", "object_id", "-at"]),

@@ -38,7 +38,7 @@ class StaleObjectError(Exception):
 
     def __init__(self, obj):
         super().__init__(
-            _("«%(name)s» уже изменил другой пользователь. Откройте страницу заново: ваши правки не потеряны, они остались в форме.")
+            _("“%(name)s” was changed by someone else after you opened it. Reload the page: your edits are not lost, they are still in the form.")
             % {"name": obj}
         )
 

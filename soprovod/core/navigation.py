@@ -19,13 +19,13 @@ class NavItem:
 
 # (url name, label, who sees it). Sections register here as they are built.
 SECTIONS = [
-    ("home", _("Главная"), lambda u: u.is_staff_member),
-    ("tickets:queue", _("Обращения"), lambda u: u.is_support_staff),
-    ("clients:list", _("Клиенты"), can_see_portfolio),
+    ("home", _("Home"), lambda u: u.is_staff_member),
+    ("tickets:queue", _("Tickets"), lambda u: u.is_support_staff),
+    ("clients:list", _("Clients"), can_see_portfolio),
     ("kpi:dashboard", _("KPI"), lambda u: u.has_role("head", "ceo") or u.is_superuser),
-    ("reports:archive", _("Отчёты"), lambda u: u.has_role("head", "ceo") or u.is_superuser),
-    ("sla:calendars", _("SLA и календарь"), lambda u: u.is_support_staff),
-    ("portal:home", _("Мои обращения"), lambda u: u.is_client_contact),
+    ("reports:archive", _("Reports"), lambda u: u.has_role("head", "ceo") or u.is_superuser),
+    ("sla:calendars", _("SLA and calendar"), lambda u: u.is_support_staff),
+    ("portal:home", _("My tickets"), lambda u: u.is_client_contact),
 ]
 
 
