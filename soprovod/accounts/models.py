@@ -33,7 +33,10 @@ class User(AbstractUser):
         if cached is None:
             if not self.pk:
                 return frozenset()
-            if hasattr(self, "_prefetched_objects_cache") and "role_rows" in self._prefetched_objects_cache:
+            if (
+                hasattr(self, "_prefetched_objects_cache")
+                and "role_rows" in self._prefetched_objects_cache
+            ):
                 rows = self.role_rows.all()
                 cached = frozenset(r.role for r in rows)
             else:

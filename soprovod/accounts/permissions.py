@@ -17,6 +17,7 @@ from soprovod.clients.models import Client, Contact, Site
 
 # ---- clients ---------------------------------------------------------------------------
 
+
 def clients_visible_to(user: User) -> QuerySet[Client]:
     """Clients the user may read.
 
@@ -35,6 +36,7 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
         return qs.filter(pk=client_id) if client_id else qs.none()
     return qs.none()
 
+
 def client_id_of_contact(user: User) -> int | None:
     """The company a client-contact user belongs to (cached on the user object)."""
     if not hasattr(user, "_contact_client_id"):
@@ -43,8 +45,10 @@ def client_id_of_contact(user: User) -> int | None:
         )
     return user._contact_client_id
 
+
 def can_create_client(user: User) -> bool:
     return user.is_superuser or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER)
+
 
 def can_edit_client(user: User, client: Client) -> bool:
     """The head edits every client; a success manager edits their own clients."""
@@ -52,8 +56,10 @@ def can_edit_client(user: User, client: Client) -> bool:
         return True
     return user.has_role(Role.SUCCESS_MANAGER) and client.success_manager_id == user.pk
 
+
 def can_import_clients(user: User) -> bool:
     return user.is_superuser or user.has_role(Role.HEAD)
+
 
 def get_client_or_404(user: User, pk: int, *, for_update: bool = False) -> Client:
     """The client ``pk`` if the user may read it (and edit it, with ``for_update``), else 404.
@@ -65,39 +71,43 @@ def get_client_or_404(user: User, pk: int, *, for_update: bool = False) -> Clien
     if client is None:
         raise Http404
     if for_update and not can_edit_client(user, client):
-
         raise PermissionDenied
     return client
 
+
 # ---- sites and contacts ------------------------------------------------------------------
+
 
 def sites_visible_to(user: User) -> QuerySet[Site]:
     return Site.objects.filter(client__in=clients_visible_to(user))
 
+
 def contacts_visible_to(user: User) -> QuerySet[Contact]:
     return Contact.objects.filter(client__in=clients_visible_to(user))
+
 
 def get_site_or_404(user: User, pk: int, *, for_update: bool = False) -> Site:
     site = sites_visible_to(user).select_related("client").filter(pk=pk).first()
     if site is None:
         raise Http404
     if for_update and not can_edit_client(user, site.client):
-
         raise PermissionDenied
     return site
+
 
 def get_contact_or_404(user: User, pk: int, *, for_update: bool = False) -> Contact:
     contact = contacts_visible_to(user).select_related("client").filter(pk=pk).first()
     if contact is None:
         raise Http404
     if for_update and not can_edit_client(user, contact.client):
-
         raise PermissionDenied
     return contact
+
 
 def can_see_portfolio(user: User) -> bool:
     """The staff portfolio pages (/clients/) are for staff; client contacts use the portal."""
     return user.is_authenticated and (user.reads_all_clients or user.has_role(Role.SALES))
+
 
 def can_see_audit(user: User) -> bool:
     return user.is_authenticated and user.reads_all_clients

@@ -38,7 +38,9 @@ class StaleObjectError(Exception):
 
     def __init__(self, obj):
         super().__init__(
-            _("“%(name)s” was changed by someone else after you opened it. Reload the page: your edits are not lost, they are still in the form.")
+            _(
+                "“%(name)s” was changed by someone else after you opened it. Reload the page: your edits are not lost, they are still in the form."
+            )
             % {"name": obj}
         )
 
@@ -50,14 +52,18 @@ def _status_effective_on(client: Client, today: date | None = None) -> date:
 
 
 @transaction.atomic
-def do_create_client(actor, *, reason: str = "", action: str = AuditEvent.Action.CREATED, **values: Any) -> Client:
+def do_create_client(
+    actor, *, reason: str = "", action: str = AuditEvent.Action.CREATED, **values: Any
+) -> Client:
     client = Client(**values)
     client.full_clean()
     client.save()
     ClientStatusChange.objects.create(
         client=client,
         status=client.status,
-        effective_on=client.contract_start if client.status != ClientStatus.CHURNED else client.churned_at,
+        effective_on=client.contract_start
+        if client.status != ClientStatus.CHURNED
+        else client.churned_at,
         actor=actor if getattr(actor, "pk", None) else None,
     )
     record(actor, client, action, diff({}, snapshot(client, CLIENT_FIELDS)), reason=reason)
@@ -122,12 +128,20 @@ def do_save_site(actor, client: Client, site: Site | None = None, **values: Any)
 
 @transaction.atomic
 def do_delete_site(actor, site: Site) -> None:
-    record(actor, site, AuditEvent.Action.DELETED, diff(snapshot(site, SITE_FIELDS), {}), parent=site.client)
+    record(
+        actor,
+        site,
+        AuditEvent.Action.DELETED,
+        diff(snapshot(site, SITE_FIELDS), {}),
+        parent=site.client,
+    )
     site.delete()
 
 
 @transaction.atomic
-def do_save_contact(actor, client: Client, contact: Contact | None = None, **values: Any) -> Contact:
+def do_save_contact(
+    actor, client: Client, contact: Contact | None = None, **values: Any
+) -> Contact:
     before = snapshot(contact, CONTACT_FIELDS) if contact else {}
     contact = contact or Contact(client=client)
     for name, value in values.items():
@@ -145,6 +159,10 @@ def do_save_contact(actor, client: Client, contact: Contact | None = None, **val
 @transaction.atomic
 def do_delete_contact(actor, contact: Contact) -> None:
     record(
-        actor, contact, AuditEvent.Action.DELETED, diff(snapshot(contact, CONTACT_FIELDS), {}), parent=contact.client
+        actor,
+        contact,
+        AuditEvent.Action.DELETED,
+        diff(snapshot(contact, CONTACT_FIELDS), {}),
+        parent=contact.client,
     )
     contact.delete()

@@ -18,7 +18,9 @@ def inn_error_message(value: str, exc: InnError) -> str:
     if "checksum" in reason:
         return _("INN %(value)s is wrong: the checksum does not match") % {"value": value}
     if "10 or 12" in reason:
-        return _("INN %(value)s is wrong: it must have 10 digits (company) or 12 (sole trader)") % {"value": value}
+        return _("INN %(value)s is wrong: it must have 10 digits (company) or 12 (sole trader)") % {
+            "value": value
+        }
     if "empty" in reason:
         return _("INN is missing")
     return _("INN %(value)s is wrong: digits only") % {"value": value}
@@ -48,7 +50,9 @@ class ClientStatus(models.TextChoices):
 class Client(models.Model):
     """A client company (domain.md «Client»)."""
 
-    external_id = models.CharField(_("external ID"), max_length=64, unique=True, null=True, blank=True)
+    external_id = models.CharField(
+        _("external ID"), max_length=64, unique=True, null=True, blank=True
+    )
     name = models.CharField(_("name"), max_length=300)
     inn = models.CharField(_("INN"), max_length=12, validators=[validate_inn_field], db_index=True)
     tariff = models.CharField(_("tariff"), max_length=100, blank=True)
@@ -95,7 +99,8 @@ class Client(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status="churned", churned_at__isnull=False) | ~models.Q(status="churned"),
+                condition=models.Q(status="churned", churned_at__isnull=False)
+                | ~models.Q(status="churned"),
                 name="churned_client_has_date",
             )
         ]
@@ -107,7 +112,9 @@ class Client(models.Model):
         if self.status == ClientStatus.CHURNED and not self.churned_at:
             raise ValidationError({"churned_at": _("Set the churn date for a churned client.")})
         if self.churned_at and self.status != ClientStatus.CHURNED:
-            raise ValidationError({"churned_at": _("A churn date is only set for a churned client.")})
+            raise ValidationError(
+                {"churned_at": _("A churn date is only set for a churned client.")}
+            )
         if self.contract_end and self.contract_start and self.contract_end < self.contract_start:
             raise ValidationError({"contract_end": _("The contract ends before it starts.")})
 

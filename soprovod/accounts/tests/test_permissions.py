@@ -16,7 +16,14 @@ def test_development_sees_no_portfolio(staff, companies):
 
 
 def test_department_and_ceo_read_everything(staff, companies):
-    for user in (staff.head, staff.support, staff.csm, staff.engineer, staff.implementation, staff.ceo):
+    for user in (
+        staff.head,
+        staff.support,
+        staff.csm,
+        staff.engineer,
+        staff.implementation,
+        staff.ceo,
+    ):
         assert clients_visible_to(user).count() == 2, user
 
 

@@ -1,0 +1,55 @@
+# Soprovod — the front door. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench messages install install-test static clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+$(BIN)/.installed-bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(BIN)/.installed node_modules/.installed ## Create .venv and install Soprovod with its front-end packages
+
+run: install ## Migrate, load demo data when empty, serve on http://127.0.0.1:8000 with the background worker
+	$(BIN)/soprovod migrate --noinput
+	$(BIN)/soprovod demo --if-empty
+	$(BIN)/soprovod serve --host $(HOST) --port $(PORT)
+
+test: install ## Install what tests need and run the whole suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff check + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Reformat the code with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(BIN)/.installed-bench ## Benchmarks: one line each, NAME: ratio against a baseline measured in the same run
+	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+messages: install ## Refresh the translation catalogues (needs GNU gettext)
+	cd soprovod && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l ru -l en --ignore 'lib/*' --ignore '*/tests/*'
+	cd soprovod && DEBUG=1 ../$(BIN)/python ../manage.py compilemessages
+
+clean: ## Remove the virtualenv, node_modules and local data (var/)
+	rm -rf $(VENV) node_modules var
