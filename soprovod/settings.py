@@ -17,6 +17,7 @@ from soprovod.env import env_bool, env_database, env_int, env_list, env_redis, e
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("SOPROVOD_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded SQLite database and broker live here
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
     "soprovod.accounts",
     "soprovod.audit",
     "soprovod.clients",
+    "soprovod.sla",
+    "soprovod.tickets",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,95 @@
+"""Work calendars from the database to the business-time engine, cached per version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+
+from django.utils import timezone
+
+from soprovod.lib import prodcalendar
+from soprovod.lib.businesstime import BusinessCalendar, CalendarSpec, get_calendar
+from soprovod.sla.models import CalendarDay, WorkCalendar
+
+# sla.md: the product warns this many days before its calendar data runs out.
+DATA_WARNING_DAYS = 90
+
+
+def parse_hours(raw: list) -> tuple[tuple[dt.time, dt.time], ...]:
+    """``[["09:00", "18:00"], ...]`` → time pairs; ``24:00`` (or ``00:00`` as an end) closes
+    the day at midnight."""
+    pairs = []
+    for start, end in raw:
+        pairs.append((_parse_time(start), _parse_time(end)))
+    return tuple(pairs)
+
+
+def _parse_time(value: str) -> dt.time:
+    if value in ("24:00", "24:00:00"):
+        return dt.time(0)
+    return dt.time.fromisoformat(value)
+
+
+def spec_for(calendar: WorkCalendar) -> CalendarSpec:
+    """The engine's description of ``calendar``, with its dated overrides."""
+    if calendar.is_24x7:
+        return CalendarSpec.always_on(calendar.timezone)
+    overrides = dict(CalendarDay.objects.filter(calendar=calendar).values_list("date", "kind"))
+    weekly = {int(day): parse_hours(hours) for day, hours in (calendar.weekly_hours or {}).items()}
+    years = sorted({day.year for day in overrides})
+    fallback = None
+    data_years = None
+    if calendar.russian_fallback:
+        fallback = prodcalendar.art112_overrides
+        data_years = (years[0], years[-1]) if years else (0, 0)
+    return CalendarSpec(
+        tz=calendar.timezone,
+        weekly=weekly,
+        overrides=overrides,
+        saturday_hours=parse_hours(calendar.working_day_hours)
+        if calendar.working_day_hours
+        else None,
+        data_years=data_years,
+        fallback=fallback,
+    )
+
+
+def business_calendar(calendar: WorkCalendar) -> BusinessCalendar:
+    """The cached engine for ``calendar``; an edit bumps ``version`` and rebuilds it."""
+    return get_calendar(
+        ("work-calendar", calendar.pk), calendar.version, partial(spec_for, calendar)
+    )
+
+
+def data_end(calendar: WorkCalendar) -> dt.date | None:
+    """The last day of the last year for which the calendar has dated data."""
+    if calendar.is_24x7 or not calendar.russian_fallback:
+        return None
+    last = (
+        CalendarDay.objects.filter(calendar=calendar)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return dt.date(last.year, 12, 31) if last else None
+
+
+def data_warning(calendar: WorkCalendar, today: dt.date | None = None) -> str | None:
+    """ "soon" within 90 days of the end of the calendar's data, "expired" past it, else None."""
+    end = data_end(calendar)
+    if end is None:
+        return None
+    today = today or timezone.localdate()
+    if today > end:
+        return "expired"
+    if (end - today).days <= DATA_WARNING_DAYS:
+        return "soon"
+    return None
+
+
+def bump_version(calendar: WorkCalendar) -> None:
+    """Mark the calendar changed: caches rebuild and open clocks are recomputed."""
+    from django.db.models import F
+
+    WorkCalendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
+    calendar.refresh_from_db(fields=["version"])

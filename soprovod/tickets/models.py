@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TicketType(models.TextChoices):
+    EMERGENCY = "emergency", _("Emergency")
+    STANDARD = "standard", _("Standard")
+    CONSULTATION = "consultation", _("Consultation")
+
+
+class TicketStatus(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("In progress")
+    WAITING_CLIENT = "waiting_client", _("Waiting for client")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.WAITING_CLIENT)
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    MESSENGER = "messenger", _("Messenger")
+    INTERNAL = "internal", _("Internal")
+
+
+class Category(models.Model):
+    """What a ticket is about (passes, barriers and readers, mobile app, billing…)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """A request from a client (domain.md «Ticket»). Its number is its primary key."""
+
+    external_id = models.CharField(
+        _("external ID"), max_length=64, unique=True, null=True, blank=True
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    site = models.ForeignKey(
+        "clients.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    contact = models.ForeignKey(
+        "clients.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    requester_email = models.EmailField(_("requester email"), blank=True)
+    type = models.CharField(
+        _("type"), max_length=16, choices=TicketType.choices, default=TicketType.STANDARD
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("watchers"),
+        blank=True,
+        related_name="watched_tickets",
+    )
+    policy = models.ForeignKey(
+        "sla.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    is_repeat = models.BooleanField(_("repeat"), default=False)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeats",
+    )
+    csat_score = models.PositiveSmallIntegerField(_("CSAT"), null=True, blank=True)
+    csat_comment = models.TextField(_("CSAT comment"), blank=True)
+    csat_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    # Optimistic locking: the later of two concurrent saves is refused.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["client", "-created_at"]),
+            models.Index(fields=["client", "category", "resolved_at"]),
+            models.Index(fields=["type", "created_at"]),
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["resolved_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(csat_score__isnull=True)
+                | models.Q(csat_score__gte=1, csat_score__lte=5),
+                name="csat_between_1_and_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        return self.pk
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
