@@ -155,7 +155,7 @@ def start_clocks(ticket, now: dt.datetime | None = None) -> list[SlaClock]:
 
 def _clock(ticket, metric: str) -> SlaClock | None:
     return (
-        SlaClock.objects.select_for_update()
+        SlaClock.objects.select_for_update(of=("self",))
         .select_related("calendar")
         .filter(ticket=ticket, metric=metric)
         .first()
