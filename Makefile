@@ -22,8 +22,8 @@ $(BIN)/.installed-bench: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@touch $@
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 install: $(BIN)/.installed node_modules/.installed ## Create .venv and install Soprovod with its front-end packages
