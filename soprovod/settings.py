@@ -195,6 +195,18 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# A ticket is a repeat when the client had a ticket of the same category resolved within
+# this many days before it (kpi.md «repeat_rate»).
+REPEAT_WINDOW_DAYS = env_int("REPEAT_WINDOW_DAYS", 30, minimum=1)
+# A client may reopen a resolved ticket within this many days.
+REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 7, minimum=0)
+# Attachments: the largest file accepted, and the kinds of file accepted.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20, minimum=1) * 1024 * 1024
+ATTACHMENT_EXTENSIONS = env_list(
+    "ATTACHMENT_EXTENSIONS",
+    "pdf,png,jpg,jpeg,gif,webp,txt,log,csv,xlsx,xls,docx,doc,odt,ods,zip,7z,mp4,mov,eml".split(","),
+)
+
 # The department's portfolio capacity (job description: up to 400 clients).
 PORTFOLIO_CAPACITY = env_int("PORTFOLIO_CAPACITY", 400, minimum=1)
 

@@ -111,3 +111,73 @@ def can_see_portfolio(user: User) -> bool:
 
 def can_see_audit(user: User) -> bool:
     return user.is_authenticated and user.reads_all_clients
+
+
+# ---- tickets -----------------------------------------------------------------------------
+
+
+def tickets_visible_to(user: User):
+    """Tickets the user may read: the support department and the CEO read all; a client
+    contact reads their own company's tickets; other roles read none."""
+    from soprovod.tickets.models import Ticket
+
+    qs = Ticket.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_support_staff or user.has_role(Role.CEO):
+        return qs
+    if user.has_role(Role.CLIENT_CONTACT):
+        client_id = client_id_of_contact(user)
+        return qs.filter(client_id=client_id) if client_id else qs.none()
+    return qs.none()
+
+
+def can_work_tickets(user: User) -> bool:
+    """Reply, assign, change status, extend, escalate: the support department."""
+    return user.is_authenticated and user.is_support_staff
+
+
+def is_own_company_ticket(user: User, ticket) -> bool:
+    """A client contact acting on their own company's ticket (portal)."""
+    return (
+        user.is_authenticated
+        and user.has_role(Role.CLIENT_CONTACT)
+        and ticket.client_id is not None
+        and ticket.client_id == client_id_of_contact(user)
+    )
+
+
+def get_ticket_or_404(user: User, number: int, *, for_work: bool = False):
+    """The ticket ``number`` if the user may read it (and work it, with ``for_work``)."""
+    ticket = (
+        tickets_visible_to(user)
+        .select_related("client", "site", "contact", "category", "assignee", "policy")
+        .filter(pk=number)
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    if for_work and not can_work_tickets(user):
+        raise PermissionDenied
+    return ticket
+
+
+def attachments_visible_to(user: User):
+    """Attachments of tickets the user may read; a client contact never sees attachments
+    of internal notes."""
+    from soprovod.tickets.models import Attachment, TicketMessage
+
+    qs = Attachment.objects.filter(message__ticket__in=tickets_visible_to(user))
+    if not user.is_support_staff and not user.has_role(Role.CEO):
+        qs = qs.filter(message__kind=TicketMessage.Kind.PUBLIC)
+    return qs
+
+
+def messages_visible_to(user: User, ticket):
+    """Messages of a ticket the user may read (internal notes are staff-only)."""
+    qs = ticket.messages.all()
+    if not user.is_support_staff and not user.has_role(Role.CEO):
+        from soprovod.tickets.models import TicketMessage
+
+        qs = qs.filter(kind=TicketMessage.Kind.PUBLIC)
+    return qs

@@ -61,7 +61,7 @@ def record(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:300],
-        changes=changes or {},
+        changes={k: [_display(v) for v in pair] for k, pair in (changes or {}).items()},
         reason=reason,
         parent_type=ContentType.objects.get_for_model(parent) if parent is not None else None,
         parent_id=str(parent.pk) if parent is not None else "",

@@ -8,11 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, Contact, Site
+from soprovod.core.errors import StaleObjectError  # noqa: F401 - re-exported for callers
 
 CLIENT_FIELDS = (
     "external_id",
@@ -31,18 +31,6 @@ CLIENT_FIELDS = (
 )
 SITE_FIELDS = ("name", "address", "timezone", "equipment_notes")
 CONTACT_FIELDS = ("full_name", "email", "phone", "position", "is_primary", "user")
-
-
-class StaleObjectError(Exception):
-    """Someone else saved the object after this form was opened."""
-
-    def __init__(self, obj):
-        super().__init__(
-            _(
-                "“%(name)s” was changed by someone else after you opened it. Reload the page: your edits are not lost, they are still in the form."
-            )
-            % {"name": obj}
-        )
 
 
 def _status_effective_on(client: Client, today: date | None = None) -> date:

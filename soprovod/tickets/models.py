@@ -169,3 +169,106 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+def attachment_path(instance, filename: str) -> str:
+    return f"attachments/{timezone.now():%Y/%m}/{instance.message.ticket_id}/{filename}"
+
+
+class TicketMessage(models.Model):
+    """A public reply or an internal note (domain.md «TicketMessage»)."""
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public", _("Public reply")
+        INTERNAL = "internal", _("Internal note")
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web")
+        PORTAL = "portal", _("Portal")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
+        SYSTEM = "system", _("System")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_email = models.EmailField(blank=True)
+    from_staff = models.BooleanField(default=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PUBLIC)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
+    # An automatic acknowledgement does not stop the first-response clock (sla.md).
+    is_automatic = models.BooleanField(default=False)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(default=timezone.now)
+    # RFC 5322 Message-ID of a mail that came in or went out: threading and exactly-once intake.
+    email_message_id = models.CharField(max_length=300, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id}: {self.body[:50]}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Escalation(models.Model):
+    """A raised issue to the head or the CEO, with reason and outcome (domain.md)."""
+
+    class Level(models.TextChoices):
+        HEAD = "head", _("Head of support")
+        CEO = "ceo", _("CEO")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Raised by a person")
+        SLA_BREACH = "sla_breach", _("SLA breach")
+        CEILING = "ceiling", _("Past the ceiling")
+
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalations",
+    )
+    level = models.CharField(_("to"), max_length=8, choices=Level.choices)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    reason = models.TextField(_("reason"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    # Natural key of an automatic escalation (ticket, metric, level): raised once only.
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.reason[:60]}"

@@ -1,0 +1,17 @@
+"""Errors every action layer shares."""
+
+from django.utils.translation import gettext as _
+
+
+class StaleObjectError(Exception):
+    """Someone else saved the object after this form was opened (optimistic locking)."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        super().__init__(
+            _(
+                "“%(name)s” was changed by someone else after you opened it. Reload the page: "
+                "your edits are not lost, they are still in the form."
+            )
+            % {"name": obj}
+        )

@@ -1,0 +1,456 @@
+"""Every write to a ticket goes through these functions (architecture.md «A write»).
+
+Each runs in one transaction, drives the SLA clocks (`soprovod.sla.clocks`), writes the
+audit trail, and queues notifications with ``transaction.on_commit`` so nothing is sent for
+a change that did not commit. Callers check permissions first (`accounts.permissions`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from soprovod.audit.models import AuditEvent
+from soprovod.audit.recorder import diff, record, snapshot
+from soprovod.core.errors import StaleObjectError
+from soprovod.sla import clocks
+from soprovod.tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Escalation,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
+
+AUDITED_FIELDS = ("type", "category", "subject", "assignee", "site", "contact", "client", "status")
+
+
+class TicketError(ValueError):
+    """A change the ticket rules refuse; the message says why (shown to the user)."""
+
+
+class AttachmentError(ValueError):
+    """A file refused by the size or type limits; the message names the file."""
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+
+def validate_attachment(upload: UploadedFile) -> None:
+    """Refuse files over the size limit or of a kind not accepted (settings)."""
+    name = upload.name or "file"
+    extension = PurePath(name).suffix.lower().lstrip(".")
+    if extension not in settings.ATTACHMENT_EXTENSIONS:
+        raise AttachmentError(
+            _("“%(name)s”: files of this type are not accepted. Accepted: %(kinds)s.")
+            % {"name": name, "kinds": ", ".join(settings.ATTACHMENT_EXTENSIONS)}
+        )
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise AttachmentError(
+            _("“%(name)s” is %(size)s MB; the limit is %(limit)s MB.")
+            % {
+                "name": name,
+                "size": round(upload.size / 1024 / 1024, 1),
+                "limit": settings.ATTACHMENT_MAX_BYTES // 1024 // 1024,
+            }
+        )
+
+
+def _lock(ticket: Ticket, expected_version: int | None) -> Ticket:
+    """The ticket row, locked; refuse if someone saved it after ``expected_version``."""
+    current = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleObjectError(current)
+    return current
+
+
+def _save(ticket: Ticket, *fields: str) -> None:
+    ticket.version += 1
+    ticket.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _after_commit(func, *args) -> None:
+    transaction.on_commit(lambda: func(*args))
+
+
+def _add_attachments(message: TicketMessage, uploads: Iterable[UploadedFile]) -> None:
+    for upload in uploads:
+        validate_attachment(upload)
+        attachment = Attachment(
+            message=message,
+            filename=PurePath(upload.name or "file").name[:255],
+            content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+            size=upload.size,
+        )
+        attachment.file.save(attachment.filename, upload, save=False)
+        attachment.save()
+
+
+def find_repeat_of(client_id: int | None, category_id: int | None, created_at: dt.datetime):
+    """kpi.md «repeat_rate»: the most recent ticket of the same client and category resolved
+    within the repeat window before ``created_at``, or None."""
+    if client_id is None or category_id is None:
+        return None
+    window = dt.timedelta(days=settings.REPEAT_WINDOW_DAYS)
+    return (
+        Ticket.objects.filter(
+            client_id=client_id,
+            category_id=category_id,
+            resolved_at__gte=created_at - window,
+            resolved_at__lt=created_at,
+        )
+        .order_by("-resolved_at")
+        .first()
+    )
+
+
+# ---- creating --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_ticket(
+    actor,
+    *,
+    subject: str,
+    body: str,
+    type: str,
+    channel: str,
+    client=None,
+    category=None,
+    site=None,
+    contact=None,
+    requester_email: str = "",
+    assignee=None,
+    attachments: Sequence[UploadedFile] = (),
+    created_at: dt.datetime | None = None,
+    source: str | None = None,
+    email_message_id: str | None = None,
+) -> Ticket:
+    """Open a ticket with the client's first message and start its SLA clocks."""
+    for upload in attachments:
+        validate_attachment(upload)
+    created_at = created_at or timezone.now()
+    repeat_of = find_repeat_of(
+        getattr(client, "pk", None), getattr(category, "pk", None), created_at
+    )
+    ticket = Ticket(
+        client=client,
+        site=site,
+        contact=contact,
+        requester_email=requester_email or (contact.email if contact else ""),
+        type=type,
+        category=category,
+        channel=channel,
+        subject=subject.strip()[:300],
+        assignee=assignee,
+        created_at=created_at,
+        is_repeat=repeat_of is not None,
+        repeat_of=repeat_of,
+    )
+    ticket.full_clean(exclude=["policy"])
+    ticket.save()
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        author=actor if getattr(actor, "pk", None) else None,
+        author_email=requester_email,
+        from_staff=False,  # the client's request, even when staff type it in from a call
+        kind=TicketMessage.Kind.PUBLIC,
+        source=source or channel,
+        body=body,
+        created_at=created_at,
+        email_message_id=email_message_id,
+    )
+    _add_attachments(message, attachments)
+    clocks.start_clocks(ticket)
+    record(actor, ticket, AuditEvent.Action.CREATED, diff({}, snapshot(ticket, AUDITED_FIELDS)))
+    from soprovod.tickets import notify
+
+    _after_commit(notify.ticket_created, ticket.pk)
+    return ticket
+
+
+# ---- conversation ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_add_message(
+    actor,
+    ticket: Ticket,
+    body: str,
+    *,
+    internal: bool = False,
+    attachments: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+    source: str = TicketMessage.Source.WEB,
+    from_staff: bool | None = None,
+    is_automatic: bool = False,
+    author_email: str = "",
+    email_message_id: str | None = None,
+) -> TicketMessage:
+    """Add a public reply or an internal note.
+
+    sla.md: the first public reply by staff stops the first-response clock (an internal note
+    or an automatic acknowledgement does not); a client's reply to a ticket waiting for them
+    puts it back in progress, and its resolution clock runs again."""
+    if not body.strip() and not attachments:
+        raise TicketError(_("The message is empty."))
+    ticket = _lock(ticket, expected_version)
+    if ticket.status == TicketStatus.CLOSED:
+        raise TicketError(_("The ticket is closed: open a new one instead."))
+    at = at or timezone.now()
+    from_staff = (
+        bool(getattr(actor, "is_support_staff", False)) if from_staff is None else from_staff
+    )
+    if internal and not from_staff:
+        raise TicketError(_("Only staff can write internal notes."))
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        author=actor if getattr(actor, "pk", None) else None,
+        author_email=author_email,
+        from_staff=from_staff,
+        kind=TicketMessage.Kind.INTERNAL if internal else TicketMessage.Kind.PUBLIC,
+        source=source,
+        is_automatic=is_automatic,
+        body=body,
+        created_at=at,
+        email_message_id=email_message_id,
+    )
+    _add_attachments(message, attachments)
+    changed = []
+    if from_staff and not internal and not is_automatic:
+        if ticket.first_response_at is None:
+            ticket.first_response_at = at
+            changed.append("first_response_at")
+            clocks.on_first_public_reply(ticket, at)
+        if ticket.status == TicketStatus.NEW:
+            ticket.status = TicketStatus.OPEN
+            changed.append("status")
+    elif not from_staff and ticket.status == TicketStatus.WAITING_CLIENT:
+        ticket.status = TicketStatus.OPEN
+        changed.append("status")
+        clocks.on_client_replied(ticket, at)
+    _save(ticket, *changed)
+    from soprovod.tickets import notify
+
+    _after_commit(notify.message_added, message.pk)
+    return message
+
+
+# ---- status ------------------------------------------------------------------------------
+
+_ALLOWED = {
+    TicketStatus.NEW: {TicketStatus.OPEN, TicketStatus.WAITING_CLIENT, TicketStatus.RESOLVED},
+    TicketStatus.OPEN: {TicketStatus.WAITING_CLIENT, TicketStatus.RESOLVED},
+    TicketStatus.WAITING_CLIENT: {TicketStatus.OPEN, TicketStatus.RESOLVED},
+    TicketStatus.RESOLVED: {TicketStatus.CLOSED, TicketStatus.OPEN},
+    TicketStatus.CLOSED: set(),
+}
+
+
+@transaction.atomic
+def do_change_status(
+    actor,
+    ticket: Ticket,
+    status: str,
+    *,
+    expected_version: int | None = None,
+    at: dt.datetime | None = None,
+    reason: str = "",
+) -> Ticket:
+    """Move a ticket through its workflow and drive the clocks:
+    waiting_client pauses resolution; back to open resumes it; resolved stops it;
+    resolved → open is a reopening; closed makes the outcome final."""
+    ticket = _lock(ticket, expected_version)
+    at = at or timezone.now()
+    old = ticket.status
+    if status == old:
+        return ticket
+    if status not in _ALLOWED[old]:
+        raise TicketError(
+            _("A ticket cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": TicketStatus(old).label, "new": TicketStatus(status).label}
+        )
+    fields = ["status"]
+    if old == TicketStatus.RESOLVED and status == TicketStatus.OPEN:
+        ticket.reopened_count += 1
+        ticket.is_repeat = True  # kpi.md: reopened after resolution is a repeat
+        ticket.resolved_at = None
+        fields += ["reopened_count", "is_repeat", "resolved_at"]
+        clocks.on_reopened(ticket, at)
+    elif status == TicketStatus.WAITING_CLIENT:
+        clocks.on_waiting_client(ticket, at)
+    elif old == TicketStatus.WAITING_CLIENT and status == TicketStatus.OPEN:
+        clocks.on_client_replied(ticket, at)
+    if status == TicketStatus.RESOLVED:
+        ticket.resolved_at = at
+        fields.append("resolved_at")
+        clocks.on_resolved(ticket, at)
+    if status == TicketStatus.CLOSED:
+        ticket.closed_at = at
+        fields.append("closed_at")
+        clocks.on_closed(ticket)
+    ticket.status = status
+    _save(ticket, *fields)
+    record(
+        actor,
+        ticket,
+        AuditEvent.Action.STATUS,
+        {"status": [TicketStatus(old).label, TicketStatus(status).label]},
+        reason=reason,
+    )
+    return ticket
+
+
+def do_reopen(actor, ticket: Ticket, *, expected_version=None, at=None, reason="") -> Ticket:
+    """A client (within the reopen window) or staff reopens a resolved ticket."""
+    if ticket.status != TicketStatus.RESOLVED:
+        raise TicketError(_("Only a resolved ticket can be reopened."))
+    at = at or timezone.now()
+    staff = getattr(actor, "is_support_staff", False)
+    window = dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
+    if not staff and ticket.resolved_at and at - ticket.resolved_at > window:
+        raise TicketError(
+            _("The ticket was resolved more than %(days)s days ago: please open a new one.")
+            % {"days": settings.REOPEN_WINDOW_DAYS}
+        )
+    return do_change_status(
+        actor, ticket, TicketStatus.OPEN, expected_version=expected_version, at=at, reason=reason
+    )
+
+
+@transaction.atomic
+def do_close_resolved(older_than_days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Close tickets resolved longer ago than the reopen window (a background job)."""
+    now = now or timezone.now()
+    days = settings.REOPEN_WINDOW_DAYS if older_than_days is None else older_than_days
+    due = Ticket.objects.filter(
+        status=TicketStatus.RESOLVED, resolved_at__lt=now - dt.timedelta(days=days)
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(due[:1000]):
+        do_change_status(None, Ticket(pk=pk), TicketStatus.CLOSED, at=now)
+        count += 1
+    return count
+
+
+# ---- fields ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_update_ticket(
+    actor, ticket: Ticket, *, expected_version: int | None = None, **values
+) -> Ticket:
+    """Change type, category, subject, assignee, site or contact. A type change recomputes
+    the SLA clocks of an open ticket (sla.md «Recalculation»)."""
+    ticket = _lock(ticket, expected_version)
+    if ticket.status == TicketStatus.CLOSED:
+        raise TicketError(_("The ticket is closed and can no longer be changed."))
+    assignee = values.get("assignee")
+    if assignee is not None and not assignee.is_support_staff:
+        raise TicketError(_("Tickets can only be assigned to support staff."))
+    before = snapshot(ticket, AUDITED_FIELDS)
+    old_type, old_assignee = ticket.type, ticket.assignee_id
+    for name, value in values.items():
+        setattr(ticket, name, value)
+    ticket.full_clean(exclude=["policy"])
+    changes = diff(before, snapshot(ticket, AUDITED_FIELDS))
+    if not changes:
+        return ticket
+    _save(ticket, *values)
+    if ticket.type != old_type:
+        clocks.recompute_ticket(ticket)
+    record(actor, ticket, AuditEvent.Action.UPDATED, changes)
+    if ticket.assignee_id and ticket.assignee_id != old_assignee:
+        from soprovod.tickets import notify
+
+        _after_commit(notify.assigned, ticket.pk, getattr(actor, "pk", None))
+    return ticket
+
+
+def do_assign(actor, ticket: Ticket, assignee, *, expected_version: int | None = None) -> Ticket:
+    return do_update_ticket(actor, ticket, expected_version=expected_version, assignee=assignee)
+
+
+@transaction.atomic
+def do_bulk(actor, tickets: Iterable[Ticket], *, assignee=None, close: bool = False) -> int:
+    """Bulk assign or bulk close (resolved → closed; open ones are resolved then closed)."""
+    count = 0
+    for ticket in tickets:
+        if assignee is not None and ticket.status != TicketStatus.CLOSED:
+            do_assign(actor, ticket, assignee)
+            count += 1
+        if close and ticket.status != TicketStatus.CLOSED:
+            if ticket.status in OPEN_STATUSES:
+                ticket = do_change_status(actor, ticket, TicketStatus.RESOLVED)
+            do_change_status(actor, ticket, TicketStatus.CLOSED)
+            count += 1
+    return count
+
+
+@transaction.atomic
+def do_extend_due(actor, ticket: Ticket, new_due: dt.datetime, reason: str):
+    """Extend the resolution due time with a reason, never past the ceiling (sla.md)."""
+    from soprovod.sla.models import Metric, SlaClock
+
+    _lock(ticket, None)
+    clock = (
+        SlaClock.objects.select_for_update(of=("self",))
+        .select_related("calendar", "ticket")
+        .filter(ticket=ticket, metric=Metric.RESOLUTION)
+        .first()
+    )
+    if clock is None:
+        raise TicketError(_("This ticket has no resolution clock."))
+    return clocks.extend_due(clock, new_due, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def do_escalate(actor, ticket: Ticket, level: str, reason: str) -> Escalation:
+    """Raise a ticket to the head or the CEO with a written reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TicketError(_("Say why the ticket is escalated."))
+    escalation = Escalation.objects.create(
+        ticket=ticket,
+        client=ticket.client,
+        level=level,
+        source=Escalation.Source.MANUAL,
+        reason=reason,
+        raised_by=actor if getattr(actor, "pk", None) else None,
+    )
+    record(
+        actor,
+        ticket,
+        AuditEvent.Action.OTHER,
+        {"escalation": [None, Escalation.Level(level).label]},
+        reason=reason,
+    )
+    from soprovod.tickets import notify
+
+    _after_commit(notify.escalated, escalation.pk)
+    return escalation
+
+
+@transaction.atomic
+def do_rate(actor, ticket: Ticket, score: int, comment: str = "", *, at=None) -> Ticket:
+    """CSAT: the client rates a resolved ticket 1–5 with an optional comment."""
+    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        raise TicketError(_("Only a resolved ticket can be rated."))
+    if not 1 <= int(score) <= 5:
+        raise TicketError(_("The rating must be from 1 to 5."))
+    ticket = _lock(ticket, None)
+    ticket.csat_score = int(score)
+    ticket.csat_comment = comment.strip()
+    ticket.csat_at = at or timezone.now()
+    _save(ticket, "csat_score", "csat_comment", "csat_at")
+    record(actor, ticket, AuditEvent.Action.OTHER, {"csat": [None, ticket.csat_score]})
+    return ticket

@@ -1,0 +1,84 @@
+"""Who hears about what happens to a ticket. Called after commit by `tickets.actions`."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from soprovod.accounts.models import User
+from soprovod.accounts.roles import Role
+from soprovod.core.notify import notify
+from soprovod.tickets.models import Escalation, Ticket, TicketMessage
+
+
+def users_with_role(*roles: str):
+    return User.objects.filter(is_active=True, role_rows__role__in=roles).distinct()
+
+
+def _url(ticket_id: int) -> str:
+    return reverse("tickets:detail", args=[ticket_id]) if _has_ticket_pages() else ""
+
+
+def _has_ticket_pages() -> bool:
+    from django.urls import NoReverseMatch
+
+    try:
+        reverse("tickets:detail", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def ticket_created(ticket_id: int) -> None:
+    ticket = Ticket.objects.select_related("client", "assignee").get(pk=ticket_id)
+    recipients = (
+        [ticket.assignee] if ticket.assignee else list(users_with_role(Role.SUPPORT_MANAGER))
+    )
+    notify(
+        recipients,
+        key=f"ticket:{ticket.pk}:created",
+        text=_("New ticket #%(number)s (%(type)s): %(subject)s")
+        % {"number": ticket.pk, "type": ticket.get_type_display(), "subject": ticket.subject},
+        url=_url(ticket.pk),
+        email=ticket.type == "emergency",
+    )
+
+
+def message_added(message_id: int) -> None:
+    message = TicketMessage.objects.select_related("ticket__assignee").get(pk=message_id)
+    ticket = message.ticket
+    if not message.from_staff and ticket.assignee:
+        notify(
+            [ticket.assignee],
+            key=f"message:{message.pk}",
+            text=_("The client replied in ticket #%(number)s: %(subject)s")
+            % {"number": ticket.pk, "subject": ticket.subject},
+            url=_url(ticket.pk),
+            email=False,
+        )
+
+
+def assigned(ticket_id: int, actor_id: int | None) -> None:
+    ticket = Ticket.objects.select_related("assignee").get(pk=ticket_id)
+    if ticket.assignee_id and ticket.assignee_id != actor_id:
+        notify(
+            [ticket.assignee],
+            key=f"ticket:{ticket.pk}:assigned:{ticket.assignee_id}:{ticket.version}",
+            text=_("Ticket #%(number)s is assigned to you: %(subject)s")
+            % {"number": ticket.pk, "subject": ticket.subject},
+            url=_url(ticket.pk),
+            email=False,
+        )
+
+
+def escalated(escalation_id: int) -> None:
+    escalation = Escalation.objects.select_related("ticket").get(pk=escalation_id)
+    roles = (Role.HEAD,) if escalation.level == Escalation.Level.HEAD else (Role.CEO, Role.HEAD)
+    ticket = escalation.ticket
+    notify(
+        users_with_role(*roles),
+        key=f"escalation:{escalation.pk}",
+        text=_("Escalation (ticket #%(number)s): %(reason)s")
+        % {"number": ticket.pk if ticket else "—", "reason": escalation.reason},
+        url=_url(ticket.pk) if ticket else "",
+    )
