@@ -1,0 +1,312 @@
+"""Client portfolio import from CSV (interfaces.md, «CSV files», clients).
+
+Columns: ``external_id, name, inn, tariff, mrr_rub, status, contract_start`` and, optional,
+``churned_at, success_manager_email, segment``. Rows are matched to clients by
+``external_id``: a new one is created, a known one updated, an identical one left alone.
+
+The import is all-or-nothing. Every row is validated first and every bad row is reported
+in one CsvFileError; only a clean file is written, in one transaction, through the client
+actions (so each created or changed client has its audit event, action ``imported``).
+A row that matches its client exactly writes nothing, so re-importing a file is a no-op.
+
+``segment`` and ``success_manager_email`` left out of the file are left as they are on
+existing clients (a file without ``segment`` does not erase segments); present but empty,
+they clear the value. ``churned_at`` follows the status: required for a churned client,
+refused for any other (the client loses a churn date it had when it comes back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from soprovod.accounts.models import User
+from soprovod.accounts.roles import Role
+from soprovod.audit.models import AuditEvent
+from soprovod.clients.actions import do_create_client, do_update_client
+from soprovod.clients.models import Client, ClientStatus
+from soprovod.lib.csvio import (
+    FieldError,
+    RowErrors,
+    parse_choice,
+    parse_date,
+    parse_decimal,
+    read_table,
+)
+from soprovod.lib.inn import validate_inn
+
+REQUIRED_COLUMNS = (
+    "external_id",
+    "name",
+    "inn",
+    "tariff",
+    "mrr_rub",
+    "status",
+    "contract_start",
+)
+OPTIONAL_COLUMNS = ("churned_at", "success_manager_email", "segment")
+
+# Spellings accepted in the status column: the codes and the Russian labels people type.
+STATUS_SPELLINGS: dict[str, str] = {
+    "onboarding": ClientStatus.ONBOARDING,
+    "active": ClientStatus.ACTIVE,
+    "at_risk": ClientStatus.AT_RISK,
+    "churned": ClientStatus.CHURNED,
+    "внедрение": ClientStatus.ONBOARDING,
+    "активный": ClientStatus.ACTIVE,
+    "под угрозой": ClientStatus.AT_RISK,
+    "ушёл": ClientStatus.CHURNED,
+    "ушел": ClientStatus.CHURNED,
+}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did (or, on a dry run, would do)."""
+
+    created: int
+    updated: int
+    unchanged: int
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def __str__(self) -> str:
+        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.dry_run:
+            return f"dry run, nothing written: would be {counts}"
+        return counts
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, Any]
+    client: Client | None  # the existing client with this external_id
+
+
+def import_clients(
+    data: bytes,
+    *,
+    actor: User | None = None,
+    filename: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate the whole file, then create or update clients in one transaction.
+
+    Raises CsvFileError listing every problem (nothing is written then). ``progress`` is
+    called as ``progress(done, total)`` after each row is written (after each row is
+    checked on a dry run).
+    """
+    table = read_table(
+        data, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, filename=filename
+    )
+    present = set(table.columns)
+    errors = RowErrors(filename=filename)
+    managers = _SuccessManagers(
+        row["success_manager_email"]
+        for _, row in table.rows
+        if "success_manager_email" in present and row["success_manager_email"]
+    )
+    existing = Client.objects.select_related("success_manager").in_bulk(
+        [row["external_id"] for _, row in table.rows if row["external_id"]],
+        field_name="external_id",
+    )
+
+    rows: list[_Row] = []
+    first_row_of: dict[str, int] = {}
+    total = len(table.rows)
+    for done, (number, raw) in enumerate(table.rows, start=1):
+        values = _parse_row(number, raw, present, errors, managers)
+        external_id = raw["external_id"]
+        if external_id:
+            if external_id in first_row_of:
+                errors.add(
+                    number,
+                    "external_id",
+                    f"{external_id!r} is already used in row {first_row_of[external_id]}",
+                )
+            else:
+                first_row_of[external_id] = number
+        rows.append(_Row(number, values, existing.get(external_id)))
+        if dry_run and progress:
+            progress(done, total)
+    errors.raise_if_any()
+
+    if dry_run:
+        created = sum(1 for row in rows if row.client is None)
+        updated = sum(1 for row in rows if row.client and _changed(row.client, row.values))
+        return ImportResult(created, updated, total - created - updated, dry_run=True)
+    return _write(rows, actor=actor, filename=filename, errors=errors, progress=progress)
+
+
+def _parse_row(
+    number: int,
+    raw: Mapping[str, str],
+    present: set[str],
+    errors: RowErrors,
+    managers: _SuccessManagers,
+) -> dict[str, Any]:
+    """The model values of one row; problems go to ``errors``."""
+    issues_before = len(errors.issues)
+    values: dict[str, Any] = {
+        "external_id": errors.parse(number, raw, "external_id", _text, 64),
+        "name": errors.parse(number, raw, "name", _text, 300),
+        "inn": errors.parse(number, raw, "inn", validate_inn),
+        "tariff": errors.parse(number, raw, "tariff", _text, 100, optional=True) or "",
+        "mrr_rub": errors.parse(number, raw, "mrr_rub", _money),
+        "status": errors.parse(number, raw, "status", parse_choice, STATUS_SPELLINGS),
+        "contract_start": errors.parse(number, raw, "contract_start", parse_date),
+    }
+    # The model ties the churn date to the status, so it is always set (None when not churned).
+    churned_at: date | None = errors.parse(number, raw, "churned_at", parse_date, optional=True)
+    values["churned_at"] = churned_at
+    if "segment" in present:
+        values["segment"] = errors.parse(number, raw, "segment", _text, 100, optional=True) or ""
+    if "success_manager_email" in present:
+        values["success_manager"] = errors.parse(
+            number, raw, "success_manager_email", managers.get, optional=True
+        )
+
+    # Rules across columns, checked when the columns they need are right on their own.
+    failed = {issue.column for issue in errors.issues[issues_before:]}
+    status, start = values["status"], values["contract_start"]
+    if status is None or "churned_at" in failed:
+        return values
+    if status == ClientStatus.CHURNED and churned_at is None:
+        errors.add(number, "churned_at", "a churned client needs the churn date")
+    elif status != ClientStatus.CHURNED and churned_at is not None:
+        errors.add(
+            number, "churned_at", f"a churn date is only set for a churned client, not {status}"
+        )
+    elif churned_at and start and churned_at < start:
+        errors.add(number, "churned_at", "the churn date is before contract_start")
+    return values
+
+
+def _text(value: str, max_length: int) -> str:
+    if len(value) > max_length:
+        raise FieldError(f"at most {max_length} characters, got {len(value)}")
+    return value
+
+
+# Client.mrr_rub is DECIMAL(14, 2).
+_MAX_MRR = Decimal("999999999999.99")
+
+
+def _money(value: str) -> Decimal:
+    amount = parse_decimal(value)
+    if amount < 0:
+        raise FieldError(f"must not be negative, got {value!r}")
+    if amount > _MAX_MRR:
+        raise FieldError(f"too large: {value!r}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise FieldError(f"at most 2 digits after the decimal point (kopecks), got {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+class _SuccessManagers:
+    """Success managers by email (case-insensitive), looked up once for the whole file."""
+
+    def __init__(self, emails: Iterable[str]) -> None:
+        wanted = {email.lower() for email in emails}
+        self.by_email: dict[str, list[User]] = {}
+        self.without_role: set[str] = set()
+        if not wanted:
+            return
+        users = (
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=wanted, is_active=True)
+            .prefetch_related("role_rows")
+        )
+        for user in users:
+            if user.has_role(Role.SUCCESS_MANAGER):
+                self.by_email.setdefault(user.email_lower, []).append(user)
+            else:
+                self.without_role.add(user.email_lower)
+
+    def get(self, email: str) -> User:
+        found = self.by_email.get(email.lower(), [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise FieldError(f"several success managers have the email {email!r}")
+        if email.lower() in self.without_role:
+            raise FieldError(f"the user with email {email!r} is not a success manager")
+        raise FieldError(f"no active user with email {email!r}")
+
+
+def _changed(client: Client, values: Mapping[str, Any]) -> bool:
+    return any(getattr(client, name) != value for name, value in values.items())
+
+
+def _write(
+    rows: list[_Row],
+    *,
+    actor: User | None,
+    filename: str,
+    errors: RowErrors,
+    progress: Progress | None,
+) -> ImportResult:
+    created = updated = unchanged = 0
+    total = len(rows)
+    with transaction.atomic():
+        for done, row in enumerate(rows, start=1):
+            try:
+                if row.client is None:
+                    do_create_client(
+                        actor, reason=filename, action=AuditEvent.Action.IMPORTED, **row.values
+                    )
+                    created += 1
+                elif not _changed(row.client, row.values):
+                    unchanged += 1
+                else:
+                    version = row.client.version
+                    saved = do_update_client(
+                        actor,
+                        row.client,
+                        reason=filename,
+                        action=AuditEvent.Action.IMPORTED,
+                        **row.values,
+                    )
+                    if saved.version != version:
+                        updated += 1
+                    else:
+                        unchanged += 1
+            except ValidationError as error:
+                # The row checks above mirror the model's rules; this catches any they miss,
+                # still reporting row and column, and rolls the whole file back.
+                for field, messages in error.message_dict.items():
+                    for message in messages:
+                        errors.add(row.number, _column_of(field), message)
+            except IntegrityError:
+                errors.add(
+                    row.number,
+                    "external_id",
+                    "another client with this external_id was saved during the import; "
+                    "import the file again",
+                )
+            if progress:
+                progress(done, total)
+        errors.raise_if_any()
+    return ImportResult(created, updated, unchanged)
+
+
+def _column_of(field: str) -> str | None:
+    if field == "success_manager":
+        return "success_manager_email"
+    if field in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+        return field
+    return None
