@@ -1,0 +1,226 @@
+"""The ``soprovod`` script: exit status 0/1/2, one-line errors saying what and where."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from soprovod.audit.models import AuditEvent
+from soprovod.cli import configure_environment, main
+from soprovod.clients.models import Client
+
+HEADER = "external_id,name,inn,tariff,mrr_rub,status,contract_start"
+GOOD = "CRM-1,ООО «Альфа»,7707083893,Бизнес,25000,active,2024-01-15"
+BAD_INN = "CRM-2,АО «Бета»,7707083894,Старт,5000,active,2024-01-15"
+BAD_DATE = "CRM-3,АО «Гамма»,7707083893,Старт,5000,active,вчера"
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    def write(*lines: str, name: str = "clients.csv") -> Path:
+        path = tmp_path / name
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    # main() closes the database connections when a command ends (as manage.py does), so
+    # tests that touch the database use transactional_db rather than db.
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_import_succeeds_with_a_summary(transactional_db, capsys, csv_file):
+    path = csv_file(HEADER, GOOD)
+
+    status, out, err = run(capsys, "import", "clients", str(path))
+
+    assert (status, err) == (0, "")
+    assert out.strip() == "clients.csv: 1 created, 0 updated, 0 unchanged"
+    assert Client.objects.get().name == "ООО «Альфа»"
+
+
+def test_import_bad_row_is_one_line_naming_file_row_and_column(transactional_db, capsys, csv_file):
+    path = csv_file(HEADER, GOOD, BAD_INN)
+
+    status, out, err = run(capsys, "import", "clients", str(path))
+
+    assert status == 1
+    assert err.splitlines() == ["error: clients.csv: row 3, column inn: INN checksum is wrong"]
+    assert not Client.objects.exists()
+
+
+def test_import_lists_every_bad_row_then_the_summary(transactional_db, capsys, csv_file):
+    path = csv_file(HEADER, BAD_INN, GOOD, BAD_DATE)
+
+    status, out, err = run(capsys, "import", "clients", str(path))
+
+    assert status == 1
+    lines = err.splitlines()
+    assert lines[0] == "clients.csv: row 2, column inn: INN checksum is wrong"
+    assert lines[1].startswith("clients.csv: row 4, column contract_start: expected a date")
+    assert lines[-1] == "error: clients.csv: 2 errors, nothing imported"
+    assert "Traceback" not in err
+    assert not Client.objects.exists()
+
+
+def test_import_dry_run_writes_nothing(transactional_db, capsys, csv_file):
+    path = csv_file(HEADER, GOOD)
+
+    status, out, err = run(capsys, "import", "clients", str(path), "--dry-run")
+
+    assert status == 0
+    assert "dry run, nothing written: would be 1 created" in out
+    assert not Client.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_import_as_a_user_records_the_author(transactional_db, capsys, csv_file):
+    from soprovod.accounts.tests.factories import UserFactory
+
+    head = UserFactory(username="head")
+
+    status, *_ = run(capsys, "import", "clients", str(csv_file(HEADER, GOOD)), "--user", "head")
+
+    assert status == 0
+    assert AuditEvent.objects.get().actor == head
+
+
+def test_import_unknown_user_is_a_user_error(transactional_db, capsys, csv_file):
+    status, out, err = run(
+        capsys, "import", "clients", str(csv_file(HEADER, GOOD)), "--user", "ghost"
+    )
+
+    assert status == 1
+    assert err.strip() == "error: --user ghost: no active user with this username"
+
+
+def test_import_missing_file(capsys, tmp_path):
+    missing = tmp_path / "nope.csv"
+
+    status, out, err = run(capsys, "import", "clients", str(missing))
+
+    assert status == 1
+    assert err.strip() == f"error: {missing}: no such file"
+
+
+def test_import_unknown_column(transactional_db, capsys, csv_file):
+    path = csv_file(HEADER + ",region", GOOD + ",Москва")
+
+    status, out, err = run(capsys, "import", "clients", str(path))
+
+    assert status == 1
+    assert err.startswith("error: clients.csv: header: unknown columns: region")
+    assert len(err.splitlines()) == 1
+
+
+def test_import_excel_workbook_is_refused_in_one_line(capsys, tmp_path):
+    path = tmp_path / "clients.xlsx"
+    path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00binary")
+
+    status, out, err = run(capsys, "import", "clients", str(path))
+
+    assert status == 1
+    assert err.strip() == (
+        "error: clients.xlsx: the file is not CSV text (is it an Excel workbook? save it as CSV)"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["import", "invoices", "x.csv"],
+        ["import", "clients"],
+        ["import", "clients", "x.csv", "--bogus"],
+        ["demo", "--clients", "none"],
+        ["demo", "--clients", "0"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_bad_usage_exits_with_status_2(capsys, args):
+    status, out, err = run(capsys, *args)
+
+    assert status == 2
+    assert err
+    assert "Traceback" not in err
+
+
+def test_help_exits_with_status_0(capsys):
+    status, out, err = run(capsys, "import", "--help")
+
+    assert status == 0
+    assert "--dry-run" in out
+
+
+@pytest.mark.parametrize(
+    ("environ", "debug"),
+    [
+        ({}, "1"),
+        ({"SECRET_KEY": "k"}, None),
+        ({"DATABASE_URL": "postgres://db/x"}, None),
+        ({"DEBUG": "0"}, "0"),
+    ],
+)
+def test_embedded_mode_turns_debug_on_only_without_secret_key_and_database(environ, debug):
+    configure_environment(environ)
+
+    assert environ["DJANGO_SETTINGS_MODULE"] == "soprovod.settings"
+    assert environ.get("DEBUG") == debug
+
+
+def script_env(tmp_path, **extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(SOPROVOD_DATA_DIR=str(tmp_path / "data"), **extra)
+    return env
+
+
+def script() -> list[str]:
+    installed = Path(sys.executable).parent / "soprovod"
+    return [str(installed)] if installed.exists() else [sys.executable, "-m", "soprovod.cli"]
+
+
+def test_installed_script_with_nothing_configured(tmp_path):
+    """The console script works with no environment (embedded mode) and answers bad input
+    with one line and status 1, bad usage with status 2."""
+    env = script_env(tmp_path)
+    bad = subprocess.run(
+        [*script(), "import", "clients", "missing.csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    usage = subprocess.run(
+        [*script(), "import", "clients"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+    assert (bad.returncode, bad.stderr.strip()) == (1, "error: missing.csv: no such file")
+    assert usage.returncode == 2
+    assert "the following arguments are required: file" in usage.stderr
+
+
+def test_configuration_error_is_one_line(tmp_path):
+    env = script_env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:1/none")
+
+    result = subprocess.run(
+        [*script(), "check"], capture_output=True, text=True, env=env, timeout=120
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("soprovod: configuration error: SECRET_KEY is not set")
