@@ -29,7 +29,7 @@ from soprovod.accounts.permissions import (
     get_site_or_404,
 )
 from soprovod.accounts.roles import Role
-from soprovod.clients import actions, queries
+from soprovod.clients import actions, imports, queries
 from soprovod.clients.forms import (
     MAX_IMPORT_BYTES,
     RUSSIAN_TIME_ZONES,
@@ -69,6 +69,11 @@ def _client_contact_response(request: HttpRequest, client_id: int) -> HttpRespon
         return None
     get_client_or_404(request.user, client_id)
     return _to_portal()
+
+
+def _posted(request: HttpRequest):
+    """The submitted data, so that even an empty POST is validated (and refused) as such."""
+    return request.POST if request.method == "POST" else None
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -147,7 +152,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
     initial = {"status": ClientStatus.ONBOARDING}
     if request.user.has_role(Role.SUCCESS_MANAGER):
         initial["success_manager"] = request.user.pk
-    form = ClientForm(request.POST or None, initial=initial)
+    form = ClientForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             client = actions.do_create_client(request.user, **form.values())
@@ -165,20 +170,27 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if (response := _client_contact_response(request, pk)) is not None:
         return response
     client = get_client_or_404(request.user, pk, for_update=True)
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientForm(_posted(request), instance=client)
     stale = None
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_update_client(
                 request.user,
                 client,
-                expected_version=form.cleaned_data.get("version") or client.version,
+                expected_version=form.cleaned_data["version"],
                 reason=form.cleaned_data.get("reason", ""),
                 **form.values(),
             )
-        except actions.StaleObjectError as error:
+        except actions.StaleObjectError:
             current = Client.objects.select_related("success_manager", "sold_by").get(pk=pk)
-            stale = {"message": str(error), "differences": form.differences_from(current)}
+            stale = {
+                "message": _(
+                    "Not saved: someone else changed “%(name)s” after you opened this form. "
+                    "Your input is kept below; check it against the saved values and save again."
+                )
+                % {"name": current},
+                "differences": form.differences_from(current),
+            }
             # Keep the user's input, now based on the saved version: saving again is a
             # deliberate choice to replace what the other person saved.
             data = request.POST.copy()
@@ -238,7 +250,7 @@ def site_create(request: HttpRequest, client_id: int) -> HttpResponse:
     if (response := _client_contact_response(request, client_id)) is not None:
         return response
     client = get_client_or_404(request.user, client_id, for_update=True)
-    form = SiteForm(request.POST or None)
+    form = SiteForm(_posted(request))
 
     def save(**values):
         return actions.do_save_site(request.user, client, **values)
@@ -255,7 +267,7 @@ def site_edit(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
         return response
     site = _child_of(request, client_id, get_site_or_404, pk)
     # The form works on a copy: the action compares the saved site with the new values.
-    form = SiteForm(request.POST or None, instance=_copy(site))
+    form = SiteForm(_posted(request), instance=_copy(site))
 
     def save(**values):
         return actions.do_save_site(request.user, site.client, site, **values)
@@ -286,7 +298,7 @@ def contact_create(request: HttpRequest, client_id: int) -> HttpResponse:
     if (response := _client_contact_response(request, client_id)) is not None:
         return response
     client = get_client_or_404(request.user, client_id, for_update=True)
-    form = ContactForm(request.POST or None)
+    form = ContactForm(_posted(request))
 
     def save(**values):
         return actions.do_save_contact(request.user, client, **values)
@@ -302,7 +314,7 @@ def contact_edit(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
     if (response := _client_contact_response(request, client_id)) is not None:
         return response
     contact = _child_of(request, client_id, get_contact_or_404, pk)
-    form = ContactForm(request.POST or None, instance=_copy(contact))
+    form = ContactForm(_posted(request), instance=_copy(contact))
 
     def save(**values):
         return actions.do_save_contact(request.user, contact.client, contact, **values)
@@ -331,9 +343,7 @@ def contact_delete(request: HttpRequest, client_id: int, pk: int) -> HttpRespons
 
 def _copy(obj):
     """A detached copy of a model instance for a ModelForm to write into."""
-    return type(obj).objects.model(
-        **{f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-    )
+    return type(obj)(**{f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields})
 
 
 # ---- CSV import -----------------------------------------------------------------------------
@@ -346,16 +356,13 @@ def client_import(request: HttpRequest) -> HttpResponse:
         return response
     if not can_import_clients(request.user):
         raise PermissionDenied
-    # Imported here, not at the top: the importer is its own module with its own pace.
-    from soprovod.clients.imports import import_clients
-
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     result = None
     issues: list[str] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = import_clients(
+            result = imports.import_clients(
                 upload.read(),
                 actor=request.user,
                 filename=upload.name,
