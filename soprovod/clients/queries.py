@@ -92,25 +92,35 @@ class PortfolioFilters:
         return condition
 
 
-def _case_variants(text: str) -> list[str]:
-    """The spellings a name is likely written in.
+_WORD = re.compile(r"\w+")
+MAX_SEARCH_WORDS = 6
+
+
+def _case_variants(word: str) -> list[str]:
+    """The spellings a word is likely written in within a name.
 
     SQLite (the embedded database) folds case only for ASCII, so ``альфа`` would not find
     ``Альфа`` with ``icontains`` alone; PostgreSQL folds every alphabet and merely repeats
     itself here.
     """
-    return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize(), text.title()]))
+    return list(dict.fromkeys([word, word.lower(), word.upper(), word.capitalize()]))
 
 
 def search_condition(text: str) -> Q:
-    """Clients whose name, INN or external id contains ``text``."""
-    condition = Q()
-    for variant in _case_variants(text):
-        condition |= Q(name__icontains=variant) | Q(external_id__icontains=variant)
+    """Clients whose name or external id contains every word of ``text``, or whose INN
+    contains its digits (spaces people type between digit groups are ignored)."""
+    words = Q()
+    for word in _WORD.findall(text)[:MAX_SEARCH_WORDS]:
+        any_spelling = Q()
+        for variant in _case_variants(word):
+            any_spelling |= Q(name__icontains=variant) | Q(external_id__icontains=variant)
+        words &= any_spelling
+    if not words:  # punctuation only: look for it as typed
+        words = Q(name__icontains=text) | Q(external_id__icontains=text)
     digits = re.sub(r"[\s\u00a0\u202f]+", "", text)
     if digits.isdigit():
-        condition |= Q(inn__contains=digits)
-    return condition
+        return words | Q(inn__contains=digits)
+    return words
 
 
 def _count_of(model: type[Site] | type[Contact]) -> Coalesce:
