@@ -145,7 +145,9 @@ class ContactForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(
+        label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
+    )
     dry_run = forms.BooleanField(
         label=_("Dry run: check the file without saving anything"),
         required=False,

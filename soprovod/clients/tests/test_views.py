@@ -868,6 +868,7 @@ def test_import_page_explains_the_file(as_user, staff):
     assert "Windows-1251" in html
     assert "UTF-8" in html
     assert 'enctype="multipart/form-data"' in html
+    assert 'accept=".csv,text/csv"' in html
 
 
 @pytest.mark.parametrize("role", ["csm", "ceo", "support", "sales", "dev"])
