@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "soprovod.clients",
     "soprovod.sla",
     "soprovod.tickets",
+    "soprovod.surveys",
+    "soprovod.kpi",
 ]
 
 MIDDLEWARE = [

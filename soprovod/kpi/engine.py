@@ -1,0 +1,548 @@
+"""The one KPI engine (kpi.md): every key with exactly its formula, computed in the database
+for any period, and the KPI document that the CLI, the API, the dashboard and the reports
+share (interfaces.md «KPI JSON»).
+
+The document costs a fixed number of queries whatever the data size: each group of KPIs that
+reads the same rows is one aggregate query.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from soprovod.kpi.aggregates import PercentileCont
+
+TICKET_TYPES = ("emergency", "standard", "consultation")
+
+
+# ---- periods -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A closed range of calendar dates ``[start, end]`` in the department's time zone."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(settings.TIME_ZONE)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time(0), self.zone)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        """The first instant after the period (exclusive bound)."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(0), self.zone)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def _is_month(self) -> bool:
+        last = pycalendar.monthrange(self.start.year, self.start.month)[1]
+        return self.start.day == 1 and self.end == self.start.replace(day=last)
+
+    def _is_quarter(self) -> bool:
+        if self.start.day != 1 or self.start.month not in (1, 4, 7, 10):
+            return False
+        end_month = self.start.month + 2
+        last = pycalendar.monthrange(self.start.year, end_month)[1]
+        return self.end == dt.date(self.start.year, end_month, last)
+
+    def _is_year(self) -> bool:
+        return self.start == dt.date(self.start.year, 1, 1) and self.end == dt.date(
+            self.start.year, 12, 31
+        )
+
+    def previous(self) -> Period:
+        """kpi.md «repeat_rate.change»: the previous calendar month, quarter or year when the
+        period is exactly one; otherwise the same number of days just before the start."""
+        if self._is_year():
+            return Period(dt.date(self.start.year - 1, 1, 1), dt.date(self.start.year - 1, 12, 31))
+        if self._is_quarter():
+            end = self.start - dt.timedelta(days=1)
+            return Period(dt.date(end.year, end.month - 2, 1), end)
+        if self._is_month():
+            end = self.start - dt.timedelta(days=1)
+            return Period(end.replace(day=1), end)
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    @property
+    def months(self) -> float:
+        """Whole calendar months in the period, or its length in average months."""
+        if self.start.day == 1 and (self.end + dt.timedelta(days=1)).day == 1:
+            return float(
+                (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+            )
+        return self.days / (365.2425 / 12)
+
+
+# ---- results -----------------------------------------------------------------------------
+
+
+@dataclass
+class KpiValue:
+    key: str
+    title: str
+    value: float | None
+    target: float | None
+    comparison: str | None
+    met: bool | None
+    numerator: float | None = None
+    denominator: float | None = None
+    count: int | None = None
+    unit: str = ""
+    group: str = ""
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        for optional in ("numerator", "denominator", "count"):
+            if data[optional] is None:
+                del data[optional]
+        return data
+
+
+@dataclass
+class KpiDocument:
+    period: Period
+    generated_at: dt.datetime
+    kpis: list[KpiValue] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "from": self.period.start.isoformat(),
+            "to": self.period.end.isoformat(),
+            "generated_at": timezone.localtime(self.generated_at).isoformat(timespec="seconds"),
+            "kpis": [k.as_json() for k in self.kpis],
+        }
+
+    def get(self, key: str) -> KpiValue | None:
+        return next((k for k in self.kpis if k.key == key), None)
+
+
+@dataclass(frozen=True)
+class KpiDef:
+    key: str
+    title: str
+    target: float | None
+    comparison: str | None
+    unit: str = ""
+    group: str = ""
+
+
+# The registry: every key of kpi.md, its Russian title (through the catalogue) and default
+# target. Keys are a contract (interfaces.md); titles are translated.
+def _defs() -> list[KpiDef]:
+    defs = [
+        KpiDef("sla.emergency", _("SLA compliance: emergency"), 1.0, ">=", "share", "sla"),
+        KpiDef("sla.standard", _("SLA compliance: standard"), 0.95, ">=", "share", "sla"),
+        KpiDef("sla.consultation", _("SLA compliance: consultations"), 0.95, ">=", "share", "sla"),
+        KpiDef("sla.all", _("Tickets handled within SLA"), 0.95, ">=", "share", "sla"),
+    ]
+    for kind, title in (
+        ("first_response", _("Response time")),
+        ("resolution", _("Resolution time")),
+    ):
+        for ticket_type in TICKET_TYPES:
+            for stat, stat_title in (("median", _("median")), ("p90", _("90th percentile"))):
+                defs.append(
+                    KpiDef(
+                        f"{kind}.{ticket_type}.{stat}",
+                        f"{title}: {_TYPE_TITLES[ticket_type]}, {stat_title}",
+                        None,
+                        None,
+                        "minutes",
+                        "times",
+                    )
+                )
+    defs += [
+        KpiDef("repeat_rate", _("Share of repeat tickets"), None, None, "share", "quality"),
+        KpiDef(
+            "repeat_rate.change",
+            _("Change in the share of repeat tickets"),
+            -0.10,
+            "<=",
+            "share",
+            "quality",
+        ),
+        KpiDef("retention", _("Client retention"), 0.98, ">=", "share", "clients"),
+        KpiDef("csat", _("Client satisfaction (CSAT)"), 4.5, ">=", "score", "clients"),
+        KpiDef("nps", _("NPS"), 50.0, ">=", "score", "clients"),
+        KpiDef(
+            "implementation.completed",
+            _("Implementation projects"),
+            5.0,
+            ">=",
+            "per_month",
+            "clients",
+        ),
+        KpiDef(
+            "portfolio.active_clients",
+            _("Client portfolio"),
+            float(settings.PORTFOLIO_CAPACITY),
+            "<=",
+            "count",
+            "clients",
+        ),
+        KpiDef(
+            "handoff.on_time",
+            _("Sales → support hand-offs on time"),
+            1.0,
+            ">=",
+            "share",
+            "coordination",
+        ),
+        KpiDef(
+            "handoff.hours.median",
+            _("Sales–support agreement time"),
+            24.0,
+            "<=",
+            "hours",
+            "coordination",
+        ),
+        KpiDef(
+            "dev_request.on_time",
+            _("Development requests agreed on time"),
+            1.0,
+            ">=",
+            "share",
+            "coordination",
+        ),
+        KpiDef(
+            "dev_request.hours.median",
+            _("Agreement time with development"),
+            48.0,
+            "<=",
+            "hours",
+            "coordination",
+        ),
+        KpiDef(
+            "coordination.on_time",
+            _("Cross-department requests on time"),
+            1.0,
+            ">=",
+            "share",
+            "coordination",
+        ),
+        KpiDef(
+            "internal_satisfaction",
+            _("Internal client satisfaction (sales, support)"),
+            4.5,
+            ">=",
+            "score",
+            "coordination",
+        ),
+        KpiDef("team.tasks_on_time", _("Team tasks on time"), 1.0, ">=", "share", "team"),
+        KpiDef("budget.execution", _("Budget execution"), 1.0, "<=", "share", "team"),
+    ]
+    return defs
+
+
+_TYPE_TITLES = {
+    "emergency": _("emergency"),
+    "standard": _("standard"),
+    "consultation": _("consultations"),
+}
+
+
+def kpi_definitions() -> list[KpiDef]:
+    return _defs()
+
+
+# ---- the queries -------------------------------------------------------------------------
+
+
+def _ticket_stats(period: Period, now: dt.datetime) -> dict[str, dict]:
+    """One query: per ticket type, tickets created in the period, repeats, and how many meet
+    or breach SLA (kpi.md «sla.*», «repeat_rate»)."""
+    from soprovod.sla.models import ClockStatus, SlaClock
+    from soprovod.tickets.models import Ticket
+
+    clocks = SlaClock.objects.filter(ticket=OuterRef("pk"))
+    breached = clocks.filter(
+        Q(status=ClockStatus.BREACHED)
+        | Q(stopped_at__isnull=True, paused_since__isnull=True, due_at__lt=now)
+    )
+    running = clocks.filter(stopped_at__isnull=True)
+    rows = (
+        Ticket.objects.filter(created_at__gte=period.start_at, created_at__lt=period.end_at)
+        .annotate(
+            is_breached=Exists(breached), is_running=Exists(running), has_clocks=Exists(clocks)
+        )
+        .values("type")
+        .annotate(
+            total=Count("pk"),
+            repeats=Count("pk", filter=Q(is_repeat=True)),
+            breached=Count("pk", filter=Q(is_breached=True)),
+            met=Count("pk", filter=Q(is_breached=False, is_running=False, has_clocks=True)),
+        )
+        .order_by()
+    )
+    return {row["type"]: row for row in rows}
+
+
+def _clock_percentiles(period: Period) -> dict[tuple[str, str], dict]:
+    """One query: median and 90th percentile of the stopped clocks' business minutes, per
+    ticket type and metric, for tickets created in the period (kpi.md «Время реакции»,
+    «Время решения»)."""
+    from soprovod.sla.models import Metric, SlaClock
+
+    minutes = F("elapsed_seconds") / Value(60.0)
+    rows = (
+        SlaClock.objects.filter(
+            ticket__created_at__gte=period.start_at,
+            ticket__created_at__lt=period.end_at,
+            metric__in=[Metric.FIRST_RESPONSE, Metric.RESOLUTION],
+            stopped_at__isnull=False,
+        )
+        .values("ticket__type", "metric")
+        .annotate(
+            median=PercentileCont(minutes, 0.5),
+            p90=PercentileCont(minutes, 0.9),
+            n=Count("pk"),
+        )
+        .order_by()
+    )
+    return {(r["ticket__type"], r["metric"]): r for r in rows}
+
+
+def _repeat_totals(period: Period) -> tuple[int, int]:
+    from soprovod.tickets.models import Ticket
+
+    row = Ticket.objects.filter(
+        created_at__gte=period.start_at, created_at__lt=period.end_at
+    ).aggregate(total=Count("pk"), repeats=Count("pk", filter=Q(is_repeat=True)))
+    return row["repeats"], row["total"]
+
+
+def _csat(period: Period) -> dict:
+    from soprovod.tickets.models import Ticket
+
+    return Ticket.objects.filter(
+        resolved_at__gte=period.start_at, resolved_at__lt=period.end_at, csat_score__isnull=False
+    ).aggregate(mean=Avg("csat_score"), total=Sum("csat_score"), n=Count("pk"))
+
+
+def _surveys(period: Period) -> dict[str, dict]:
+    """One query: NPS promoters/detractors and the internal satisfaction mean."""
+    from soprovod.surveys.models import SurveyResponse
+
+    rows = (
+        SurveyResponse.objects.filter(
+            answered_at__gte=period.start_at, answered_at__lt=period.end_at
+        )
+        .values("kind")
+        .annotate(
+            n=Count("pk"),
+            promoters=Count("pk", filter=Q(score__gte=9)),
+            detractors=Count("pk", filter=Q(score__lte=6)),
+            mean=Avg("score"),
+            total=Sum("score"),
+        )
+        .order_by()
+    )
+    return {row["kind"]: row for row in rows}
+
+
+def _status_on(day: dt.date):
+    """The client's lifecycle status as of ``day`` (its last dated status change)."""
+    from soprovod.clients.models import ClientStatusChange
+
+    latest = Subquery(
+        ClientStatusChange.objects.filter(client=OuterRef("pk"), effective_on__lte=day)
+        .order_by("-effective_on", "-id")
+        .values("status")[:1]
+    )
+    # A client recorded without any history (e.g. loaded by hand) counts with its status now.
+    return Coalesce(latest, F("status"))
+
+
+def _clients(period: Period) -> dict:
+    """One query: retention (kpi.md «retention») and active clients at the end of the period
+    (kpi.md «portfolio.active_clients»), from the dated status history."""
+    from soprovod.clients.models import Client, ClientStatus
+
+    before = period.start - dt.timedelta(days=1)
+    churned = ClientStatus.CHURNED
+    return Client.objects.annotate(
+        status_before=_status_on(before), status_at_end=_status_on(period.end)
+    ).aggregate(
+        at_start=Count(
+            "pk",
+            filter=Q(contract_start__lt=period.start) & ~Q(status_before=churned),
+        ),
+        kept=Count(
+            "pk",
+            filter=Q(contract_start__lt=period.start)
+            & ~Q(status_before=churned)
+            & ~Q(status_at_end=churned),
+        ),
+        active_at_end=Count(
+            "pk",
+            filter=Q(contract_start__lte=period.end)
+            & Q(status_at_end__isnull=False)
+            & ~Q(status_at_end=churned),
+        ),
+    )
+
+
+def _targets(period: Period) -> dict[str, tuple[float, str]]:
+    """The head's targets in force at the period's start (latest ``valid_from``), one query."""
+    from soprovod.kpi.models import KpiTarget
+
+    rows = KpiTarget.objects.filter(valid_from__lte=period.start).order_by("key", "-valid_from")
+    targets: dict[str, tuple[float, str]] = {}
+    for row in rows.values_list("key", "target", "comparison"):
+        targets.setdefault(row[0], (row[1], row[2]))
+    return targets
+
+
+# ---- the document ------------------------------------------------------------------------
+
+
+def _share(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
+    """Every KPI of kpi.md for ``period``, with targets and ``met``."""
+    now = now or timezone.now()
+    tickets = _ticket_stats(period, now)
+    percentiles = _clock_percentiles(period)
+    previous_repeats, previous_total = _repeat_totals(period.previous())
+    csat = _csat(period)
+    surveys = _surveys(period)
+    clients = _clients(period)
+    targets = _targets(period)
+
+    values: dict[str, dict] = {}
+    met_all = breached_all = 0
+    for ticket_type in TICKET_TYPES:
+        row = tickets.get(ticket_type, {})
+        met, breached = row.get("met", 0), row.get("breached", 0)
+        met_all += met
+        breached_all += breached
+        values[f"sla.{ticket_type}"] = {
+            "value": _share(met, met + breached),
+            "numerator": met,
+            "denominator": met + breached,
+        }
+        for metric in ("first_response", "resolution"):
+            stats = percentiles.get((ticket_type, metric), {})
+            for stat in ("median", "p90"):
+                values[f"{metric}.{ticket_type}.{stat}"] = {
+                    "value": stats.get(stat),
+                    "count": stats.get("n", 0),
+                }
+    values["sla.all"] = {
+        "value": _share(met_all, met_all + breached_all),
+        "numerator": met_all,
+        "denominator": met_all + breached_all,
+    }
+    repeats = sum(r["repeats"] for r in tickets.values())
+    total = sum(r["total"] for r in tickets.values())
+    rate = _share(repeats, total)
+    previous_rate = _share(previous_repeats, previous_total)
+    values["repeat_rate"] = {"value": rate, "numerator": repeats, "denominator": total}
+    values["repeat_rate.change"] = {
+        "value": rate / previous_rate - 1 if rate is not None and previous_rate else None,
+        "numerator": rate,
+        "denominator": previous_rate,
+    }
+    values["retention"] = {
+        "value": _share(clients["kept"], clients["at_start"]),
+        "numerator": clients["kept"],
+        "denominator": clients["at_start"],
+    }
+    values["portfolio.active_clients"] = {
+        "value": float(clients["active_at_end"]),
+        "count": clients["active_at_end"],
+    }
+    values["csat"] = {
+        "value": float(csat["mean"]) if csat["mean"] is not None else None,
+        "numerator": csat["total"],
+        "denominator": csat["n"],
+    }
+    nps = surveys.get("nps")
+    values["nps"] = (
+        {
+            "value": 100 * (nps["promoters"] - nps["detractors"]) / nps["n"],
+            "numerator": nps["promoters"] - nps["detractors"],
+            "denominator": nps["n"],
+        }
+        if nps
+        else {"value": None, "denominator": 0}
+    )
+    internal = surveys.get("internal")
+    values["internal_satisfaction"] = (
+        {
+            "value": float(internal["mean"]),
+            "numerator": internal["total"],
+            "denominator": internal["n"],
+        }
+        if internal
+        else {"value": None, "denominator": 0}
+    )
+    # Hand-offs, development requests, projects, meetings and the budget are recorded by
+    # parts of Soprovod that are not built yet: their KPIs say "no data" (null), never a guess.
+    for key in (
+        "implementation.completed",
+        "handoff.on_time",
+        "handoff.hours.median",
+        "dev_request.on_time",
+        "dev_request.hours.median",
+        "coordination.on_time",
+        "team.tasks_on_time",
+        "budget.execution",
+    ):
+        values[key] = {"value": None}
+
+    document = KpiDocument(period=period, generated_at=now)
+    for definition in kpi_definitions():
+        data = values[definition.key]
+        target, comparison = targets.get(definition.key, (definition.target, definition.comparison))
+        value = data.get("value")
+        document.kpis.append(
+            KpiValue(
+                key=definition.key,
+                title=str(definition.title),
+                value=value,
+                target=target,
+                comparison=comparison,
+                met=_met(value, target, comparison),
+                numerator=data.get("numerator"),
+                denominator=data.get("denominator"),
+                count=data.get("count"),
+                unit=definition.unit,
+                group=definition.group,
+            )
+        )
+    return document
+
+
+def _met(value: float | None, target: float | None, comparison: str | None) -> bool | None:
+    if value is None or target is None or comparison is None:
+        return None
+    return value >= target if comparison == ">=" else value <= target
+
+
+def kpi_document(start: dt.date, end: dt.date, *, now: dt.datetime | None = None) -> dict:
+    """The KPI JSON of interfaces.md for ``[start, end]``."""
+    return compute(Period(start, end), now=now).as_json()
