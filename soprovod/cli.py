@@ -63,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_status(exit_.code)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``soprovod demo | head``): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 
