@@ -10,8 +10,8 @@ class StaleObjectError(Exception):
         self.obj = obj
         super().__init__(
             _(
-                "“%(name)s” was changed by someone else after you opened it. Reload the page: "
-                "your edits are not lost, they are still in the form."
+                "“%(name)s” was changed by someone else after you opened it. Your edits are "
+                "kept: check them against the current version and save again."
             )
             % {"name": obj}
         )
