@@ -12,6 +12,7 @@ A router written for /api/v1/ should:
 - name the request body parameter ``payload`` (``BODY_PARAM``), so that a model validation
   error points at the same ``loc`` as ninja's own schema error for that field;
 - page lists with ``@paginate(Pagination)`` over a queryset with a total order;
+- derive request bodies from ``InputSchema`` and query filters from ``QuerySchema``;
 - type object ids with ``ObjectId``, so an id beyond the database's integer range is a 422
   rather than a database error.
 """
@@ -23,7 +24,7 @@ from typing import Annotated, Any
 
 import pydantic
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
@@ -32,6 +33,7 @@ from ninja.pagination import PaginationBase
 from ninja.renderers import JSONRenderer as NinjaJSONRenderer
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
+from pydantic import ConfigDict, field_validator
 
 from soprovod.accounts.models import ApiToken, User
 from soprovod.clients.actions import StaleObjectError
@@ -52,6 +54,28 @@ class JSONRenderer(NinjaJSONRenderer):
     and with curl; any JSON parser reads both)."""
 
     json_dumps_params = {"ensure_ascii": False}
+
+
+# ---- input ------------------------------------------------------------------------------
+
+
+class QuerySchema(Schema):
+    """Base of query-string filters: text fields refuse the NUL character (PostgreSQL cannot
+    store or compare it, so it would fail in the database instead of answering 422)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed")
+        return value
+
+
+class InputSchema(QuerySchema):
+    """Base of request bodies: besides refusing NUL, an unknown field is an error, so a
+    misspelt one is not silently ignored (a PATCH would "succeed" changing nothing)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 # ---- authentication ------------------------------------------------------------------------
@@ -151,6 +175,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # Validation checks uniqueness first; this is the race between two writers.
         logger.info("API write refused by the database: %s", exc)
         return detail(request, _("The change conflicts with data saved meanwhile."), 409)
+
+    @api.exception_handler(DataError)
+    def refused_by_database(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # Input schemas and model validation should catch every bad value first; this is the
+        # last line, so a value they missed is still the caller's 400 and not a 500.
+        logger.warning("API write refused by the database: %s", exc)
+        return detail(
+            request,
+            _("The database refused a value: too long, out of range or with forbidden characters."),
+            400,
+        )
 
     @api.exception_handler(ValueError)
     def bad_value(request: HttpRequest, exc: ValueError) -> HttpResponse:
