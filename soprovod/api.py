@@ -1,5 +1,36 @@
-"""The HTTP API root: /api/v1/ (interfaces.md «HTTP API»). Each app adds its router here."""
+"""The HTTP API root: /api/v1/ (interfaces.md «HTTP API»). Each app adds its router here.
+
+Every operation requires a caller: a personal API token (``Authorization: Bearer``) or the
+browser's session (with the CSRF token on writes). Errors answer ``{"detail": ...}``; see
+``soprovod.apiutils`` for the helpers a router must use.
+"""
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Soprovod API", version="1", urls_namespace="api")
+from soprovod.apiutils import (
+    BearerTokenAuth,
+    JSONRenderer,
+    SessionAuth,
+    install_error_handlers,
+)
+from soprovod.clients.api import router as clients_router
+
+api = NinjaAPI(
+    title="Soprovod API",
+    version="1",
+    description=(
+        "The operations platform of the support department. Authenticate with a personal "
+        "API token (`Authorization: Bearer <token>`) or a signed-in browser session; "
+        'session writes need the `X-CSRFToken` header. Errors are JSON `{"detail": ...}`: '
+        "401 unauthenticated, 403 not allowed, 404 absent or not visible to you, "
+        "409 stale version or conflict, 422 invalid input (`detail` is a list of "
+        "`{type, loc, msg}`). Lists take `page` and `page_size` (default 50, max 500) and "
+        "answer `{count, page, page_size, items}`."
+    ),
+    urls_namespace="api",
+    auth=[BearerTokenAuth(), SessionAuth()],
+    renderer=JSONRenderer(),
+)
+install_error_handlers(api)
+
+api.add_router("/", clients_router)
