@@ -36,7 +36,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from pydantic import ConfigDict, field_validator
 
 from soprovod.accounts.models import ApiToken, User
-from soprovod.clients.actions import StaleObjectError
+from soprovod.core.errors import StaleObjectError
 
 logger = logging.getLogger(__name__)
 
