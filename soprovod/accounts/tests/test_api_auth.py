@@ -191,7 +191,7 @@ def raising_api():
     from ninja.testing import TestClient
 
     from soprovod.apiutils import install_error_handlers
-    from soprovod.clients.actions import StaleObjectError
+    from soprovod.core.errors import StaleObjectError
 
     api = NinjaAPI(urls_namespace="raising-api-test")
     install_error_handlers(api)
