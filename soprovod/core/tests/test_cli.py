@@ -224,3 +224,83 @@ def test_configuration_error_is_one_line(tmp_path):
 
     assert result.returncode == 1
     assert result.stderr.strip().startswith("soprovod: configuration error: SECRET_KEY is not set")
+
+
+def test_serve_refuses_a_database_with_unapplied_migrations(monkeypatch):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from soprovod.core.management.commands import serve
+
+    monkeypatch.setattr(serve, "unapplied_migrations", lambda: ["clients.0002_x"])
+
+    with pytest.raises(CommandError, match=r"1 database migrations are not applied"):
+        call_command("serve")
+
+
+def test_serve_runs_runserver_when_debugging_and_gunicorn_otherwise(tmp_path):
+    from soprovod.core.management.commands.serve import web_command, worker_command
+
+    assert web_command(host="10.0.0.5", port=80, debug=True)[-3:] == [
+        "runserver",
+        "--noreload",
+        "10.0.0.5:80",
+    ]
+    assert "gunicorn" in web_command(host="h", port=1, debug=False)
+    worker = worker_command(concurrency=3, data_dir=tmp_path)
+    assert worker[worker.index("-A") + 1 :][:3] == ["soprovod", "worker", "-B"]
+    assert f"--schedule={tmp_path / 'celerybeat-schedule'}" in worker
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the worker")
+def test_serve_runs_web_and_worker_and_stops_both(tmp_path):
+    import signal
+    import time
+    import urllib.request
+
+    env = script_env(tmp_path)
+    subprocess.run([*script(), "migrate", "-v0"], env=env, check=True, timeout=300)
+    port = _free_port()
+    serve = subprocess.Popen(
+        [*script(), "serve", "--port", str(port), "--concurrency", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    schedule = str(tmp_path / "data" / "celerybeat-schedule")
+    try:
+        status = None
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as page:
+                    status = page.status
+                break
+            except OSError:
+                time.sleep(0.25)
+        assert status == 200
+        assert _processes_mentioning(schedule), "the worker is not running"
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+
+    assert _processes_mentioning(schedule) == []

@@ -1,0 +1,150 @@
+"""``soprovod serve [--host H] [--port P]``: the web app and the background worker.
+
+One command for the embedded mode and for a small production: it refuses to start on a
+database with unapplied migrations, starts a Celery worker with its embedded beat
+(``celery -A soprovod worker -B``) and the web server (Django's ``runserver --noreload``
+when DEBUG, gunicorn otherwise), and stops the worker when the web server exits, on
+Ctrl+C or on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.db.utils import OperationalError
+
+from soprovod.core.management import SoprovodCommand, positive_int
+
+STOP_TIMEOUT_SECONDS = 15
+
+
+def unapplied_migrations() -> list[str]:
+    """``app.migration`` names not yet applied to the default database."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def worker_command(*, concurrency: int, data_dir: Path) -> list[str]:
+    """Celery worker with embedded beat; beat's schedule file lives in the data directory."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "soprovod",
+        "worker",
+        "-B",
+        "--loglevel=INFO",
+        f"--concurrency={concurrency}",
+        f"--schedule={data_dir / 'celerybeat-schedule'}",
+    ]
+
+
+def web_command(*, host: str, port: int, debug: bool) -> list[str]:
+    address = f"{host}:{port}"
+    if debug:
+        return [sys.executable, "-m", "soprovod.cli", "runserver", "--noreload", address]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "soprovod.wsgi:application",
+        f"--bind={address}",
+        "--access-logfile=-",
+    ]
+
+
+def broker_folders() -> list[Path]:
+    """The folders the file-system broker needs (it does not create them itself)."""
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return []
+    keys = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+    return [Path(options[key]) for key in keys if options.get(key)]
+
+
+class Command(SoprovodCommand):
+    help = (
+        "Run the web app and the background worker (Celery with embedded beat). Ctrl+C stops both."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        parser.add_argument("--port", type=positive_int(65535), default=8000)
+        parser.add_argument(
+            "--concurrency",
+            type=positive_int(64),
+            default=2,
+            help="background worker processes (default 2)",
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="web server only (a worker runs elsewhere)"
+        )
+
+    def handle(self, *, host: str, port: int, concurrency: int, no_worker: bool, **options):
+        try:
+            pending = unapplied_migrations()
+        except OperationalError as error:
+            raise CommandError(f"cannot open the database: {error}".strip()) from None
+        if pending:
+            raise CommandError(
+                f"{len(pending)} database migrations are not applied "
+                f"({', '.join(pending[:3])}{'...' if len(pending) > 3 else ''}); "
+                "run: soprovod migrate"
+            )
+        if not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        for folder in broker_folders():
+            folder.mkdir(parents=True, exist_ok=True)
+        connections.close_all()  # the children open their own
+
+        # SIGTERM (systemd, docker stop) stops the children too, as Ctrl+C does.
+        previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        worker = web = None
+        try:
+            if not no_worker:
+                data_dir = Path(settings.DATA_DIR)
+                worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                    worker_command(concurrency=concurrency, data_dir=data_dir)
+                )
+            web = subprocess.Popen(  # noqa: S603
+                web_command(host=host, port=port, debug=settings.DEBUG)
+            )
+            status = web.wait()
+        except KeyboardInterrupt:
+            status = 0
+        finally:
+            for name, process in (("web server", web), ("worker", worker)):
+                _stop(process, name, self.stderr)
+            signal.signal(signal.SIGTERM, previous)
+        if status:
+            raise CommandError(f"the web server exited with status {status}")
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop(process: subprocess.Popen | None, name: str, stderr) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        stderr.write(f"The {name} did not stop in {STOP_TIMEOUT_SECONDS} s; killing it.")
+        process.kill()
+        process.wait()
+    except KeyboardInterrupt:  # a second Ctrl+C: do not wait any longer
+        process.kill()
+        process.wait()
