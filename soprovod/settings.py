@@ -7,8 +7,10 @@ file-system broker, mail printed to the console. Production sets ``DATABASE_URL`
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "soprovod.core.context_processors.navigation",
+                "soprovod.core.views_notifications.unread_count",
             ],
         },
     },
@@ -165,7 +168,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs (run by `celery beat`). Each is idempotent, so an overlap or a retry is harmless;
+# `expires` drops a run that waited longer than its own period (a worker that was down).
+CELERY_BEAT_SCHEDULE: dict = {
+    "sla-check": {"task": "sla.check", "schedule": 60.0, "options": {"expires": 55}},
+    "tickets-close-resolved": {
+        "task": "tickets.close_resolved",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -183,6 +194,25 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be set")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soprovod <support@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The support mailbox clients write to: Reply-To of every mail to a client, and the domain of
+# the Message-IDs Soprovod gives its outgoing mail.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1] or "support@localhost")
+
+# Mail intake (tickets/intake.py): the IMAP mailbox polled every minute when IMAP_HOST is set.
+IMAP_HOST = env_str("IMAP_HOST")
+IMAP_SSL = env_bool("IMAP_SSL", True)
+IMAP_PORT = env_int("IMAP_PORT", 993 if IMAP_SSL else 143, minimum=1)
+IMAP_USER = env_str("IMAP_USER")
+IMAP_PASSWORD = env_str("IMAP_PASSWORD")
+IMAP_FOLDER = env_str("IMAP_FOLDER", "INBOX")
+if IMAP_HOST and not (IMAP_USER and IMAP_PASSWORD):
+    raise ImproperlyConfigured("IMAP_HOST is set: set IMAP_USER and IMAP_PASSWORD too")
+if IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["tickets-fetch-mail"] = {
+        "task": "tickets.fetch_mail",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    }
 
 # Production hardening: `manage.py check --deploy` is clean whenever DEBUG is off.
 if not DEBUG:
