@@ -128,6 +128,8 @@ def import_clients(
     rows: list[_Row] = []
     first_row_of: dict[str, int] = {}
     total = len(table.rows)
+    if not total:
+        errors.add(None, None, "the file has a header but no clients")
     for done, (number, raw) in enumerate(table.rows, start=1):
         values = _parse_row(number, raw, present, errors, managers)
         external_id = raw["external_id"]

@@ -277,3 +277,10 @@ def test_success_manager_email_is_case_insensitive(staff):
     import_clients(csv_bytes(HEADER, ALFA.replace("csm@example.test", "CSM@Example.TEST")))
 
     assert Client.objects.get().success_manager == staff.csm
+
+
+def test_file_with_only_a_header_is_refused(db):
+    with pytest.raises(CsvFileError) as caught:
+        import_clients(csv_bytes(HEADER), filename="clients.csv")
+
+    assert str(caught.value) == "clients.csv: the file has a header but no clients"
