@@ -266,14 +266,36 @@ def kpi_definitions() -> list[KpiDef]:
     return _defs()
 
 
-# ---- the queries -------------------------------------------------------------------------
+# ---- the formulas' query pieces -----------------------------------------------------------
+# Shared with `breakdowns` (per group, per month, the records behind a figure), so every
+# figure anywhere is computed by the same expressions.
 
 
-def _ticket_stats(period: Period, now: dt.datetime) -> dict[str, dict]:
-    """One query: per ticket type, tickets created in the period, repeats, and how many meet
-    or breach SLA (kpi.md «sla.*», «repeat_rate»)."""
+def created_in(period: Period, prefix: str = "") -> Q:
+    """Tickets created in the period (kpi.md: SLA, times and repeats count by creation);
+    ``prefix`` reaches the ticket through a relation (``"ticket__"``)."""
+    return Q(
+        **{f"{prefix}created_at__gte": period.start_at, f"{prefix}created_at__lt": period.end_at}
+    )
+
+
+def rated_in(period: Period) -> Q:
+    """kpi.md «csat»: tickets resolved in the period that have a rating."""
+    return Q(
+        resolved_at__gte=period.start_at, resolved_at__lt=period.end_at, csat_score__isnull=False
+    )
+
+
+def answered_in(period: Period) -> Q:
+    return Q(answered_at__gte=period.start_at, answered_at__lt=period.end_at)
+
+
+def sla_outcome_annotations(now: dt.datetime) -> dict[str, Exists]:
+    """Per-ticket SLA flags (kpi.md «sla.*»): ``is_breached`` when a clock breached or runs
+    past its due time at ``now``, ``is_running`` while a clock still runs, ``has_clocks``.
+    `SLA_MET` and `SLA_BREACHED` then select the tickets that meet or breach SLA; the rest
+    are pending and left out."""
     from soprovod.sla.models import ClockStatus, SlaClock
-    from soprovod.tickets.models import Ticket
 
     clocks = SlaClock.objects.filter(ticket=OuterRef("pk"))
     breached = clocks.filter(
@@ -281,18 +303,89 @@ def _ticket_stats(period: Period, now: dt.datetime) -> dict[str, dict]:
         | Q(stopped_at__isnull=True, paused_since__isnull=True, due_at__lt=now)
     )
     running = clocks.filter(stopped_at__isnull=True)
+    return {
+        "is_breached": Exists(breached),
+        "is_running": Exists(running),
+        "has_clocks": Exists(clocks),
+    }
+
+
+SLA_MET = Q(is_breached=False, is_running=False, has_clocks=True)
+SLA_BREACHED = Q(is_breached=True)
+REPEAT = Q(is_repeat=True)
+# kpi.md «nps»: promoters 9–10, detractors 0–6.
+PROMOTER = Q(score__gte=9)
+DETRACTOR = Q(score__lte=6)
+# A stopped clock's business minutes (kpi.md «Время реакции», «Время решения»).
+CLOCK_MINUTES = F("elapsed_seconds") / Value(60.0)
+
+
+def ticket_counts(scope: Q | None = None) -> dict[str, Count]:
+    """Aggregates over tickets annotated with `sla_outcome_annotations`: created (``total``),
+    ``repeats``, SLA ``met`` and ``breached``; ``scope`` narrows every count."""
+    scope = scope or Q()
+    return {
+        "total": Count("pk", filter=scope or None),
+        "repeats": Count("pk", filter=REPEAT & scope),
+        "breached": Count("pk", filter=SLA_BREACHED & scope),
+        "met": Count("pk", filter=SLA_MET & scope),
+    }
+
+
+def stopped_clocks(period: Period):
+    """The stopped first-response and resolution clocks of tickets created in the period."""
+    from soprovod.sla.models import Metric, SlaClock
+
+    return SlaClock.objects.filter(
+        created_in(period, "ticket__"),
+        metric__in=[Metric.FIRST_RESPONSE, Metric.RESOLUTION],
+        stopped_at__isnull=False,
+    )
+
+
+def clock_stats() -> dict:
+    """Aggregates over `stopped_clocks`: median, 90th percentile and count of the minutes."""
+    return {
+        "median": PercentileCont(CLOCK_MINUTES, 0.5),
+        "p90": PercentileCont(CLOCK_MINUTES, 0.9),
+        "n": Count("pk"),
+    }
+
+
+def csat_stats() -> dict:
+    """Aggregates over rated tickets (`rated_in`): mean, sum and number of ratings."""
+    return {"mean": Avg("csat_score"), "total": Sum("csat_score"), "n": Count("pk")}
+
+
+def survey_stats() -> dict:
+    """Aggregates over survey answers of one kind: NPS promoters/detractors, the mean."""
+    return {
+        "n": Count("pk"),
+        "promoters": Count("pk", filter=PROMOTER),
+        "detractors": Count("pk", filter=DETRACTOR),
+        "mean": Avg("score"),
+        "total": Sum("score"),
+    }
+
+
+def nps_score(promoters: int, detractors: int, answers: int) -> float | None:
+    """kpi.md «nps»: 100 × (promoters − detractors) ÷ responses."""
+    return 100 * (promoters - detractors) / answers if answers else None
+
+
+# ---- the queries -------------------------------------------------------------------------
+
+
+def _ticket_stats(period: Period, now: dt.datetime) -> dict[str, dict]:
+    """One query: per ticket type, tickets created in the period, repeats, and how many meet
+    or breach SLA (kpi.md «sla.*», «repeat_rate»)."""
+    from soprovod.tickets.models import Ticket
+
     rows = (
-        Ticket.objects.filter(created_at__gte=period.start_at, created_at__lt=period.end_at)
-        .annotate(
-            is_breached=Exists(breached), is_running=Exists(running), has_clocks=Exists(clocks)
-        )
+        Ticket.objects.filter(created_in(period))
+        .annotate(**sla_outcome_annotations(now))
         .values("type")
-        .annotate(
-            total=Count("pk"),
-            repeats=Count("pk", filter=Q(is_repeat=True)),
-            breached=Count("pk", filter=Q(is_breached=True)),
-            met=Count("pk", filter=Q(is_breached=False, is_running=False, has_clocks=True)),
-        )
+        .annotate(**ticket_counts())
         .order_by()
     )
     return {row["type"]: row for row in rows}
@@ -302,42 +395,23 @@ def _clock_percentiles(period: Period) -> dict[tuple[str, str], dict]:
     """One query: median and 90th percentile of the stopped clocks' business minutes, per
     ticket type and metric, for tickets created in the period (kpi.md «Время реакции»,
     «Время решения»)."""
-    from soprovod.sla.models import Metric, SlaClock
-
-    minutes = F("elapsed_seconds") / Value(60.0)
-    rows = (
-        SlaClock.objects.filter(
-            ticket__created_at__gte=period.start_at,
-            ticket__created_at__lt=period.end_at,
-            metric__in=[Metric.FIRST_RESPONSE, Metric.RESOLUTION],
-            stopped_at__isnull=False,
-        )
-        .values("ticket__type", "metric")
-        .annotate(
-            median=PercentileCont(minutes, 0.5),
-            p90=PercentileCont(minutes, 0.9),
-            n=Count("pk"),
-        )
-        .order_by()
-    )
-    return {(r["ticket__type"], r["metric"]): r for r in rows}
+    rows = stopped_clocks(period).values("ticket__type", "metric").annotate(**clock_stats())
+    return {(r["ticket__type"], r["metric"]): r for r in rows.order_by()}
 
 
 def _repeat_totals(period: Period) -> tuple[int, int]:
     from soprovod.tickets.models import Ticket
 
-    row = Ticket.objects.filter(
-        created_at__gte=period.start_at, created_at__lt=period.end_at
-    ).aggregate(total=Count("pk"), repeats=Count("pk", filter=Q(is_repeat=True)))
+    row = Ticket.objects.filter(created_in(period)).aggregate(
+        total=Count("pk"), repeats=Count("pk", filter=REPEAT)
+    )
     return row["repeats"], row["total"]
 
 
 def _csat(period: Period) -> dict:
     from soprovod.tickets.models import Ticket
 
-    return Ticket.objects.filter(
-        resolved_at__gte=period.start_at, resolved_at__lt=period.end_at, csat_score__isnull=False
-    ).aggregate(mean=Avg("csat_score"), total=Sum("csat_score"), n=Count("pk"))
+    return Ticket.objects.filter(rated_in(period)).aggregate(**csat_stats())
 
 
 def _surveys(period: Period) -> dict[str, dict]:
@@ -345,23 +419,15 @@ def _surveys(period: Period) -> dict[str, dict]:
     from soprovod.surveys.models import SurveyResponse
 
     rows = (
-        SurveyResponse.objects.filter(
-            answered_at__gte=period.start_at, answered_at__lt=period.end_at
-        )
+        SurveyResponse.objects.filter(answered_in(period))
         .values("kind")
-        .annotate(
-            n=Count("pk"),
-            promoters=Count("pk", filter=Q(score__gte=9)),
-            detractors=Count("pk", filter=Q(score__lte=6)),
-            mean=Avg("score"),
-            total=Sum("score"),
-        )
+        .annotate(**survey_stats())
         .order_by()
     )
     return {row["kind"]: row for row in rows}
 
 
-def _status_on(day: dt.date):
+def status_on(day: dt.date):
     """The client's lifecycle status as of ``day`` (its last dated status change)."""
     from soprovod.clients.models import ClientStatusChange
 
@@ -374,32 +440,45 @@ def _status_on(day: dt.date):
     return Coalesce(latest, F("status"))
 
 
+def client_filters(
+    period: Period, status_before: str = "status_before", status_at_end: str = "status_at_end"
+) -> dict[str, Q]:
+    """kpi.md «retention» and «portfolio.active_clients» as conditions on clients annotated
+    with `status_on` the day before the period (``status_before``) and on its last day
+    (``status_at_end``): ``at_start``, ``kept``, ``churned`` (at start, lost by the end) and
+    ``active_at_end``."""
+    from soprovod.clients.models import ClientStatus
+
+    churned = ClientStatus.CHURNED
+    at_start = Q(contract_start__lt=period.start) & ~Q(**{status_before: churned})
+    return {
+        "at_start": at_start,
+        "kept": at_start & ~Q(**{status_at_end: churned}),
+        "churned": at_start & Q(**{status_at_end: churned}),
+        "active_at_end": Q(contract_start__lte=period.end)
+        & Q(**{f"{status_at_end}__isnull": False})
+        & ~Q(**{status_at_end: churned}),
+    }
+
+
+def client_annotations(period: Period) -> dict:
+    """The annotations `client_filters` reads, with their default names."""
+    return {
+        "status_before": status_on(period.start - dt.timedelta(days=1)),
+        "status_at_end": status_on(period.end),
+    }
+
+
 def _clients(period: Period) -> dict:
     """One query: retention (kpi.md «retention») and active clients at the end of the period
     (kpi.md «portfolio.active_clients»), from the dated status history."""
-    from soprovod.clients.models import Client, ClientStatus
+    from soprovod.clients.models import Client
 
-    before = period.start - dt.timedelta(days=1)
-    churned = ClientStatus.CHURNED
-    return Client.objects.annotate(
-        status_before=_status_on(before), status_at_end=_status_on(period.end)
-    ).aggregate(
-        at_start=Count(
-            "pk",
-            filter=Q(contract_start__lt=period.start) & ~Q(status_before=churned),
-        ),
-        kept=Count(
-            "pk",
-            filter=Q(contract_start__lt=period.start)
-            & ~Q(status_before=churned)
-            & ~Q(status_at_end=churned),
-        ),
-        active_at_end=Count(
-            "pk",
-            filter=Q(contract_start__lte=period.end)
-            & Q(status_at_end__isnull=False)
-            & ~Q(status_at_end=churned),
-        ),
+    filters = client_filters(period)
+    return Client.objects.annotate(**client_annotations(period)).aggregate(
+        at_start=Count("pk", filter=filters["at_start"]),
+        kept=Count("pk", filter=filters["kept"]),
+        active_at_end=Count("pk", filter=filters["active_at_end"]),
     )
 
 
@@ -483,7 +562,7 @@ def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
     nps = surveys.get("nps")
     values["nps"] = (
         {
-            "value": 100 * (nps["promoters"] - nps["detractors"]) / nps["n"],
+            "value": nps_score(nps["promoters"], nps["detractors"], nps["n"]),
             "numerator": nps["promoters"] - nps["detractors"],
             "denominator": nps["n"],
         }
