@@ -44,6 +44,10 @@ def client_contact_required(view: Callable) -> Callable:
     return wrapper
 
 
+# The ticket page holds three forms: distinct element ids keep their labels apart.
+REPLY_IDS = "reply_%s"
+
+
 def _decorate(ticket: Ticket, now) -> Ticket:
     ticket.client_status = queries.CLIENT_STATUS_LABELS.get(ticket.status, ticket.status)
     ticket.expectation = queries.expectation(ticket, now)
@@ -124,11 +128,12 @@ def _ticket_page(
     queries.attach_due_times(ticket)
     _decorate(ticket, now)
     if reply_form is None:
-        reply_form = ReplyForm(initial={"version": ticket.version})
+        reply_form = ReplyForm(initial={"version": ticket.version}, auto_id=REPLY_IDS)
     rating_form = RatingForm(
         initial={"score": ticket.csat_score, "comment": ticket.csat_comment}
         if ticket.csat_score
-        else None
+        else None,
+        auto_id="rating_%s",
     )
     context = {
         "ticket": ticket,
@@ -137,7 +142,7 @@ def _ticket_page(
         "stale": stale,
         "can_reply": ticket.status != TicketStatus.CLOSED,
         "reopen": queries.reopen_state(ticket, now),
-        "reopen_form": ReopenForm(),
+        "reopen_form": ReopenForm(auto_id="reopen_%s"),
         "reopen_days": settings.REOPEN_WINDOW_DAYS,
         "can_rate": queries.can_rate(ticket),
         "rating_form": rating_form,
@@ -154,7 +159,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, number: int) -> HttpResponse:
     ticket = get_ticket_or_404(request.user, number)
-    form = ReplyForm(request.POST, request.FILES)
+    form = ReplyForm(request.POST, request.FILES, auto_id=REPLY_IDS)
     if not form.is_valid():
         return _ticket_page(request, ticket, reply_form=form)
     data = form.cleaned_data
@@ -171,7 +176,9 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         ticket = get_ticket_or_404(request.user, number)
         # The text is kept and now based on the current version: sending again after
         # reading the news is a deliberate choice. Files cannot be re-filled by a browser.
-        kept = ReplyForm(initial={"body": data["body"], "version": exc.obj.version})
+        kept = ReplyForm(
+            initial={"body": data["body"], "version": exc.obj.version}, auto_id=REPLY_IDS
+        )
         stale = _(
             "Not sent yet: there is news on this ticket since you opened the page (see the "
             "conversation above). Your text is kept below; read the news and send it again."
@@ -179,8 +186,12 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         if data["attachments"]:
             stale += " " + _("Please attach your files again.")
         return _ticket_page(request, ticket, reply_form=kept, stale=stale)
-    except (actions.TicketError, actions.AttachmentError) as exc:
-        form.add_error(None, str(exc))
+    except actions.AttachmentError as exc:
+        form.add_error("attachments", str(exc))
+        return _ticket_page(request, ticket, reply_form=form)
+    except actions.TicketError as exc:
+        # Shown above the page: a closed ticket has no reply form to show it in.
+        messages.error(request, str(exc))
         return _ticket_page(request, ticket, reply_form=form)
     messages.success(request, _("Your message has been sent."))
     return redirect("portal:ticket", number=ticket.number)
