@@ -42,11 +42,20 @@ def ticket_created(ticket_id: int) -> None:
         url=_url(ticket.pk),
         email=ticket.type == "emergency",
     )
+    # The client hears back at once: an automatic acknowledgement (does not stop first response).
+    from soprovod.tickets.tasks import acknowledge
+
+    acknowledge.delay(ticket.pk)
 
 
 def message_added(message_id: int) -> None:
     message = TicketMessage.objects.select_related("ticket__assignee").get(pk=message_id)
     ticket = message.ticket
+    if message.from_staff and message.kind == TicketMessage.Kind.PUBLIC:
+        # Public staff replies (and the acknowledgement) are mailed to the client.
+        from soprovod.tickets.tasks import send_message
+
+        send_message.delay(message.pk)
     if not message.from_staff and ticket.assignee:
         notify(
             [ticket.assignee],

@@ -1,0 +1,186 @@
+"""Mail to clients: staff replies and the acknowledgement of a new ticket.
+
+Every outgoing mail is one public `TicketMessage` written by staff (or the automatic
+acknowledgement). It is sent by a Celery task after the message committed
+(`tickets.tasks.send_message`), in the interface's default language (Russian), as plain text
+plus a simple HTML part, with the subject ``[#123] <ticket subject>``, ``Reply-To`` the support
+mailbox and threading headers: its own ``Message-ID``, ``In-Reply-To`` the ticket's latest
+earlier mail and ``References`` the earlier ones, so the client's mail program shows one
+thread and intake (`tickets.intake`) files the client's answer under the same ticket.
+
+Sent once: the message's ``email_message_id`` is written when the mail has been handed to the
+SMTP server, under a row lock, so a repeated or concurrent task sends nothing. The id is
+derived from the message itself, so the one resend a crash between "sent" and "recorded" can
+cause carries the same Message-ID (mail programs show it once).
+"""
+
+from __future__ import annotations
+
+import logging
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from soprovod.tickets.models import (
+    OPEN_STATUSES,
+    Channel,
+    Ticket,
+    TicketMessage,
+)
+
+logger = logging.getLogger(__name__)
+
+# Keep the References header short: the first message plus the latest ones.
+MAX_REFERENCES = 20
+
+
+def mail_domain() -> str:
+    """The domain of the support mailbox: the right-hand side of our Message-IDs."""
+    address = parseaddr(settings.SUPPORT_EMAIL)[1]
+    return address.rpartition("@")[2] or "soprovod.localhost"
+
+
+def message_id_for(message: TicketMessage) -> str:
+    """The Message-ID of the mail that carries ``message``: stable for the message, unique
+    across installations (the creation instant is part of it)."""
+    stamp = int(message.created_at.timestamp() * 1_000_000)
+    return f"<soprovod.{message.ticket_id}.{message.pk}.{stamp}@{mail_domain()}>"
+
+
+def recipient_for(ticket: Ticket) -> str:
+    """Whom a ticket's mail goes to: the requester, else the ticket's contact."""
+    if ticket.requester_email:
+        return ticket.requester_email
+    return ticket.contact.email if ticket.contact_id and ticket.contact.email else ""
+
+
+def is_mailed(message: TicketMessage) -> bool:
+    """Only public messages by staff (replies and the acknowledgement) go to the client."""
+    return message.from_staff and message.kind == TicketMessage.Kind.PUBLIC
+
+
+def thread_ids(message: TicketMessage) -> list[str]:
+    """Message-IDs of the ticket's mail before ``message``, oldest first."""
+    ids = list(
+        TicketMessage.objects.filter(ticket_id=message.ticket_id, email_message_id__isnull=False)
+        .exclude(pk=message.pk)
+        .filter(created_at__lte=message.created_at)
+        .order_by("created_at", "id")
+        .values_list("email_message_id", flat=True)
+    )
+    if len(ids) > MAX_REFERENCES:
+        ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]
+    return ids
+
+
+def subject_for(ticket: Ticket) -> str:
+    return f"[#{ticket.pk}] {ticket.subject}"
+
+
+def build_email(message: TicketMessage, message_id: str, recipient: str) -> EmailMultiAlternatives:
+    """The mail for ``message`` (rendered in the default language)."""
+    ticket = message.ticket
+    context = {"ticket": ticket, "message": message, "site_url": settings.SITE_URL}
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_to_string("tickets/email/message.txt", context)
+        html = render_to_string("tickets/email/message.html", context)
+        language = translation.get_language()
+    headers = {"Message-ID": message_id, "Content-Language": language}
+    earlier = thread_ids(message)
+    if earlier:
+        headers["In-Reply-To"] = earlier[-1]
+        headers["References"] = " ".join(earlier)
+    if message.is_automatic:
+        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: no auto-reply loops
+    email = EmailMultiAlternatives(
+        subject=subject_for(ticket),
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+        reply_to=[settings.SUPPORT_EMAIL],
+        headers=headers,
+    )
+    email.attach_alternative(html, "text/html")
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as handle:
+            email.attach(attachment.filename, handle.read(), attachment.content_type)
+    return email
+
+
+def send_ticket_message(message_id: int) -> bool:
+    """Mail one message to the client unless it was mailed already. Returns whether a mail
+    went out. SMTP errors propagate (the task retries)."""
+    with transaction.atomic():
+        message = (
+            TicketMessage.objects.select_for_update(of=("self",))
+            .select_related("ticket", "ticket__contact")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None or message.email_message_id or not is_mailed(message):
+            return False
+        recipient = recipient_for(message.ticket)
+        if not recipient:
+            return False
+        mail_id = message_id_for(message)
+        build_email(message, mail_id, recipient).send()
+        # The sent marker, written only after the SMTP server took the mail.
+        TicketMessage.objects.filter(pk=message.pk, email_message_id__isnull=True).update(
+            email_message_id=mail_id
+        )
+    logger.info("Mailed message %s of ticket #%s to %s", message_id, message.ticket_id, recipient)
+    return True
+
+
+# ---- the acknowledgement -----------------------------------------------------------------
+
+
+def wants_acknowledgement(ticket: Ticket) -> bool:
+    """A new open ticket from a client with an address gets one; imported history and
+    internal tickets do not."""
+    if ticket.channel == Channel.INTERNAL or ticket.status not in OPEN_STATUSES:
+        return False
+    if not recipient_for(ticket):
+        return False
+    first = ticket.messages.order_by("created_at", "id").first()
+    return first is None or first.source != TicketMessage.Source.IMPORT
+
+
+def acknowledgement_text(ticket: Ticket) -> str:
+    """The acknowledgement's text, with the first-response due time when there is one."""
+    from soprovod.sla.models import Metric
+
+    clock = ticket.clocks.filter(metric=Metric.FIRST_RESPONSE, stopped_at__isnull=True).first()
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string(
+            "tickets/email/acknowledgement.txt",
+            {
+                "ticket": ticket,
+                "due": timezone.localtime(clock.due_at) if clock and clock.due_at else None,
+            },
+        ).strip()
+
+
+def acknowledge(ticket_id: int) -> TicketMessage | None:
+    """Add the automatic acknowledgement to a new ticket (once); it is mailed like any staff
+    reply but does not stop the first-response clock (sla.md)."""
+    from soprovod.tickets import actions
+
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
+        if ticket is None or not wants_acknowledgement(ticket):
+            return None
+        if ticket.messages.filter(is_automatic=True, kind=TicketMessage.Kind.PUBLIC).exists():
+            return None
+        return actions.do_add_message(
+            None,
+            ticket,
+            acknowledgement_text(ticket),
+            from_staff=True,
+            is_automatic=True,
+            source=TicketMessage.Source.SYSTEM,
+        )
