@@ -14,6 +14,8 @@ from soprovod.apiutils import (
     install_error_handlers,
 )
 from soprovod.clients.api import router as clients_router
+from soprovod.kpi.api import router as kpi_router
+from soprovod.tickets.api import router as tickets_router
 
 api = NinjaAPI(
     title="Soprovod API",
@@ -34,3 +36,5 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 api.add_router("/", clients_router)
+api.add_router("/", tickets_router)
+api.add_router("/", kpi_router)

@@ -181,3 +181,8 @@ def messages_visible_to(user: User, ticket):
 
         qs = qs.filter(kind=TicketMessage.Kind.PUBLIC)
     return qs
+
+
+def can_see_kpi(user: User) -> bool:
+    """The KPI dashboard, the KPI document and the reports: the head and the CEO."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD, Role.CEO))

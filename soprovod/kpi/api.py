@@ -1,0 +1,37 @@
+"""GET /api/v1/kpi — the KPI document of interfaces.md («KPI JSON»)."""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils import translation
+from ninja import Field, Query, Router
+
+from soprovod.accounts.permissions import can_see_kpi
+from soprovod.apiutils import QuerySchema, api_user, error_responses
+from soprovod.kpi.engine import Period, compute
+
+router = Router(tags=["kpi"])
+
+
+class KpiQuery(QuerySchema):
+    from_: dt.date = Field(..., alias="from", description="First day, YYYY-MM-DD.")
+    to: dt.date = Field(..., description="Last day, YYYY-MM-DD (inclusive).")
+
+
+@router.get(
+    "/kpi",
+    response={200: dict[str, Any], **error_responses(403)},
+    summary="Every KPI for a period (the document of interfaces.md)",
+)
+def kpi(request: HttpRequest, query: Query[KpiQuery]):
+    """The same document as `soprovod kpi --json`: value, target, comparison, met and the
+    numerator/denominator each figure came from; null when there is no data."""
+    if not can_see_kpi(api_user(request)):
+        raise PermissionDenied
+    if query.to < query.from_:
+        raise ValidationError({"to": "The period ends before it starts."})
+    with translation.override(settings.LANGUAGE_CODE):
+        return compute(Period(query.from_, query.to)).as_json()

@@ -1,0 +1,309 @@
+"""/api/v1/tickets and their messages (interfaces.md «HTTP API»), with the same permissions
+as the pages: reads start from ``tickets_visible_to`` (another company's ticket is 404),
+department work needs ``can_work_tickets`` (403), a client contact may file tickets for their
+own company, reply, reopen and rate. Every write goes through ``tickets.actions``.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from soprovod.accounts.models import User
+from soprovod.accounts.permissions import (
+    can_work_tickets,
+    client_id_of_contact,
+    clients_visible_to,
+    contacts_visible_to,
+    get_ticket_or_404,
+    is_own_company_ticket,
+    messages_visible_to,
+    sites_visible_to,
+    tickets_visible_to,
+)
+from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
+from soprovod.sla.models import SlaClock
+from soprovod.tickets import actions
+from soprovod.tickets.models import Category, Channel, Ticket, TicketMessage
+from soprovod.tickets.schemas import (
+    EscalationCreate,
+    Extension,
+    MessageCreate,
+    MessageOut,
+    Rating,
+    StatusChange,
+    TicketCreate,
+    TicketFilters,
+    TicketOut,
+    TicketUpdate,
+)
+
+router = Router(tags=["tickets"])
+
+
+def _with_clocks(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return tickets.select_related("client", "category", "assignee").prefetch_related(
+        Prefetch("clocks", queryset=SlaClock.objects.order_by("metric"))
+    )
+
+
+def _ticket(user: User, number: int) -> Ticket:
+    return _with_clocks(Ticket.objects.filter(pk=get_ticket_or_404(user, number).pk)).get()
+
+
+def _as_ticket_error(func, *args, **kwargs):
+    """Run an action; a rule it refuses is the caller's 422, naming the reason."""
+    try:
+        return func(*args, **kwargs)
+    except (actions.TicketError, actions.AttachmentError) as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _pick(queryset: QuerySet, pk: int | None, field: str):
+    if pk is None:
+        return None
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise ValidationError({field: _("No such object, or not one you may use.")})
+    return obj
+
+
+@router.get(
+    "/tickets", response={200: list[TicketOut], **error_responses()}, summary="List tickets"
+)
+@paginate(Pagination)
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
+    """Tickets the caller may see, newest first."""
+    tickets = tickets_visible_to(api_user(request))
+    for name in ("status", "type"):
+        if getattr(filters, name):
+            tickets = tickets.filter(**{name: getattr(filters, name)})
+    for name in ("client", "assignee", "category"):
+        if getattr(filters, name) is not None:
+            tickets = tickets.filter(**{f"{name}_id": getattr(filters, name)})
+    if filters.open is not None:
+        from soprovod.tickets.models import OPEN_STATUSES
+
+        condition = Q(status__in=OPEN_STATUSES)
+        tickets = tickets.filter(condition if filters.open else ~condition)
+    if filters.created_from:
+        tickets = tickets.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        tickets = tickets.filter(created_at__date__lte=filters.created_to)
+    text = filters.q.strip().lstrip("#")
+    if text:
+        by_text = Q(subject__icontains=text)
+        if text.isdigit():
+            by_text |= Q(pk=int(text))
+        tickets = tickets.filter(by_text)
+    return _with_clocks(tickets).order_by("-created_at", "-pk")
+
+
+@router.get(
+    "/tickets/{number}", response={200: TicketOut, **error_responses(404)}, summary="Read a ticket"
+)
+def get_ticket(request: HttpRequest, number: ObjectId):
+    return _ticket(api_user(request), number)
+
+
+@router.post(
+    "/tickets", response={201: TicketOut, **error_responses(403, 404)}, summary="File a ticket"
+)
+def create_ticket(request: HttpRequest, payload: TicketCreate):
+    """Staff file a ticket for any client (channel defaults to phone); a client contact files
+    one for their own company (channel portal)."""
+    user = api_user(request)
+    if can_work_tickets(user):
+        client = _pick(clients_visible_to(user), payload.client, "client")
+        if client is None:
+            raise ValidationError({"client": _("Choose the client.")})
+        channel = payload.channel or Channel.PHONE
+        contact = _pick(contacts_visible_to(user).filter(client=client), payload.contact, "contact")
+    elif client_id_of_contact(user):
+        client = clients_visible_to(user).get()
+        if payload.client not in (None, client.pk):
+            raise ValidationError({"client": _("You can file tickets for your own company only.")})
+        channel = Channel.PORTAL
+        contact = user.contact
+    else:
+        raise PermissionDenied
+    ticket = _as_ticket_error(
+        actions.do_create_ticket,
+        user,
+        client=client,
+        contact=contact,
+        site=_pick(sites_visible_to(user).filter(client=client), payload.site, "site"),
+        category=_pick(Category.objects.filter(is_active=True), payload.category, "category"),
+        subject=payload.subject,
+        body=payload.body,
+        type=payload.type,
+        channel=channel,
+        source=TicketMessage.Source.API,
+    )
+    return Status(201, _ticket(user, ticket.pk))
+
+
+@router.patch(
+    "/tickets/{number}",
+    response={200: TicketOut, **error_responses(403, 404, 409)},
+    summary="Change a ticket",
+)
+def update_ticket(request: HttpRequest, payload: TicketUpdate, number: ObjectId):
+    """Type, category, subject, assignee, site or contact. A type change recomputes the SLA
+    clocks of an open ticket."""
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number, for_work=True)
+    data = payload.dict(exclude_unset=True)
+    version = data.pop("version", None)
+    values = {}
+    if "subject" in data:
+        values["subject"] = data["subject"]
+    if "type" in data:
+        values["type"] = data["type"]
+    if "category" in data:
+        values["category"] = _pick(Category.objects.all(), data["category"], "category")
+    if "assignee" in data:
+        support = User.objects.filter(
+            is_active=True, role_rows__role__in=_support_roles()
+        ).distinct()
+        values["assignee"] = _pick(support, data["assignee"], "assignee")
+    if "site" in data:
+        values["site"] = _pick(
+            sites_visible_to(user).filter(client=ticket.client_id), data["site"], "site"
+        )
+    if "contact" in data:
+        values["contact"] = _pick(
+            contacts_visible_to(user).filter(client=ticket.client_id), data["contact"], "contact"
+        )
+    _as_ticket_error(actions.do_update_ticket, user, ticket, expected_version=version, **values)
+    return _ticket(user, number)
+
+
+def _support_roles() -> list[str]:
+    from soprovod.accounts.roles import SUPPORT_STAFF
+
+    return [str(role) for role in SUPPORT_STAFF]
+
+
+@router.post(
+    "/tickets/{number}/status",
+    response={200: TicketOut, **error_responses(403, 404, 409)},
+    summary="Move a ticket through its workflow",
+)
+def change_status(request: HttpRequest, payload: StatusChange, number: ObjectId):
+    """``waiting_client`` pauses the resolution clock, ``open`` resumes it (or reopens a
+    resolved ticket), ``resolved`` stops it, ``closed`` makes the outcome final."""
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number, for_work=True)
+    _as_ticket_error(
+        actions.do_change_status,
+        user,
+        ticket,
+        payload.status,
+        expected_version=payload.version,
+        reason=payload.reason,
+    )
+    return _ticket(user, number)
+
+
+@router.post(
+    "/tickets/{number}/reopen",
+    response={200: TicketOut, **error_responses(403, 404, 409)},
+    summary="Reopen a resolved ticket",
+)
+def reopen(request: HttpRequest, number: ObjectId):
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number)
+    if not (can_work_tickets(user) or is_own_company_ticket(user, ticket)):
+        raise PermissionDenied
+    _as_ticket_error(actions.do_reopen, user, ticket)
+    return _ticket(user, number)
+
+
+@router.post(
+    "/tickets/{number}/rating",
+    response={200: TicketOut, **error_responses(403, 404)},
+    summary="Rate a resolved ticket (CSAT 1–5)",
+)
+def rate(request: HttpRequest, payload: Rating, number: ObjectId):
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number)
+    if not is_own_company_ticket(user, ticket):
+        raise PermissionDenied(_("Only the client's contacts rate a ticket."))
+    _as_ticket_error(actions.do_rate, user, ticket, payload.score, payload.comment)
+    return _ticket(user, number)
+
+
+@router.post(
+    "/tickets/{number}/extension",
+    response={200: TicketOut, **error_responses(403, 404)},
+    summary="Extend the resolution due time (with a reason, never past the ceiling)",
+)
+def extend(request: HttpRequest, payload: Extension, number: ObjectId):
+    from soprovod.sla.clocks import ExtensionError
+
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number, for_work=True)
+    try:
+        _as_ticket_error(actions.do_extend_due, user, ticket, payload.due_at, payload.reason)
+    except ExtensionError as exc:
+        raise ValidationError({"due_at": str(exc)}) from None
+    return _ticket(user, number)
+
+
+@router.post(
+    "/tickets/{number}/escalations",
+    response={201: TicketOut, **error_responses(403, 404)},
+    summary="Escalate a ticket to the head or the CEO",
+)
+def escalate(request: HttpRequest, payload: EscalationCreate, number: ObjectId):
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number, for_work=True)
+    _as_ticket_error(actions.do_escalate, user, ticket, payload.level, payload.reason)
+    return Status(201, _ticket(user, number))
+
+
+@router.get(
+    "/tickets/{number}/messages",
+    response={200: list[MessageOut], **error_responses(404)},
+    summary="The conversation (internal notes only for staff)",
+)
+@paginate(Pagination)
+def list_messages(request: HttpRequest, number: ObjectId):
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number)
+    return (
+        messages_visible_to(user, ticket)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+@router.post(
+    "/tickets/{number}/messages",
+    response={201: MessageOut, **error_responses(403, 404, 409)},
+    summary="Reply (or, for staff, add an internal note)",
+)
+def add_message(request: HttpRequest, payload: MessageCreate, number: ObjectId):
+    """The first public reply by staff stops the first-response clock; a client's reply
+    to a ticket waiting for them resumes its resolution clock."""
+    user = api_user(request)
+    ticket = get_ticket_or_404(user, number)
+    staff = can_work_tickets(user)
+    if not staff and not is_own_company_ticket(user, ticket):
+        raise PermissionDenied
+    if payload.internal and not staff:
+        raise PermissionDenied(_("Only staff can write internal notes."))
+    message = _as_ticket_error(
+        actions.do_add_message,
+        user,
+        ticket,
+        payload.body,
+        internal=payload.internal,
+        expected_version=payload.version,
+        source=TicketMessage.Source.API,
+    )
+    return Status(201, TicketMessage.objects.select_related("author").get(pk=message.pk))

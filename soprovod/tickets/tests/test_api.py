@@ -1,0 +1,241 @@
+"""The tickets API keeps the pages' permissions: another company's ticket is 404, internal
+notes never reach a client, department work needs a support role."""
+
+import datetime as dt
+
+import pytest
+
+from soprovod.accounts.models import ApiToken
+from soprovod.sla.models import Metric, SlaClock
+from soprovod.tickets import actions
+from soprovod.tickets.models import Channel, TicketStatus
+from soprovod.tickets.tests.factories import CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(user) -> dict:
+    _token, raw = ApiToken.issue(user, "test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.fixture
+def tickets(companies, staff):
+    def make(company, contact):
+        ticket = actions.do_create_ticket(
+            None,
+            client=company,
+            contact=contact,
+            subject="Не работает считыватель",
+            body="Считыватель на проходной не видит карты",
+            type="standard",
+            channel=Channel.PORTAL,
+            category=CategoryFactory(),
+        )
+        actions.do_add_message(staff.support, ticket, "Секретная заметка", internal=True)
+        actions.do_add_message(staff.support, ticket, "Выехал инженер")
+        return ticket
+
+    return {
+        "a": make(companies.a, companies.contact_a),
+        "b": make(companies.b, companies.contact_b),
+    }
+
+
+def test_client_contact_sees_only_own_company_tickets(client, companies, tickets):
+    auth = bearer(companies.client1)
+    listing = client.get("/api/v1/tickets", **auth).json()
+    assert [t["number"] for t in listing["items"]] == [tickets["a"].pk]
+    assert client.get(f"/api/v1/tickets/{tickets['b'].pk}", **auth).status_code == 404
+    assert client.get(f"/api/v1/tickets/{tickets['b'].pk}/messages", **auth).status_code == 404
+    reply = client.post(
+        f"/api/v1/tickets/{tickets['b'].pk}/messages",
+        {"body": "hi"},
+        content_type="application/json",
+        **auth,
+    )
+    assert reply.status_code == 404
+    assert client.post(f"/api/v1/tickets/{tickets['b'].pk}/reopen", **auth).status_code == 404
+
+
+def test_internal_notes_never_reach_the_client(client, companies, tickets):
+    messages = client.get(
+        f"/api/v1/tickets/{tickets['a'].pk}/messages", **bearer(companies.client1)
+    )
+    bodies = [m["body"] for m in messages.json()["items"]]
+    assert "Секретная заметка" not in bodies
+    assert "Выехал инженер" in bodies
+    staff_view = client.get(
+        f"/api/v1/tickets/{tickets['a'].pk}/messages", **bearer(tickets["a"].messages.last().author)
+    )
+    assert "Секретная заметка" in [m["body"] for m in staff_view.json()["items"]]
+
+
+def test_client_cannot_write_internal_notes_or_change_status(client, companies, tickets):
+    auth = bearer(companies.client1)
+    url = f"/api/v1/tickets/{tickets['a'].pk}"
+    note = client.post(
+        f"{url}/messages", {"body": "x", "internal": True}, content_type="application/json", **auth
+    )
+    assert note.status_code == 403
+    status = client.post(
+        f"{url}/status", {"status": "resolved"}, content_type="application/json", **auth
+    )
+    assert status.status_code == 403
+
+
+def test_client_files_a_ticket_for_own_company_only(client, companies):
+    auth = bearer(companies.client1)
+    created = client.post(
+        "/api/v1/tickets",
+        {"subject": "Пропуск", "body": "Не печатается", "type": "consultation"},
+        content_type="application/json",
+        **auth,
+    )
+    assert created.status_code == 201
+    assert created.json()["client"]["id"] == companies.a.pk
+    assert created.json()["channel"] == "portal"
+    other = client.post(
+        "/api/v1/tickets",
+        {"subject": "x", "body": "y", "client": companies.b.pk},
+        content_type="application/json",
+        **auth,
+    )
+    assert other.status_code == 422
+    foreign_site = client.post(
+        "/api/v1/tickets",
+        {"subject": "x", "body": "y", "site": companies.site_b.pk},
+        content_type="application/json",
+        **auth,
+    )
+    assert foreign_site.status_code == 422
+
+
+def test_staff_workflow_drives_the_clocks(client, staff, tickets):
+    auth = bearer(staff.support)
+    url = f"/api/v1/tickets/{tickets['a'].pk}"
+    ticket = client.get(url, **auth).json()
+    assert {c["metric"] for c in ticket["clocks"]} == {
+        "first_response",
+        "resolution",
+        "resolution_ceiling",
+    }
+    assert ticket["first_response_at"] is not None  # the public reply in the fixture
+    waiting = client.post(
+        f"{url}/status", {"status": "waiting_client"}, content_type="application/json", **auth
+    )
+    assert waiting.status_code == 200
+    assert (
+        next(c for c in waiting.json()["clocks"] if c["metric"] == "resolution")["paused"] is True
+    )
+    resolved = client.post(
+        f"{url}/status", {"status": "resolved"}, content_type="application/json", **auth
+    )
+    assert resolved.json()["status"] == "resolved"
+    assert (
+        SlaClock.objects.get(ticket=tickets["a"], metric=Metric.RESOLUTION).stopped_at is not None
+    )
+
+
+def test_stale_version_is_409_and_bad_transition_is_422(client, staff, tickets):
+    auth = bearer(staff.support)
+    url = f"/api/v1/tickets/{tickets['a'].pk}"
+    version = client.get(url, **auth).json()["version"]
+    client.patch(url, {"subject": "Новая тема"}, content_type="application/json", **auth)
+    stale = client.patch(
+        url, {"subject": "Другая", "version": version}, content_type="application/json", **auth
+    )
+    assert stale.status_code == 409
+    actions.do_change_status(staff.support, tickets["a"], TicketStatus.RESOLVED)
+    actions.do_change_status(staff.support, tickets["a"], TicketStatus.CLOSED)
+    bad = client.post(f"{url}/status", {"status": "open"}, content_type="application/json", **auth)
+    assert bad.status_code == 422
+
+
+def test_ceo_reads_but_cannot_work_tickets(client, staff, tickets):
+    auth = bearer(staff.ceo)
+    url = f"/api/v1/tickets/{tickets['a'].pk}"
+    assert client.get(url, **auth).status_code == 200
+    assert (
+        client.post(
+            f"{url}/messages", {"body": "x"}, content_type="application/json", **auth
+        ).status_code
+        == 403
+    )
+
+
+def test_development_and_sales_see_no_tickets(client, staff, tickets):
+    for user in (staff.dev, staff.sales):
+        auth = bearer(user)
+        assert client.get("/api/v1/tickets", **auth).json()["count"] == 0
+        assert client.get(f"/api/v1/tickets/{tickets['a'].pk}", **auth).status_code == 404
+
+
+def test_extension_past_the_ceiling_is_422(client, staff, tickets):
+    clock = SlaClock.objects.get(ticket=tickets["a"], metric=Metric.RESOLUTION)
+    too_late = (clock.ceiling_at + dt.timedelta(minutes=1)).isoformat()
+    answer = client.post(
+        f"/api/v1/tickets/{tickets['a'].pk}/extension",
+        {"due_at": too_late, "reason": "Запчасти"},
+        content_type="application/json",
+        **bearer(staff.support),
+    )
+    assert answer.status_code == 422
+    assert "ceiling" in str(answer.json()["detail"])
+
+
+def test_ticket_list_costs_the_same_queries_for_more_tickets(
+    client, staff, companies, django_assert_num_queries
+):
+    auth = bearer(staff.head)
+
+    def make(n):
+        for _ in range(n):
+            actions.do_create_ticket(
+                None, client=companies.a, subject="s", body="b", type="standard", channel="phone"
+            )
+
+    make(3)
+    client.get("/api/v1/tickets", **auth)  # warm caches (token last-used, calendars)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/tickets", **auth)
+    make(27)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/v1/tickets", **auth)
+    assert len(many) == len(few)
+
+
+def test_kpi_document_for_head_and_ceo_only(client, staff, companies):
+    ok = client.get("/api/v1/kpi?from=2026-10-01&to=2026-10-31", **bearer(staff.head))
+    assert ok.status_code == 200
+    document = ok.json()
+    assert document["from"] == "2026-10-01"
+    assert (
+        next(k for k in document["kpis"] if k["key"] == "sla.standard")["title"]
+        == "Соблюдение SLA: стандартные"
+    )
+    assert (
+        client.get("/api/v1/kpi?from=2026-10-01&to=2026-10-31", **bearer(staff.ceo)).status_code
+        == 200
+    )
+    assert (
+        client.get("/api/v1/kpi?from=2026-10-01&to=2026-10-31", **bearer(staff.support)).status_code
+        == 403
+    )
+    assert (
+        client.get(
+            "/api/v1/kpi?from=2026-10-01&to=2026-10-31", **bearer(companies.client1)
+        ).status_code
+        == 403
+    )
+    assert (
+        client.get("/api/v1/kpi?from=2026-10-31&to=2026-10-01", **bearer(staff.head)).status_code
+        == 422
+    )
+    assert (
+        client.get("/api/v1/kpi?from=garbage&to=2026-10-01", **bearer(staff.head)).status_code
+        == 422
+    )
