@@ -304,3 +304,114 @@ def test_serve_runs_web_and_worker_and_stops_both(tmp_path):
         serve.wait(timeout=60)
 
     assert _processes_mentioning(schedule) == []
+
+
+# ---- backup and restore ---------------------------------------------------------------------
+
+
+def dump_all() -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "dumpdata",
+        exclude=["contenttypes", "auth.permission", "sessions"],
+        natural_foreign=True,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo_with_attachment(db, settings, tmp_path):
+    from soprovod.core.demo import build_demo
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (tmp_path / "media" / "attachments").mkdir(parents=True)
+    (tmp_path / "media" / "attachments" / "act.pdf").write_bytes(b"%PDF-1.4 act")
+    build_demo(clients=10, months=1, seed=5)
+    return tmp_path
+
+
+def test_backup_then_restore_gives_back_the_same_data(demo_with_attachment):
+    from django.core.management import call_command
+
+    from soprovod.accounts.models import User
+
+    backup = demo_with_attachment / "soprovod.zip"
+    call_command("backup", output=str(backup))
+    before = dump_all()
+    Client.objects.first().delete()
+    User.objects.create_user("intruder")
+    (demo_with_attachment / "media" / "attachments" / "act.pdf").unlink()
+
+    call_command("restore", str(backup), replace=True)
+
+    assert dump_all() == before
+    assert (demo_with_attachment / "media" / "attachments" / "act.pdf").read_bytes() == (
+        b"%PDF-1.4 act"
+    )
+
+
+def test_restore_asks_before_replacing_data(demo_with_attachment):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    backup = demo_with_attachment / "soprovod.zip"
+    call_command("backup", output=str(backup))
+
+    with pytest.raises(CommandError, match="add --replace"):
+        call_command("restore", str(backup))
+
+
+def _rewrite_backup(source: Path, target: Path, **replacements: bytes) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            new.writestr(item, replacements.get(item.filename, old.read(item)))
+
+
+def test_restore_refuses_a_backup_of_another_schema(demo_with_attachment):
+    import json
+    import zipfile
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    backup = demo_with_attachment / "soprovod.zip"
+    call_command("backup", output=str(backup))
+    manifest = json.loads(zipfile.ZipFile(backup).read("manifest.json"))
+    manifest["migrations"]["clients"].append("0099_future")
+    other = demo_with_attachment / "future.zip"
+    _rewrite_backup(backup, other, **{"manifest.json": json.dumps(manifest).encode()})
+
+    with pytest.raises(CommandError, match=r"another database schema.*clients\.0099_future"):
+        call_command("restore", str(other), replace=True)
+
+
+def test_failed_restore_changes_nothing(demo_with_attachment):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    backup = demo_with_attachment / "soprovod.zip"
+    call_command("backup", output=str(backup))
+    broken = demo_with_attachment / "broken.zip"
+    _rewrite_backup(backup, broken, **{"data.json": b'[{"model": "clients.client", "pk": 1'})
+    before = dump_all()
+
+    with pytest.raises(CommandError, match="could not be loaded, nothing was changed"):
+        call_command("restore", str(broken), replace=True)
+
+    assert dump_all() == before
+
+
+def test_restore_of_a_file_that_is_not_a_backup(transactional_db, capsys, tmp_path):
+    path = tmp_path / "clients.csv"
+    path.write_text(HEADER + "\n")
+
+    status, out, err = run(capsys, "restore", str(path))
+
+    assert (status, err.strip()) == (1, f"error: {path}: not a Soprovod backup (not a zip file)")
