@@ -20,7 +20,7 @@ class NavItem:
 # (url name, label, who sees it). Sections register here as they are built.
 SECTIONS = [
     ("home", _("Home"), lambda u: u.is_staff_member),
-    ("tickets:queue", _("Tickets"), lambda u: u.is_support_staff),
+    ("tickets:queue", _("Tickets"), lambda u: u.is_support_staff or u.has_role("ceo")),
     ("clients:list", _("Clients"), can_see_portfolio),
     ("kpi:dashboard", _("KPI"), lambda u: u.has_role("head", "ceo") or u.is_superuser),
     ("reports:archive", _("Reports"), lambda u: u.has_role("head", "ceo") or u.is_superuser),

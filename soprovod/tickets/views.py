@@ -1,0 +1,548 @@
+"""The service desk: the support manager's queue and the ticket page (interfaces.md «Web»:
+``/tickets/`` and ``/tickets/<number>/``).
+
+Who may do what is decided in ``soprovod.accounts.permissions`` only; reads come from
+``queries``, writes go through ``actions``. The support department works tickets; the CEO
+reads them; a client contact is sent to the portal and never learns another company's ticket
+exists (404); other colleagues get 403 on the queue and 404 on a ticket.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from soprovod.accounts.permissions import (
+    attachments_visible_to,
+    can_see_audit,
+    can_work_tickets,
+    clients_visible_to,
+    get_ticket_or_404,
+    messages_visible_to,
+    tickets_visible_to,
+)
+from soprovod.accounts.roles import Role
+from soprovod.audit.recorder import trail_for
+from soprovod.core.errors import StaleObjectError
+from soprovod.sla.clocks import ExtensionError
+from soprovod.tickets import actions, queries
+from soprovod.tickets.forms import (
+    BulkForm,
+    EscalateForm,
+    ExtendDueForm,
+    PropertiesForm,
+    ReplyForm,
+    StatusForm,
+    TicketCreateForm,
+)
+from soprovod.tickets.models import Escalation, Ticket, TicketStatus
+
+# Content types a browser may be told as they are; anything else downloads as bytes.
+SAFE_CONTENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "text/csv",
+        "application/zip",
+        "application/x-7z-compressed",
+        "video/mp4",
+        "video/quicktime",
+        "message/rfc822",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/msword",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+
+
+# ---- who gets in -------------------------------------------------------------------------
+
+
+def _portal(*candidates: tuple[str, tuple]) -> HttpResponse:
+    """A client contact's way out of the staff pages: the portal (interfaces.md: /portal/)."""
+    for name, args in candidates:
+        try:
+            return redirect(reverse(name, args=args))
+        except NoReverseMatch:
+            continue
+    return redirect("/portal/")
+
+
+def _can_read_queue(user) -> bool:
+    return can_work_tickets(user) or user.has_role(Role.CEO) or user.is_superuser
+
+
+def _require_queue(request: HttpRequest) -> HttpResponse | None:
+    """Pages that are not about one ticket: a client contact goes to the portal, a colleague
+    without access gets 403."""
+    if request.user.is_client_contact:
+        return _portal(("portal:home", ()))
+    if not _can_read_queue(request.user):
+        raise PermissionDenied
+    return None
+
+
+def _require_work(request: HttpRequest) -> HttpResponse | None:
+    if request.user.is_client_contact:
+        return _portal(("portal:home", ()))
+    if not can_work_tickets(request.user):
+        raise PermissionDenied
+    return None
+
+
+def _ticket_for_work(request: HttpRequest, number: int) -> Ticket:
+    """404 for a ticket the user may not read; 403 for one they may read but not work."""
+    return get_ticket_or_404(request.user, number, for_work=True)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    # A history restore wants the whole page, not the fragment it once swapped in.
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+# ---- the queue ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The queue: tabs, filters, search, sort and page in the query string. An htmx request
+    (the filter form, the 60-second refresh) gets only the results fragment, from the same
+    queries; without JavaScript the form submits and the whole page comes back."""
+    if (response := _require_queue(request)) is not None:
+        return response
+    user = request.user
+    now = timezone.now()
+    filters = queries.QueueFilters.from_query(request.GET)
+    counts = queries.queue_counts(user, filters, now)
+    paginator = Paginator(queries.queue(user, filters, now), queries.PAGE_SIZE)
+    # The tab's count is the paginator's count: same conditions, so spare the second COUNT.
+    paginator.__dict__["count"] = counts[filters.view]
+    page = paginator.get_page(request.GET.get("page"))
+    tickets = queries.attach_time_left(page.object_list, now)
+    can_work = can_work_tickets(user)
+    context = {
+        "filters": filters,
+        "counts": counts,
+        "tabs": [(key, label, counts[key]) for key, label in queries.VIEWS.items()],
+        "page": page,
+        "tickets": tickets,
+        "can_work": can_work,
+        "soon_hours": queries.SOON_HOURS,
+        "now": now,
+    }
+    if can_work:
+        context["assignees"] = list(queries.support_staff())
+    if _is_htmx(request):
+        response = render(request, "tickets/_queue_results.html", context)
+    else:
+        context.update(
+            {
+                "types": queries.TicketType.choices,
+                "statuses": TicketStatus.choices,
+                "channels": queries.Channel.choices,
+                "categories": queries.active_categories(),
+                "clients": clients_visible_to(user).order_by("name").only("pk", "name"),
+                "sorts": list(queries.SORT_LABELS.items()),
+                "no_assignee": queries.NO_ASSIGNEE,
+            }
+        )
+        if "assignees" not in context:  # the assignee filter, for readers too
+            context["assignees"] = list(queries.support_staff())
+        response = render(request, "tickets/queue.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk assign or bulk close the ticked tickets (``actions.do_bulk``, all or nothing)."""
+    if (response := _require_work(request)) is not None:
+        return response
+    back = _back(request, reverse("tickets:queue"))
+    form = BulkForm(request.POST, tickets=tickets_visible_to(request.user))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    selected = list(form.cleaned_data["tickets"])
+    close = form.cleaned_data["action"] == "close"
+    try:
+        actions.do_bulk(
+            request.user,
+            selected,
+            assignee=None if close else form.cleaned_data["assignee"],
+            close=close,
+        )
+    except (actions.TicketError, StaleObjectError, ValidationError) as error:
+        messages.error(request, _("Nothing was changed: %(error)s") % {"error": _message(error)})
+    else:
+        numbers = ", ".join(f"#{t.pk}" for t in selected)
+        if close:
+            messages.success(request, _("Closed: %(numbers)s.") % {"numbers": numbers})
+        else:
+            messages.success(
+                request,
+                _("Assigned to %(person)s: %(numbers)s.")
+                % {"person": form.cleaned_data["assignee"], "numbers": numbers},
+            )
+    return redirect(back)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+# ---- one ticket --------------------------------------------------------------------------
+
+
+def _detail_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
+    user = request.user
+    now = timezone.now()
+    can_work = can_work_tickets(user)
+    clock_views = queries.clock_views(ticket, now)
+    resolution = next((c for c in clock_views if c.clock.metric == "resolution"), None)
+    context = {
+        "ticket": ticket,
+        "now": now,
+        "can_work": can_work,
+        "conversation": messages_visible_to(user, ticket)
+        .select_related("author")
+        .prefetch_related("attachments"),
+        "clocks": clock_views,
+        "resolution": resolution,
+        "can_extend": bool(
+            can_work
+            and resolution
+            and resolution.clock.ceiling_at
+            and resolution.clock.stopped_at is None
+            and not resolution.clock.frozen
+        ),
+        "client_panel": queries.client_context(user, ticket, now),
+        "escalations": list(ticket.escalations.select_related("raised_by")),
+        "trail": list(trail_for(ticket)) if can_see_audit(user) else [],
+        "status_actions": _status_actions(ticket) if can_work else [],
+    }
+    if can_work:
+        context.update(
+            {
+                "reply_form": forms.get("reply_form")
+                or ReplyForm(initial={"version": ticket.version}),
+                "properties_form": forms.get("properties_form")
+                or PropertiesForm(
+                    assignees=queries.support_staff(),
+                    categories=queries.active_categories(),
+                    initial={
+                        "assignee": ticket.assignee_id,
+                        "type": ticket.type,
+                        "category": ticket.category_id,
+                        "version": ticket.version,
+                    },
+                ),
+                "extend_form": forms.get("extend_form")
+                or ExtendDueForm(
+                    initial={"new_due": resolution.clock.due_at if resolution else None}
+                ),
+                "escalate_form": forms.get("escalate_form")
+                or EscalateForm(initial={"level": Escalation.Level.HEAD}),
+                "stale": forms.get("stale"),
+            }
+        )
+    return context
+
+
+def _status_actions(ticket: Ticket) -> list[tuple[str, str, str]]:
+    """(target status, button label, style) for the ticket's current status."""
+    status = ticket.status
+    if status in (TicketStatus.NEW, TicketStatus.OPEN):
+        return [
+            (TicketStatus.WAITING_CLIENT, _("Waiting for client"), "secondary"),
+            (TicketStatus.RESOLVED, _("Resolve"), ""),
+        ]
+    if status == TicketStatus.WAITING_CLIENT:
+        return [
+            (TicketStatus.OPEN, _("Back in progress"), "secondary"),
+            (TicketStatus.RESOLVED, _("Resolve"), ""),
+        ]
+    if status == TicketStatus.RESOLVED:
+        return [
+            (TicketStatus.OPEN, _("Reopen"), "secondary"),
+            (TicketStatus.CLOSED, _("Close"), ""),
+        ]
+    return []
+
+
+def _render_detail(request: HttpRequest, ticket: Ticket, **forms) -> HttpResponse:
+    return render(request, "tickets/detail.html", _detail_context(request, ticket, **forms))
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, number: int) -> HttpResponse:
+    user = request.user
+    ticket = get_ticket_or_404(user, number)  # another company's ticket: 404 for everyone
+    if user.is_client_contact:
+        return _portal(("portal:ticket", (number,)), ("portal:home", ()))
+    return _render_detail(request, ticket)
+
+
+@login_required
+@require_GET
+def timers(request: HttpRequest, number: int) -> HttpResponse:
+    """The SLA timers fragment, refreshed by htmx every 30 seconds."""
+    user = request.user
+    ticket = get_ticket_or_404(user, number)
+    if user.is_client_contact:
+        raise Http404
+    now = timezone.now()
+    clock_views = queries.clock_views(ticket, now)
+    return render(
+        request,
+        "tickets/_timers.html",
+        {"ticket": ticket, "clocks": clock_views, "now": now},
+    )
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, number: int) -> HttpResponse:
+    """A public reply or an internal note. If someone else changed the ticket since the page
+    was opened, nothing is saved and the page comes back with the text still in the form."""
+    ticket = _ticket_for_work(request, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, ticket, reply_form=form)
+    try:
+        message = actions.do_add_message(
+            request.user,
+            ticket,
+            form.cleaned_data["body"],
+            internal=form.internal,
+            attachments=form.cleaned_data["attachments"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except StaleObjectError as error:
+        current = get_ticket_or_404(request.user, number)
+        data = request.POST.copy()
+        # Based on the saved version now: sending again is a deliberate choice, made after
+        # reading what the other person did.
+        data["version"] = str(current.version)
+        stale = str(error)
+        if form.cleaned_data["attachments"]:
+            stale += " " + _("Attach the files again: a browser cannot keep them.")
+        return _render_detail(request, current, reply_form=ReplyForm(data), stale=stale)
+    except actions.AttachmentError as error:
+        form.add_error("attachments", str(error))
+        return _render_detail(request, ticket, reply_form=form)
+    except actions.TicketError as error:
+        form.add_error(None, str(error))
+        return _render_detail(request, ticket, reply_form=form)
+    if message.kind == message.Kind.INTERNAL:
+        messages.success(request, _("Internal note added."))
+    else:
+        messages.success(request, _("Reply sent."))
+    return redirect(reverse("tickets:detail", args=[number]) + f"#message-{message.pk}")
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_for_work(request, number)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown status change."))
+        return redirect("tickets:detail", number=number)
+    target = form.cleaned_data["status"]
+    version = form.cleaned_data["version"]
+    reason = form.cleaned_data["reason"]
+    try:
+        if target == TicketStatus.OPEN and ticket.status == TicketStatus.RESOLVED:
+            actions.do_reopen(request.user, ticket, expected_version=version, reason=reason)
+        else:
+            actions.do_change_status(
+                request.user, ticket, target, expected_version=version, reason=reason
+            )
+    except (actions.TicketError, StaleObjectError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Status: %(status)s.") % {"status": TicketStatus(target).label},
+        )
+    return redirect("tickets:detail", number=number)
+
+
+@login_required
+@require_POST
+def update(request: HttpRequest, number: int) -> HttpResponse:
+    """Assignee, type and category."""
+    ticket = _ticket_for_work(request, number)
+    form = PropertiesForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, ticket, properties_form=form)
+    values = {name: form.cleaned_data[name] for name in ("assignee", "type", "category")}
+    try:
+        actions.do_update_ticket(
+            request.user, ticket, expected_version=form.cleaned_data["version"], **values
+        )
+    except (actions.TicketError, StaleObjectError, ValidationError) as error:
+        messages.error(request, _message(error))
+    else:
+        messages.success(request, _("Changes saved."))
+    return redirect("tickets:detail", number=number)
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, number: int) -> HttpResponse:
+    """Extend the resolution due time with a reason, never past the ceiling (sla.md)."""
+    ticket = _ticket_for_work(request, number)
+    form = ExtendDueForm(request.POST)
+    if form.is_valid():
+        try:
+            clock = actions.do_extend_due(
+                request.user, ticket, form.cleaned_data["new_due"], form.cleaned_data["reason"]
+            )
+        except (ExtensionError, actions.TicketError) as error:
+            form.add_error(None, str(error))
+        else:
+            from soprovod.tickets.templatetags.tickets_ui import department_time
+
+            messages.success(
+                request,
+                _("Resolution due time extended to %(due)s.")
+                % {"due": department_time(clock.due_at)},
+            )
+            return redirect("tickets:detail", number=number)
+    return _render_detail(request, ticket, extend_form=form)
+
+
+@login_required
+@require_POST
+def escalate(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_for_work(request, number)
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        try:
+            escalation = actions.do_escalate(
+                request.user, ticket, form.cleaned_data["level"], form.cleaned_data["reason"]
+            )
+        except actions.TicketError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Escalated to: %(level)s.") % {"level": escalation.get_level_display()},
+            )
+            return redirect("tickets:detail", number=number)
+    return _render_detail(request, ticket, escalate_form=form)
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """Download a file: only from a message the user may read (404 otherwise), always as a
+    download and with a content type that cannot make the browser run it."""
+    item = attachments_visible_to(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    content_type = (item.content_type or "").split(";")[0].strip().lower()
+    if content_type not in SAFE_CONTENT_TYPES:
+        guessed, _encoding = mimetypes.guess_type(item.filename)
+        content_type = guessed if guessed in SAFE_CONTENT_TYPES else "application/octet-stream"
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=item.filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# ---- a new ticket from a phone call ----------------------------------------------------------
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    """Staff type in a ticket (usually a phone call). Choosing the client narrows the sites
+    and contacts: by htmx, or without JavaScript by the «Show sites and contacts» button."""
+    if (response := _require_work(request)) is not None:
+        return response
+    user = request.user
+    if request.method == "POST" and "refresh" not in request.POST:
+        form = TicketCreateForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = actions.do_create_ticket(
+                    user,
+                    client=data["client"],
+                    site=data["site"],
+                    contact=data["contact"],
+                    type=data["type"],
+                    category=data["category"],
+                    channel=data["channel"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    attachments=data["attachments"],
+                )
+            except actions.AttachmentError as error:
+                form.add_error("attachments", str(error))
+            except (actions.TicketError, ValidationError) as error:
+                form.add_error(None, _message(error))
+            else:
+                messages.success(request, _("Ticket #%(number)s created.") % {"number": ticket.pk})
+                return redirect("tickets:detail", number=ticket.pk)
+    elif request.method == "POST":
+        form = TicketCreateForm(initial=request.POST.dict(), user=user)
+    else:
+        form = TicketCreateForm(initial=request.GET.dict(), user=user)
+    return render(request, "tickets/create.html", {"form": form})
+
+
+@login_required
+@require_GET
+def client_options(request: HttpRequest) -> HttpResponse:
+    """htmx: the site and contact selects for the chosen client."""
+    if (response := _require_work(request)) is not None:
+        return response
+    form = TicketCreateForm(initial={"client": request.GET.get("client", "")}, user=request.user)
+    return render(request, "tickets/_client_options.html", {"form": form})
