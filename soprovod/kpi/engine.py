@@ -352,9 +352,14 @@ def clock_stats() -> dict:
     }
 
 
-def csat_stats() -> dict:
-    """Aggregates over rated tickets (`rated_in`): mean, sum and number of ratings."""
-    return {"mean": Avg("csat_score"), "total": Sum("csat_score"), "n": Count("pk")}
+def csat_stats(scope: Q | None = None) -> dict:
+    """Aggregates over rated tickets (`rated_in`, or ``scope`` when the rows are wider):
+    mean, sum and number of ratings."""
+    return {
+        "mean": Avg("csat_score", filter=scope),
+        "total": Sum("csat_score", filter=scope),
+        "n": Count("pk", filter=scope),
+    }
 
 
 def survey_stats() -> dict:
