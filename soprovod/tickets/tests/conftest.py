@@ -59,6 +59,7 @@ def dovecot():
         pytest.skip("the dovecot binary is missing (apt-get install -y dovecot-imapd)")
     # A short path: Dovecot's UNIX sockets live under base_dir (108-byte limit).
     root = Path(tempfile.mkdtemp(prefix="dovecot-"))
+    root.chmod(0o711)  # Dovecot's auth process (user dovecot) reads the passwd file in it
     for sub in ("mail", "run", "state"):
         (root / sub).mkdir()
     owner = pwd.getpwnam("dovecot")
