@@ -119,7 +119,7 @@ def test_import_unknown_column(transactional_db, capsys, csv_file):
     assert len(err.splitlines()) == 1
 
 
-def test_import_excel_workbook_is_refused_in_one_line(capsys, tmp_path):
+def test_import_excel_workbook_is_refused_in_one_line(transactional_db, capsys, tmp_path):
     path = tmp_path / "clients.xlsx"
     path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00binary")
 
@@ -210,7 +210,22 @@ def test_installed_script_with_nothing_configured(tmp_path):
         timeout=120,
     )
 
+    (tmp_path / "clients.csv").write_text(HEADER + "\n" + GOOD + "\n")
+    unmigrated = subprocess.run(
+        [*script(), "import", "clients", "clients.csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
     assert (bad.returncode, bad.stderr.strip()) == (1, "error: missing.csv: no such file")
+    assert unmigrated.returncode == 1
+    assert unmigrated.stderr.startswith("error: ")
+    assert "database migrations are not applied" in unmigrated.stderr
+    assert unmigrated.stderr.strip().endswith("run: soprovod migrate")
+    assert len(unmigrated.stderr.strip().splitlines()) == 1
     assert usage.returncode == 2
     assert "the following arguments are required: file" in usage.stderr
 
@@ -230,9 +245,7 @@ def test_serve_refuses_a_database_with_unapplied_migrations(monkeypatch):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    from soprovod.core.management.commands import serve
-
-    monkeypatch.setattr(serve, "unapplied_migrations", lambda: ["clients.0002_x"])
+    monkeypatch.setattr("soprovod.core.management.unapplied_migrations", lambda: ["clients.0002_x"])
 
     with pytest.raises(CommandError, match=r"1 database migrations are not applied"):
         call_command("serve")

@@ -117,6 +117,7 @@ def write_backup(destination: Path) -> dict:
 
 class Command(SoprovodCommand):
     requires_system_checks: list[str] = []
+    requires_migrations = True
     help = "Write a consistent backup of all data (database rows and uploaded files)."
 
     def add_arguments(self, parser):

@@ -18,6 +18,7 @@ from soprovod.core.management import SoprovodCommand, positive_int
 
 class Command(SoprovodCommand):
     requires_system_checks: list[str] = []
+    requires_migrations = True
     help = (
         "Load realistic demo data: one user per role with the password 'demo', client "
         "companies with sites and contacts, and their history. Does nothing if it is loaded."

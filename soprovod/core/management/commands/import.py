@@ -21,11 +21,12 @@ from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
 from tqdm import tqdm
 
-from soprovod.core.management import SoprovodCommand
+from soprovod.core.management import SoprovodCommand, ensure_migrated
 from soprovod.lib.csvio import CsvFileError
 
 IMPORTERS: dict[str, str] = {
     "clients": "soprovod.clients.imports.import_clients",
+    "calendar": "soprovod.sla.imports.import_calendar",
 }
 
 
@@ -51,8 +52,9 @@ class Command(SoprovodCommand):
 
     def handle(self, *, kind: str, file: str, dry_run: bool, user: str | None, **options):
         importer = import_string(IMPORTERS[kind])
-        actor = _actor(user)
         data, filename = _read(file)
+        ensure_migrated()
+        actor = _actor(user)
         progress = _ProgressBar() if self.stdout.isatty() else None
         try:
             result = importer(

@@ -17,21 +17,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
-from django.db.utils import OperationalError
+from django.db import connections
 
 from soprovod.core.management import SoprovodCommand, positive_int
 
 STOP_TIMEOUT_SECONDS = 15
-
-
-def unapplied_migrations() -> list[str]:
-    """``app.migration`` names not yet applied to the default database."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
 
 
 def worker_command(*, concurrency: int, data_dir: Path) -> list[str]:
@@ -74,6 +64,7 @@ def broker_folders() -> list[Path]:
 
 
 class Command(SoprovodCommand):
+    requires_migrations = True
     help = (
         "Run the web app and the background worker (Celery with embedded beat). Ctrl+C stops both."
     )
@@ -92,16 +83,6 @@ class Command(SoprovodCommand):
         )
 
     def handle(self, *, host: str, port: int, concurrency: int, no_worker: bool, **options):
-        try:
-            pending = unapplied_migrations()
-        except OperationalError as error:
-            raise CommandError(f"cannot open the database: {error}".strip()) from None
-        if pending:
-            raise CommandError(
-                f"{len(pending)} database migrations are not applied "
-                f"({', '.join(pending[:3])}{'...' if len(pending) > 3 else ''}); "
-                "run: soprovod migrate"
-            )
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
         for folder in broker_folders():
