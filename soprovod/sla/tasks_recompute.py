@@ -1,0 +1,25 @@
+"""Background recalculation of open SLA clocks after a calendar or policy edit.
+
+Thin wrappers around `soprovod.sla.actions`: the action schedules one of these after its
+commit when the affected set is too large to recompute in the request (see the module
+docstring of ``actions``). Both are idempotent: they recompute from the calendar or policy
+as it is when they run, so a retry or a late run after a newer edit is harmless.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def recompute_calendar_clocks(calendar_id: int) -> int:
+    from soprovod.sla.actions import recompute_calendar
+
+    return recompute_calendar(calendar_id)
+
+
+@shared_task(acks_late=True)
+def recompute_policy_clocks(policy_id: int) -> int:
+    from soprovod.sla.actions import recompute_policy
+
+    return recompute_policy(policy_id)
