@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "soprovod.core.context_processors.navigation",
+                "soprovod.sla.context_processors.sla_warnings",
                 "soprovod.core.views_notifications.unread_count",
             ],
         },

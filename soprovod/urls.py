@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("soprovod.accounts.urls")),
     path("clients/", include("soprovod.clients.urls")),
+    path("sla/", include("soprovod.sla.urls")),
     path("tickets/", include("soprovod.tickets.urls")),
     path("notifications/", include("soprovod.core.views_notifications")),
     path("portal/", include("soprovod.portal.urls")),

@@ -1,0 +1,614 @@
+"""The SLA pages: work calendars and SLA policies (sla.md).
+
+The support department reads them; only the head (or a superuser) changes them, and every
+change goes through ``soprovod.sla.actions`` (atomic, audited, version bumped, open tickets
+recomputed). Anyone else — client contacts, sales, development, the CEO — gets 404, as if
+the pages did not exist.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Min
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS, WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from soprovod.accounts.roles import Role
+from soprovod.audit.recorder import trail_for
+from soprovod.core.errors import StaleObjectError
+from soprovod.lib.csvio import CsvFileError
+from soprovod.sla import actions
+from soprovod.sla.calendars import (
+    DATA_WARNING_DAYS,
+    business_calendar,
+    data_end,
+    data_warning,
+)
+from soprovod.sla.forms import (
+    MAX_IMPORT_BYTES,
+    CalendarDayForm,
+    CalendarForm,
+    CalendarImportForm,
+    PolicyForm,
+    time_zone_choices,
+)
+from soprovod.sla.models import CalendarDay, Metric, SlaPolicy, SlaTarget, WorkCalendar
+from soprovod.tickets.models import TicketType
+
+AUDIT_LIMIT = 30
+
+# ---- who gets in -------------------------------------------------------------------------
+
+
+def can_read_sla(user) -> bool:
+    """The support department reads calendars and policies (their due times come from
+    them); nobody else sees these pages."""
+    return bool(user.is_authenticated and user.is_active and user.is_support_staff)
+
+
+def can_edit_sla(user) -> bool:
+    """Only the head of support changes calendars and policies."""
+    return can_read_sla(user) and (user.is_superuser or user.has_role(Role.HEAD))
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not can_read_sla(request.user):
+        raise Http404
+
+
+def _require_editor(request: HttpRequest) -> None:
+    """404 for those who may not even read the page, 403 for a reader who may not edit."""
+    _require_reader(request)
+    if not can_edit_sla(request.user):
+        raise PermissionDenied
+
+
+def _posted(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show an action's refusal on the form: on the field it names when the form has it."""
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, problems)
+    else:
+        form.add_error(None, error)
+
+
+def _tell_recompute(request: HttpRequest, recompute: actions.Recompute) -> None:
+    if recompute == actions.Recompute.INLINE:
+        messages.info(request, _("The due times of open tickets were recalculated."))
+    elif recompute == actions.Recompute.BACKGROUND:
+        messages.info(
+            request,
+            _("The due times of open tickets are being recalculated in the background."),
+        )
+
+
+# ---- durations as people read them ----------------------------------------------------------
+
+
+def business_duration(minutes: int) -> str:
+    """A target in business time: ``4 h``, ``1 h 30 min``, ``15 min``."""
+    hours, rest = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(_("%(hours)s h") % {"hours": hours})
+    if rest or not hours:
+        parts.append(_("%(minutes)s min") % {"minutes": rest})
+    return " ".join(parts)
+
+
+def calendar_duration(minutes: int) -> str:
+    """A ceiling in calendar time: ``5 days``, ``2 days 4 h``, ``1 h 30 min``."""
+    days, rest = divmod(minutes, 24 * 60)
+    parts = []
+    if days:
+        parts.append(ngettext("%(count)d day", "%(count)d days", days) % {"count": days})
+    if rest or not days:
+        parts.append(business_duration(rest))
+    return " ".join(parts)
+
+
+# ---- reads shared by the pages --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """Working days and hours of one calendar year, as the engine counts them."""
+
+    year: int
+    working_days: int
+    working_hours: float
+    from_data: bool  # False: past the calendar's data, the Labour Code rules are used
+
+
+def year_summaries(calendar: WorkCalendar, years: list[int]) -> list[YearSummary]:
+    """sla.md «Business time»: each local day's business minutes from the engine (overrides,
+    short days and the art. 112 fallback included); a day with any working time counts as a
+    working day."""
+    engine = business_calendar(calendar)
+    zone = ZoneInfo(calendar.timezone)
+    span = CalendarDay.objects.filter(calendar=calendar).aggregate(
+        first=Min("date"), last=Max("date")
+    )
+    summaries = []
+    for year in years:
+        day = dt.date(year, 1, 1)
+        midnight = dt.datetime(year, 1, 1, tzinfo=zone)
+        days = 0
+        minutes = 0.0
+        while day.year == year:
+            following = day + dt.timedelta(days=1)
+            next_midnight = dt.datetime(following.year, following.month, following.day, tzinfo=zone)
+            worked = engine.between(midnight, next_midnight)
+            if worked > 0:
+                days += 1
+                minutes += worked
+            day, midnight = following, next_midnight
+        from_data = not calendar.russian_fallback or (
+            span["first"] is not None and span["first"].year <= year <= span["last"].year
+        )
+        summaries.append(YearSummary(year, days, round(minutes / 60, 2), from_data))
+    return summaries
+
+
+def coverage_warning(end: dt.date | None, today: dt.date) -> str | None:
+    """`calendars.data_warning` for a data end already known (lists and the banner read it
+    for every calendar in one query): "soon" within DATA_WARNING_DAYS of the end, "expired"
+    past it."""
+    if end is None:
+        return None
+    if today > end:
+        return "expired"
+    if (end - today).days <= DATA_WARNING_DAYS:
+        return "soon"
+    return None
+
+
+def coverage_message(warning: str | None, end: dt.date | None) -> str:
+    """The data-coverage warning (sla.md: the product ships the calendar for every year it
+    knows, and warns before it runs out)."""
+    if warning is None or end is None:
+        return ""
+    if warning == "soon":
+        return _("Calendar data ends on %(end)s — load next year's calendar.") % {
+            "end": end.strftime("%d.%m.%Y")
+        }
+    return _(
+        "Calendar data ended on %(end)s. Labour Code art. 112 rules are used: transfers by "
+        "decree are missing — load the production calendar for %(year)s."
+    ) % {"end": end.strftime("%d.%m.%Y"), "year": end.year + 1}
+
+
+@dataclass(frozen=True)
+class DayCell:
+    day: dt.date
+    css: str  # holiday, day_off, working_day, short_day, weekend, workday
+    explicit: bool  # an override stored on the calendar (not the Labour Code fallback)
+    title: str
+
+
+def _year_grid(calendar: WorkCalendar, year: int, explicit: dict[dt.date, CalendarDay]):
+    """Twelve months of weeks (Monday first) with each day's kind, for the year view."""
+    spec = business_calendar(calendar).spec
+    derived = spec.overrides_for_year(year)
+    kind_labels = dict(CalendarDay.Kind.choices)
+    today = timezone.localdate()
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            cells = []
+            for day in week:
+                if day.month != month:
+                    cells.append(None)
+                    continue
+                kind = derived.get(day)
+                if kind:
+                    css = kind
+                    title = str(kind_labels[kind])
+                    if day in explicit and explicit[day].note:
+                        title += f": {explicit[day].note}"
+                elif spec.hours_on(day):
+                    css, title = "workday", _("Working day")
+                else:
+                    css, title = "weekend", _("Day off")
+                if day == today:
+                    css += " today"
+                cells.append(DayCell(day, css, day in explicit, title))
+            weeks.append(cells)
+        months.append({"name": MONTHS[month], "weeks": weeks})
+    return months
+
+
+def _data_years(calendar: WorkCalendar) -> list[int]:
+    """Years worth showing: those with data, this year and the next one."""
+    span = CalendarDay.objects.filter(calendar=calendar).aggregate(
+        first=Min("date"), last=Max("date")
+    )
+    this_year = timezone.localdate().year
+    first = min(span["first"].year if span["first"] else this_year, this_year)
+    last = max(span["last"].year if span["last"] else this_year, this_year + 1)
+    return list(range(first, last + 1))
+
+
+def _weekly_rows(calendar: WorkCalendar) -> list[dict]:
+    weekly = calendar.weekly_hours or {}
+    rows = []
+    for day in range(7):
+        intervals = weekly.get(str(day), [])
+        minutes = sum(_clock_minutes(end) - _clock_minutes(start) for start, end in intervals)
+        rows.append(
+            {
+                "weekday": WEEKDAYS[day],
+                "intervals": [f"{start}–{end}" for start, end in intervals],
+                "hours": round(minutes / 60, 2),
+            }
+        )
+    return rows
+
+
+def _clock_minutes(value: str) -> int:
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _trail(obj):
+    return list(trail_for(obj, limit=AUDIT_LIMIT))
+
+
+# ---- the list -------------------------------------------------------------------------------
+
+
+@login_required
+def calendar_list(request: HttpRequest) -> HttpResponse:
+    """/sla/: the work calendars and the SLA policies."""
+    _require_reader(request)
+    calendars = list(
+        WorkCalendar.objects.annotate(override_count=Count("days"), last_day=Max("days__date"))
+    )
+    today = timezone.localdate()
+    rows = []
+    for calendar in calendars:
+        end = (
+            dt.date(calendar.last_day.year, 12, 31)
+            if calendar.last_day and calendar.russian_fallback and not calendar.is_24x7
+            else None
+        )
+        rows.append(
+            {
+                "calendar": calendar,
+                "data_end": end,
+                "warning": coverage_warning(end, today),
+            }
+        )
+    policies = SlaPolicy.objects.annotate(target_count=Count("targets"))
+    return render(
+        request,
+        "sla/calendars.html",
+        {"calendars": rows, "policies": policies, "can_edit": can_edit_sla(request.user)},
+    )
+
+
+# ---- a calendar -----------------------------------------------------------------------------
+
+
+def _calendar_or_404(pk: int) -> WorkCalendar:
+    return get_object_or_404(WorkCalendar, pk=pk)
+
+
+def _year_from(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = timezone.localdate().year
+    if not actions.FIRST_DATA_YEAR <= year <= actions.LAST_DATA_YEAR:
+        raise Http404
+    return year
+
+
+@login_required
+def calendar_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The weekly hours, the year view of overrides (``?year=``), working days and hours
+    per year, the data-coverage warning, and the change history."""
+    _require_reader(request)
+    calendar = _calendar_or_404(pk)
+    context = {
+        "calendar": calendar,
+        "can_edit": can_edit_sla(request.user),
+        "hide_sla_banner": True,  # this page says it itself, in more detail
+        "trail": _trail(calendar),
+        "policies": SlaPolicy.objects.filter(targets__calendar=calendar).distinct(),
+    }
+    if calendar.is_24x7:
+        return render(request, "sla/calendar.html", context)
+    years = _data_years(calendar)
+    year = _year_from(request)
+    explicit = {
+        day.date: day
+        for day in CalendarDay.objects.filter(calendar=calendar, date__year=year).order_by("date")
+    }
+    end = data_end(calendar)
+    warning = data_warning(calendar)
+    summaries = year_summaries(calendar, sorted({*years, year}))
+    context.update(
+        {
+            "year": year,
+            "years": years,
+            "previous_year": year - 1 if year > actions.FIRST_DATA_YEAR else None,
+            "next_year": year + 1 if year < actions.LAST_DATA_YEAR else None,
+            "summaries": summaries,
+            "summary": next(each for each in summaries if each.year == year),
+            "months": _year_grid(calendar, year, explicit),
+            "weekday_names": [WEEKDAYS_ABBR[day] for day in range(7)],
+            "overrides": list(explicit.values()),
+            "weekly": _weekly_rows(calendar),
+            "working_day_text": actions.format_intervals(calendar.working_day_hours or []),
+            "data_end": end,
+            "warning": warning,
+            "warning_message": coverage_message(warning, end),
+            "day_form": CalendarDayForm(initial={"kind": CalendarDay.Kind.HOLIDAY}),
+            "import_form": CalendarImportForm(),
+            "kinds": CalendarDay.Kind.choices,
+        }
+    )
+    return render(request, "sla/calendar.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head changes the weekly hours, the time zone and the name."""
+    _require_editor(request)
+    calendar = _calendar_or_404(pk)
+    form = CalendarForm(_posted(request), calendar=calendar)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = actions.do_update_calendar(
+                request.user,
+                calendar,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data.get("reason", ""),
+                **form.values(),
+            )
+        except StaleObjectError as error:
+            # Keep the input, now based on the saved version: saving again is a deliberate
+            # choice to replace what the other person saved.
+            stale = str(error)
+            calendar = error.obj
+            data = request.POST.copy()
+            data["version"] = str(calendar.version)
+            form = CalendarForm(data, calendar=calendar)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if update.changes:
+                messages.success(request, _("Calendar saved."))
+                _tell_recompute(request, update.recompute)
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("sla:calendar", pk=calendar.pk)
+    return render(
+        request,
+        "sla/calendar_form.html",
+        {
+            "calendar": calendar,
+            "form": form,
+            "stale": stale,
+            "time_zones": time_zone_choices(),
+        },
+    )
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_day(request: HttpRequest, pk: int, day: str | None = None) -> HttpResponse:
+    """Add a dated override (``day`` from the form) or change the one of ``day``."""
+    _require_editor(request)
+    calendar = _calendar_or_404(pk)
+    if calendar.is_24x7:
+        raise Http404
+    existing = None
+    initial: dict = {"kind": CalendarDay.Kind.HOLIDAY}
+    if day is not None:
+        date = _parse_day(day)
+        existing = CalendarDay.objects.filter(calendar=calendar, date=date).first()
+        initial = {"date": date, "kind": existing.kind if existing else "", "note": ""}
+        if existing:
+            initial["note"] = existing.note
+    data = _posted(request)
+    if data is not None and day is not None:
+        data = data.copy()
+        data["date"] = day  # the address says which date is edited
+    form = CalendarDayForm(data, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            applied = actions.do_set_calendar_day(
+                request.user,
+                calendar,
+                form.cleaned_data["date"],
+                form.cleaned_data["kind"],
+                form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            saved = form.cleaned_data["date"]
+            if applied.created or applied.updated:
+                messages.success(
+                    request,
+                    _("%(date)s saved as “%(kind)s”.")
+                    % {
+                        "date": saved.strftime("%d.%m.%Y"),
+                        "kind": CalendarDay.Kind(form.cleaned_data["kind"]).label,
+                    },
+                )
+                _tell_recompute(request, applied.recompute)
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect(f"{reverse('sla:calendar', args=[calendar.pk])}?year={saved.year}")
+    return render(
+        request,
+        "sla/day_form.html",
+        {"calendar": calendar, "form": form, "existing": existing, "day": day},
+    )
+
+
+@login_required
+@require_POST
+def calendar_day_delete(request: HttpRequest, pk: int, day: str) -> HttpResponse:
+    """Remove the override of ``day``: the date follows the weekly hours again."""
+    _require_editor(request)
+    calendar = _calendar_or_404(pk)
+    date = _parse_day(day)
+    recompute = actions.do_delete_calendar_day(request.user, calendar, date)
+    messages.success(
+        request,
+        _("The override of %(date)s was removed.") % {"date": date.strftime("%d.%m.%Y")},
+    )
+    _tell_recompute(request, recompute)
+    return redirect(f"{reverse('sla:calendar', args=[calendar.pk])}?year={date.year}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a production calendar CSV (``date,kind``) into this calendar."""
+    _require_editor(request)
+    calendar = _calendar_or_404(pk)
+    if calendar.is_24x7:
+        raise Http404
+    from soprovod.sla.imports import import_calendar
+
+    form = CalendarImportForm(_posted(request), request.FILES if request.method == "POST" else None)
+    result = None
+    issues: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_calendar(
+                upload.read(),
+                actor=request.user,
+                filename=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+                calendar=calendar,
+            )
+        except CsvFileError as error:
+            issues = [str(issue) for issue in error.issues]
+    return render(
+        request,
+        "sla/import.html",
+        {
+            "calendar": calendar,
+            "form": form,
+            "result": result,
+            "issues": issues,
+            "max_megabytes": MAX_IMPORT_BYTES // 1024 // 1024,
+        },
+    )
+
+
+# ---- a policy -------------------------------------------------------------------------------
+
+
+def _target_rows(targets: list[SlaTarget]) -> list[dict]:
+    by_key = {(t.ticket_type, t.metric): t for t in targets}
+    rows = []
+    for ticket_type in TicketType.values:
+        for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+            target = by_key.get((ticket_type, metric))
+            rows.append(
+                {
+                    "type": TicketType(ticket_type).label,
+                    "metric": Metric(metric).label,
+                    "target": target,
+                    "target_text": business_duration(target.target_minutes) if target else "",
+                    "ceiling_text": calendar_duration(target.ceiling_minutes)
+                    if target and target.ceiling_minutes
+                    else "",
+                }
+            )
+    return rows
+
+
+def _policy_targets(policy: SlaPolicy) -> list[SlaTarget]:
+    return list(SlaTarget.objects.filter(policy=policy).select_related("calendar"))
+
+
+@login_required
+def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    policy = get_object_or_404(SlaPolicy, pk=pk)
+    targets = _policy_targets(policy)
+    return render(
+        request,
+        "sla/policy.html",
+        {
+            "policy": policy,
+            "rows": _target_rows(targets),
+            "warning_percent": int(policy.warning_ratio * 100),
+            "ceiling_warnings": actions.ceiling_warnings(targets),
+            "can_edit": can_edit_sla(request.user),
+            "trail": _trail(policy),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    policy = get_object_or_404(SlaPolicy, pk=pk)
+    form = PolicyForm(_posted(request), policy=policy, targets=_policy_targets(policy))
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            update = actions.do_update_policy(
+                request.user,
+                policy,
+                targets=form.targets,
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data.get("reason", ""),
+                **form.values(),
+            )
+        except StaleObjectError as error:
+            stale = str(error)
+            policy = error.obj
+            data = request.POST.copy()
+            data["version"] = str(policy.version)
+            form = PolicyForm(data, policy=policy, targets=_policy_targets(policy))
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            if update.changed:
+                messages.success(request, _("Policy saved."))
+                for warning in update.warnings:
+                    messages.warning(request, warning)
+                _tell_recompute(request, update.recompute)
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("sla:policy", pk=policy.pk)
+    return render(request, "sla/policy_form.html", {"policy": policy, "form": form, "stale": stale})
