@@ -80,6 +80,24 @@ def test_import_dry_run_writes_nothing(transactional_db, capsys, csv_file):
     assert not AuditEvent.objects.exists()
 
 
+def test_import_shows_a_progress_bar_only_on_a_terminal(db, capsys, csv_file):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    class Terminal(StringIO):
+        def isatty(self):
+            return True
+
+    call_command("import", "clients", str(csv_file(HEADER, GOOD)), stdout=Terminal())
+    on_terminal = capsys.readouterr().out
+    call_command("import", "clients", str(csv_file(HEADER, GOOD)), stdout=StringIO())
+    in_pipe = capsys.readouterr().out
+
+    assert "row/s" in on_terminal
+    assert in_pipe == ""
+
+
 def test_import_as_a_user_records_the_author(transactional_db, capsys, csv_file):
     from soprovod.accounts.tests.factories import UserFactory
 
