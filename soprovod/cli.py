@@ -51,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return USAGE_ERROR
     command = args[0]
-    if not command.startswith("-") and command not in get_commands():
+    builtin = {"help", "version"}  # handled by Django's command line, not commands
+    if not command.startswith("-") and command not in builtin | set(get_commands()):
         print(
             f"soprovod: unknown command {command!r}; 'soprovod help' lists the commands",
             file=sys.stderr,

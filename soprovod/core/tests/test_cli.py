@@ -176,6 +176,14 @@ def test_help_exits_with_status_0(capsys):
     assert "--dry-run" in out
 
 
+@pytest.mark.parametrize("args", [["help"], ["--help"], ["help", "demo"]])
+def test_help_lists_the_commands(capsys, args):
+    status, out, err = run(capsys, *args)
+
+    assert status == 0
+    assert "demo" in out
+
+
 @pytest.mark.parametrize(
     ("environ", "debug"),
     [
