@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "soprovod.tickets",
     "soprovod.surveys",
     "soprovod.kpi",
+    "soprovod.reports",
 ]
 
 MIDDLEWARE = [
@@ -171,12 +172,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs (run by `celery beat`). Each is idempotent, so an overlap or a retry is harmless;
 # `expires` drops a run that waited longer than its own period (a worker that was down).
+# Task modules not named tasks.py (autodiscovery finds only those).
+CELERY_IMPORTS = ("soprovod.sla.tasks_recompute",)
 CELERY_BEAT_SCHEDULE: dict = {
     "sla-check": {"task": "sla.check", "schedule": 60.0, "options": {"expires": 55}},
     "tickets-close-resolved": {
         "task": "tickets.close_resolved",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Last month's report to the CEO on the first working day (the task knows which day).
+    "reports-monthly": {"task": "reports.monthly", "schedule": crontab(hour=7, minute=30)},
 }
 
 EMAIL_BACKEND = env_str(
@@ -237,7 +242,28 @@ REOPEN_WINDOW_DAYS = env_int("REOPEN_WINDOW_DAYS", 7, minimum=0)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 20, minimum=1) * 1024 * 1024
 ATTACHMENT_EXTENSIONS = env_list(
     "ATTACHMENT_EXTENSIONS",
-    "pdf,png,jpg,jpeg,gif,webp,txt,log,csv,xlsx,xls,docx,doc,odt,ods,zip,7z,mp4,mov,eml".split(","),
+    [
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "webp",
+        "txt",
+        "log",
+        "csv",
+        "xlsx",
+        "xls",
+        "docx",
+        "doc",
+        "odt",
+        "ods",
+        "zip",
+        "7z",
+        "mp4",
+        "mov",
+        "eml",
+    ],
 )
 
 # The department's portfolio capacity (job description: up to 400 clients).

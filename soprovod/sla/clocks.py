@@ -381,26 +381,35 @@ def recompute_for_calendar(
     )
     done = 0
     for offset in range(0, len(ids), chunk):
-        batch = list(
-            SlaClock.objects.filter(pk__in=ids[offset : offset + chunk]).only(
-                "pk",
-                "calendar_id",
-                "started_at",
-                "target_seconds",
-                "extension_seconds",
-                "paused_since",
-                "ceiling_at",
-                "due_at",
-                "stopped_at",
-                "status",
-            )
-        )
-        recompute_clocks(batch, cal, now, calendar.version)
-        SlaClock.objects.bulk_update(
-            batch, ["due_at", "paused_seconds", "status", "calendar_version"], batch_size=1000
-        )
-        done += len(batch)
+        with transaction.atomic():
+            done += _recompute_chunk(ids[offset : offset + chunk], cal, now, calendar.version)
     return done
+
+
+def _recompute_chunk(ids: list[int], cal: BusinessCalendar, now: dt.datetime, version: int) -> int:
+    """Lock the clocks and recompute those still running: a clock stopped meanwhile (a ticket
+    resolved during the recalculation) keeps what its stop wrote."""
+    batch = list(
+        SlaClock.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, stopped_at__isnull=True, frozen=False)
+        .only(
+            "pk",
+            "calendar_id",
+            "started_at",
+            "target_seconds",
+            "extension_seconds",
+            "paused_since",
+            "ceiling_at",
+            "due_at",
+            "stopped_at",
+            "status",
+        )
+    )
+    recompute_clocks(batch, cal, now, version)
+    SlaClock.objects.bulk_update(
+        batch, ["due_at", "paused_seconds", "status", "calendar_version"], batch_size=1000
+    )
+    return len(batch)
 
 
 def recompute_clocks(
