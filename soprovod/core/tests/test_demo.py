@@ -7,7 +7,7 @@ import zoneinfo
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from soprovod.accounts.models import User
@@ -158,11 +158,11 @@ def test_same_seed_gives_the_same_data(db):
 
 def test_command_does_not_load_twice(db):
     out = StringIO()
-    call_command("demo", clients=20, months=1, stdout=out)
+    call_command("demo", clients=20, months=1, force=True, stdout=out)
     counts = (User.objects.count(), Client.objects.count(), AuditEvent.objects.count())
 
     again = StringIO()
-    call_command("demo", clients=20, months=1, stdout=again)
+    call_command("demo", clients=20, months=1, force=True, stdout=again)
 
     assert "Demo data loaded." in out.getvalue()
     assert "Demo data is already loaded." in again.getvalue()
@@ -171,7 +171,7 @@ def test_command_does_not_load_twice(db):
 
 def test_command_prints_the_logins(db):
     out = StringIO()
-    call_command("demo", clients=20, months=1, stdout=out)
+    call_command("demo", clients=20, months=1, force=True, stdout=out)
 
     table = out.getvalue().split("Demo logins (password: demo):", 1)[1]
     for username in ROLES:
@@ -184,7 +184,7 @@ def test_if_empty_leaves_a_database_with_data_alone(db):
     User.objects.create_user("admin", password="x" * 12)
     out = StringIO()
 
-    call_command("demo", clients=20, months=1, if_empty=True, stdout=out)
+    call_command("demo", clients=20, months=1, if_empty=True, force=True, stdout=out)
 
     assert "demo data was not loaded" in out.getvalue()
     assert not Client.objects.exists()
@@ -225,3 +225,10 @@ def test_a_later_part_plugs_in_as_a_step(db, monkeypatch):
 )
 def test_months_before(day, months, expected):
     assert months_before(day, months) == expected
+
+
+def test_command_refuses_production_without_force(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("demo", clients=20, months=1, stdout=StringIO())
+    assert not User.objects.exists()

@@ -6,6 +6,9 @@ it runs are soprovod.core.demo.DEMO_STEPS.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.management import CommandError
+
 from soprovod.core.demo import (
     build_demo,
     database_is_empty,
@@ -33,12 +36,25 @@ class Command(SoprovodCommand):
         )
         parser.add_argument("--seed", type=int, default=42, help="same seed, same data")
         parser.add_argument(
+            "--force",
+            action="store_true",
+            help="load even with DEBUG off (demo users have the well-known password 'demo')",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="load only into a database without users and clients (make run)",
         )
 
-    def handle(self, *, clients: int, months: int, seed: int, if_empty: bool, **options):
+    def handle(
+        self, *, clients: int, months: int, seed: int, if_empty: bool, force: bool, **options
+    ):
+        if not settings.DEBUG and not force and not demo_is_loaded():
+            # Production never gets users with a published password by accident.
+            raise CommandError(
+                "DEBUG is off: this looks like production, and demo users have the password "
+                "'demo'. Use --force to load demo data anyway."
+            )
         if demo_is_loaded():
             self.stdout.write("Demo data is already loaded.")
         elif if_empty and not database_is_empty():
