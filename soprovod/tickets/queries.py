@@ -10,7 +10,8 @@ The queue (interfaces.md «Web»: ``/tickets/`` with its filters in the query st
   ticket with any breached clock, running or stopped), ``soon`` (the ticket's next running
   clock is due within ``SOON_HOURS``, soonest first) and ``waiting`` (waiting for the client);
 - filters: type, client, category, assignee (a user id or ``none``), status, channel;
-- search ``q``: a ticket number (``123`` or ``#123``) or text in the subject. The message
+- search ``q``: ``#123`` is ticket number 123; ``123`` is that number or a subject containing
+  it; anything else is text in the subject (case-insensitive, Cyrillic too). The message
   bodies are not searched (kept simple on purpose: subjects are what people quote). A search
   or a status filter looks beyond open tickets, so a closed ticket is found by its number.
 """
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -275,16 +277,21 @@ class QueueFilters:
 
 def _case_variants(text: str) -> list[str]:
     """SQLite folds case only for ASCII, so ``шлагбаум`` would not find ``Шлагбаум`` with
-    ``icontains`` alone; PostgreSQL folds every alphabet and merely repeats itself here."""
+    ``icontains`` alone: there, try the usual spellings. PostgreSQL folds every alphabet."""
+    if connection.vendor != "sqlite":
+        return [text]
     return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize()]))
 
 
 def search_condition(text: str) -> Q:
-    """Tickets whose number is ``text`` (``123`` or ``#123``) or whose subject contains it."""
+    """``#123``: ticket 123 (an index lookup); ``123``: ticket 123 or a subject containing
+    "123"; other text: subjects containing it."""
+    match = _NUMBER.match(text)
+    if match and text.startswith("#"):
+        return Q(pk=int(match.group(1)))
     condition = Q()
     for variant in _case_variants(text):
         condition |= Q(subject__icontains=variant)
-    match = _NUMBER.match(text)
     if match:
         condition |= Q(pk=int(match.group(1)))
     return condition
