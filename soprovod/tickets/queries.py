@@ -276,8 +276,9 @@ class QueueFilters:
 
 
 def _case_variants(text: str) -> list[str]:
-    """SQLite folds case only for ASCII, so ``шлагбаум`` would not find ``Шлагбаум`` with
-    ``icontains`` alone: there, try the usual spellings. PostgreSQL folds every alphabet."""
+    """SQLite folds case only for ASCII, so a lowercase Cyrillic word would not find its
+    capitalised spelling with ``icontains`` alone: there, try the usual spellings.
+    PostgreSQL folds every alphabet."""
     if connection.vendor != "sqlite":
         return [text]
     return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize()]))

@@ -9,6 +9,7 @@ from django import template
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -94,5 +95,5 @@ def audit_changes(event) -> list[tuple[str, object, object]]:
             except FieldDoesNotExist:
                 label = name  # an unknown key is shown as it is
         old, new = (list(pair) + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-        rows.append((str(label), _change_value(old), _change_value(new)))
+        rows.append((capfirst(str(label)), _change_value(old), _change_value(new)))
     return rows

@@ -119,6 +119,20 @@ def test_missing_ticket_is_404(client, staff):
     assert client.get(url("detail", 999999)).status_code == 404
 
 
+def test_internal_ticket_without_a_client(client, staff):
+    ticket = actions.do_create_ticket(
+        staff.support,
+        subject="Обновить шаблон пропуска",
+        body="Для всех объектов",
+        type=TicketType.CONSULTATION,
+        channel=Channel.INTERNAL,
+    )
+    client.force_login(staff.support)
+    response = client.get(url("detail", ticket))
+    assert response.status_code == 200
+    assert response.context["client_panel"].client is None
+
+
 def test_repeat_ticket_links_to_the_earlier_one(client, ticket, companies, staff):
     actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED, at=NOW)
     repeat = actions.do_create_ticket(
