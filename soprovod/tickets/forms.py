@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.permissions import clients_visible_to
@@ -10,22 +11,36 @@ from soprovod.clients.models import Contact, Site
 from soprovod.tickets import queries
 from soprovod.tickets.models import Channel, Escalation, TicketMessage, TicketType
 
-# What each type means, in plain words, for whoever types in a phone call (sla.md defaults).
+# What each type means, in plain words, for whoever types in a phone call. The promised
+# first-response time comes from the default SLA policy, so it stays true when the head edits it.
 TYPE_EXPLANATIONS = {
     TicketType.EMERGENCY: _(
         "The product does not work for the client: visitors or cars cannot get in, "
-        "barriers or readers are down, passes cannot be issued. First response within "
-        "15 minutes, around the clock."
+        "barriers or readers are down, passes cannot be issued."
     ),
     TicketType.STANDARD: _(
         "Something works wrongly or partly, but people still get in: an error, a report, "
-        "a setting, one reader or one account. First response within 4 business hours."
+        "a setting, one reader or one account."
     ),
     TicketType.CONSULTATION: _(
-        "A question: how to do something, a request for advice or documents. "
-        "First response within 8 business hours."
+        "A question: how to do something, a request for advice or documents."
     ),
 }
+
+
+def _promise(target: tuple[int, bool] | None) -> str:
+    if target is None:
+        return ""
+    from soprovod.tickets.templatetags.tickets_ui import duration
+
+    minutes, around_the_clock = target
+    if around_the_clock:
+        return gettext("First response within %(time)s, around the clock.") % {
+            "time": duration(minutes * 60)
+        }
+    return gettext("First response within %(time)s of business time.") % {
+        "time": duration(minutes * 60)
+    }
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -206,7 +221,13 @@ class TicketCreateForm(forms.Form):
     def type_choices(self):
         """(value, label, explanation, checked) for the type radios."""
         current = self["type"].value() or TicketType.STANDARD
+        targets = queries.first_response_targets()
         return [
-            (value, label, TYPE_EXPLANATIONS[value], value == current)
+            (
+                value,
+                label,
+                f"{TYPE_EXPLANATIONS[value]} {_promise(targets.get(value))}".strip(),
+                value == current,
+            )
             for value, label in TicketType.choices
         ]

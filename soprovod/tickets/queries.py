@@ -45,7 +45,7 @@ from soprovod.accounts.models import User
 from soprovod.accounts.permissions import tickets_visible_to
 from soprovod.accounts.roles import SUPPORT_STAFF
 from soprovod.sla.calendars import business_calendar
-from soprovod.sla.models import ClockStatus, SlaClock, WorkCalendar
+from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaTarget, WorkCalendar
 from soprovod.tickets.models import (
     OPEN_STATUSES,
     Category,
@@ -343,6 +343,14 @@ def support_staff() -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def first_response_targets() -> dict[str, tuple[int, bool]]:
+    """The default policy's first-response target per ticket type: (minutes, 24/7)."""
+    rows = SlaTarget.objects.filter(
+        policy__is_default=True, metric=Metric.FIRST_RESPONSE
+    ).select_related("calendar")
+    return {row.ticket_type: (row.target_minutes, row.calendar.is_24x7) for row in rows}
 
 
 def active_categories() -> QuerySet[Category]:

@@ -26,6 +26,12 @@ NOW = msk(2026, 3, 2, 12, 0)  # Monday noon; standard first response: 4 business
 QUEUE = reverse("tickets:queue")
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """Assertions read the English source strings, whatever the Russian catalogue says."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:

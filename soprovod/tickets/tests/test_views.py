@@ -36,6 +36,12 @@ NOW = msk(2026, 3, 2, 12, 0)  # Monday noon
 
 
 @pytest.fixture(autouse=True)
+def english(client):
+    """Assertions read the English source strings, whatever the Russian catalogue says."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
@@ -664,3 +670,10 @@ def test_unread_counter_is_one_query_and_none_for_fragments(client, notices, sta
 def test_notifications_need_a_login(client, db):
     response = client.get(reverse("notifications:list"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_type_explanations_quote_the_policy(client, staff):
+    client.force_login(staff.support)
+    html = client.get(reverse("tickets:create")).content.decode()
+    assert "First response within 15 min, around the clock." in html
+    assert "First response within 4 h 00 min of business time." in html
