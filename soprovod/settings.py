@@ -166,8 +166,6 @@ else:
         "control_folder": str(DATA_DIR / "broker" / "control"),
         "store_processed": False,
     }
-    for folder in ("queue", "processed", "control"):
-        (DATA_DIR / "broker" / folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
