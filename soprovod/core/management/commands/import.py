@@ -26,6 +26,7 @@ from soprovod.lib.csvio import CsvFileError
 
 IMPORTERS: dict[str, str] = {
     "clients": "soprovod.clients.imports.import_clients",
+    "tickets": "soprovod.tickets.imports.import_tickets",
     "calendar": "soprovod.sla.imports.import_calendar",
 }
 
