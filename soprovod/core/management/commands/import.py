@@ -27,6 +27,7 @@ from soprovod.lib.csvio import CsvFileError
 IMPORTERS: dict[str, str] = {
     "clients": "soprovod.clients.imports.import_clients",
     "tickets": "soprovod.tickets.imports.import_tickets",
+    "nps": "soprovod.surveys.imports.import_nps",
     "calendar": "soprovod.sla.imports.import_calendar",
 }
 
