@@ -113,6 +113,11 @@ def can_see_audit(user: User) -> bool:
     return user.is_authenticated and user.reads_all_clients
 
 
+def can_edit_kpi_targets(user: User) -> bool:
+    """Targets are the head's to set; the CEO reads them."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD))
+
+
 # ---- tickets -----------------------------------------------------------------------------
 
 

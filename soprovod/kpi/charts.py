@@ -1,0 +1,312 @@
+"""How KPI figures look: values formatted for people (cards, tables, charts) and the 12-month
+trend charts, drawn on the server as SVG in the active language (no JavaScript needed).
+
+The numbers come from `soprovod.kpi.engine` and `soprovod.kpi.breakdowns`; this module only
+formats them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from xml.etree import ElementTree
+
+import pygal
+from django.utils.formats import date_format, number_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from pygal.style import Style
+
+from soprovod.kpi.engine import TICKET_TYPES, KpiDocument, KpiValue
+
+MINUS = "\u2212"
+COMPARISON_SIGNS = {">=": "≥", "<=": "≤"}
+
+# ---- values --------------------------------------------------------------------------------
+
+
+def number(value: float, places: int, *, grouping: bool = False) -> str:
+    """``value`` rounded half up to ``places`` decimals in the active language's format
+    (Django's number_format alone cuts the extra digits off instead of rounding)."""
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return number_format(rounded, places, force_grouping=grouping)
+
+
+def format_minutes(minutes: float) -> str:
+    """«2 h 15 min», «45 min», «3 h» — rounded to the minute."""
+    total = round(minutes)
+    hours, rest = divmod(total, 60)
+    if not hours:
+        return _("%(minutes)d min") % {"minutes": rest}
+    if not rest:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
+
+
+def format_share(share: float, *, signed: bool = False) -> str:
+    text = _("%(number)s %%") % {"number": number(abs(share) * 100, 1)}
+    if share < 0:
+        return MINUS + text
+    return "+" + text if signed and share > 0 else text
+
+
+def format_value(value: float | None, unit: str, *, signed: bool = False) -> str:
+    """A KPI value in its unit: shares as %, minutes as «2 h 15 min», hours and scores with
+    one decimal; «—» when there is no value."""
+    if value is None:
+        return "—"
+    if unit == "share":
+        return format_share(value, signed=signed)
+    if unit == "minutes":
+        return format_minutes(value)
+    if unit == "hours":
+        return _("%(hours)s h") % {"hours": number(value, 1)}
+    if unit == "count":
+        return number(value, 0, grouping=True)
+    if unit == "per_month":
+        return _("%(number)s per month") % {"number": number(value, 1)}
+    text = number(abs(value), 1)
+    return MINUS + text if value < 0 else text
+
+
+def format_threshold(target: float | None, comparison: str | None, unit: str, key: str) -> str:
+    """A target as people read it: «≥ 95,0 %», «≤ −10,0 %», «≥ 4,5»."""
+    if target is None or comparison is None:
+        return ""
+    sign = COMPARISON_SIGNS.get(comparison, comparison)
+    return f"{sign} {format_value(target, unit, signed=_is_change(key))}"
+
+
+def format_target(kpi: KpiValue) -> str:
+    return format_threshold(kpi.target, kpi.comparison, kpi.unit, kpi.key)
+
+
+def _is_change(key: str) -> bool:
+    return key.endswith(".change")
+
+
+def format_detail(kpi: KpiValue) -> str:
+    """What a figure was computed from, small under the value: «481 of 500»."""
+    if kpi.value is None and not kpi.denominator and not kpi.count:
+        return ""
+    if _is_change(kpi.key):
+        if kpi.numerator is None or kpi.denominator is None:
+            return ""
+        return _("%(current)s now, %(previous)s before") % {
+            "current": format_share(kpi.numerator),
+            "previous": format_share(kpi.denominator),
+        }
+    if kpi.unit == "minutes":
+        return ngettext("%(count)s ticket", "%(count)s tickets", kpi.count or 0) % {
+            "count": kpi.count or 0
+        }
+    if kpi.unit == "score":
+        count = int(kpi.denominator or 0)
+        if kpi.key == "csat":
+            return ngettext("%(count)s rating", "%(count)s ratings", count) % {"count": count}
+        return ngettext("%(count)s answer", "%(count)s answers", count) % {"count": count}
+    if kpi.numerator is not None and kpi.denominator is not None:
+        return _("%(numerator)s of %(denominator)s") % {
+            "numerator": number(kpi.numerator, 0),
+            "denominator": number(kpi.denominator, 0),
+        }
+    return ""
+
+
+def light(kpi: KpiValue) -> tuple[str, str]:
+    """The traffic light of a figure: (css class, words)."""
+    if kpi.value is None:
+        return "none", _("no data")
+    if kpi.met is True:
+        return "met", _("target met")
+    if kpi.met is False:
+        return "missed", _("target missed")
+    return "info", _("no target")
+
+
+# ---- charts --------------------------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    title: str
+    svg: SafeString
+    # For the table under the chart (and screen readers): month labels and each series.
+    months: list[str]
+    rows: list[tuple[str, list[str]]]
+
+
+PALETTE = ("#cf222e", "#1f6feb", "#8250df", "#1a7f37", "#b76e00")
+STYLE = {
+    "background": "transparent",
+    "plot_background": "#ffffff",
+    "foreground": "#1d2330",
+    "foreground_strong": "#1d2330",
+    "foreground_subtle": "#dde1e8",
+    "opacity": ".9",
+    "font_family": '"DejaVu Sans", system-ui, sans-serif',
+    "label_font_size": 11,
+    "major_label_font_size": 11,
+    "legend_font_size": 12,
+    "title_font_size": 14,
+    "value_font_size": 11,
+    "tooltip_font_size": 11,
+}
+TARGET_COLOUR = "#3d4452"
+
+
+def month_label(month: dt.date) -> str:
+    """«окт 2026» in Russian, «oct 2026» in English (Django's date formatting)."""
+    return date_format(month, "b Y")
+
+
+def line_chart(
+    title: str,
+    series: dict[str, list[tuple[dt.date, float | None]]],
+    unit: str,
+    *,
+    target: float | None = None,
+    scale: float = 1.0,
+    y_range: tuple[float, float] | None = None,
+) -> Chart:
+    """A line chart of monthly series (``scale`` multiplies the values for display, e.g. 100
+    for shares drawn as %). A horizontal target line is drawn when ``target`` is given."""
+    months = [month for month, _value in next(iter(series.values()))]
+
+    def shown(value: float | None) -> float | None:
+        return None if value is None else value * scale
+
+    def axis_label(value: float) -> str:
+        places = 0 if float(value).is_integer() else 1
+        if unit == "share":
+            return _("%(number)s %%") % {"number": number(value, places)}
+        return number(value, places)
+
+    # The target line is always grey, after the series' own colours.
+    colours = (*PALETTE[: len(series)], TARGET_COLOUR)
+    chart = pygal.Line(
+        style=Style(colors=colours, **STYLE),
+        js=[],
+        disable_xml_declaration=True,
+        allow_interruptions=True,
+        width=620,
+        height=300,
+        explicit_size=False,
+        show_legend=len(series) > 1 or target is not None,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=min(5, len(series) + (target is not None)),
+        x_label_rotation=30,
+        truncate_label=-1,
+        dots_size=3,
+        # Few labelled lines on the y axis, however narrow the values' range.
+        y_labels_major_count=6,
+        show_minor_y_labels=False,
+        no_data_text=_("No data"),
+        value_formatter=axis_label,
+        margin=12,
+    )
+    chart.title = title
+    chart.x_labels = [month_label(month) for month in months]
+    if y_range is not None:
+        chart.range = y_range
+    for name, points in series.items():
+        chart.add(name, [shown(value) for _month, value in points])
+    if target is not None:
+        chart.add(
+            _("Target"),
+            [target * scale] * len(months),
+            show_dots=False,
+            stroke_style={"dasharray": "6, 4", "width": 2},
+        )
+    rows = [
+        (name, [format_value(value, unit) for _month, value in points])
+        for name, points in series.items()
+    ]
+    return Chart(
+        title=title,
+        svg=_inline_svg(chart),
+        months=[month_label(month) for month in months],
+        rows=rows,
+    )
+
+
+def _inline_svg(chart) -> SafeString:
+    """The chart's SVG for inlining in the page, without pygal's tooltip script (we serve no
+    JavaScript of pygal's, and the figures are in the table under each chart)."""
+    tree = chart.render_tree()
+    for parent in list(tree.iter()):
+        for child in list(parent):
+            if child.tag == "script" or str(child.tag).endswith("}script"):
+                parent.remove(child)
+    # Our own strings and month names only; ElementTree escapes them.
+    return mark_safe(ElementTree.tostring(tree, encoding="unicode"))  # noqa: S308
+
+
+# The keys the dashboard's charts follow (`breakdowns.trend` gets them in one go).
+CHART_KEYS = (
+    *(f"sla.{t}" for t in (*TICKET_TYPES, "all")),
+    *(f"first_response.{t}.median" for t in TICKET_TYPES),
+    *(f"resolution.{t}.median" for t in TICKET_TYPES),
+    "repeat_rate",
+    "csat",
+    "nps",
+    "retention",
+)
+
+
+def dashboard_charts(trends: dict[str, list], document: KpiDocument) -> list[Chart]:
+    """The dashboard's trend charts: SLA compliance by type, response and resolution medians
+    by type, repeat rate, CSAT, NPS and retention — targets as in ``document``."""
+    type_names = {
+        "emergency": _("Emergency"),
+        "standard": _("Standard"),
+        "consultation": _("Consultations"),
+        "all": _("All tickets"),
+    }
+
+    def target(key: str) -> float | None:
+        kpi = document.get(key)
+        return kpi.target if kpi is not None else None
+
+    def in_hours(points):
+        return [(month, None if v is None else v / 60) for month, v in points]
+
+    sla = {type_names[t]: trends[f"sla.{t}"] for t in (*TICKET_TYPES, "all")}
+    return [
+        line_chart(_("SLA compliance by ticket type"), sla, "share", scale=100, y_range=(0, 100)),
+        line_chart(
+            _("First response, median, hours"),
+            {type_names[t]: in_hours(trends[f"first_response.{t}.median"]) for t in TICKET_TYPES},
+            "hours",
+        ),
+        line_chart(
+            _("Resolution, median, business hours"),
+            {type_names[t]: in_hours(trends[f"resolution.{t}.median"]) for t in TICKET_TYPES},
+            "hours",
+        ),
+        line_chart(
+            _("Share of repeat tickets"),
+            {_("Repeat tickets"): trends["repeat_rate"]},
+            "share",
+            scale=100,
+        ),
+        line_chart(
+            _("Client satisfaction (CSAT)"),
+            {_("CSAT"): trends["csat"]},
+            "score",
+            target=target("csat"),
+            y_range=(1, 5),
+        ),
+        line_chart(
+            _("NPS"), {_("NPS"): trends["nps"]}, "score", target=target("nps"), y_range=(-100, 100)
+        ),
+        line_chart(
+            _("Client retention"),
+            {_("Retention"): trends["retention"]},
+            "share",
+            target=target("retention"),
+            scale=100,
+        ),
+    ]
