@@ -338,3 +338,14 @@ def test_targets_page_shows_what_is_in_force(staff, as_user):
     assert cells[1].strip() == "≥ 4.2"  # in force on 1 November 2026
     assert cells[2].strip() == "≥ 4.5"  # the default
     assert "≥ 4.8 from" in cells[3]
+
+
+def test_the_kpi_document_costs_the_same_whatever_the_data(
+    staff, companies, department, django_assert_max_num_queries
+):
+    with CaptureQueriesContext(connection) as small:
+        compute(OCTOBER, now=NOW)
+    add_more(staff, companies, count=20)
+    with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as larger:
+        compute(OCTOBER, now=NOW)
+    assert len(larger) == len(small)
