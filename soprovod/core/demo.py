@@ -40,6 +40,8 @@ STAFF_EMAIL_DOMAIN = "pass24.example"
 DEMO_STEPS: list[tuple[str, str]] = [
     ("users", "soprovod.core.demo.create_users"),
     ("clients", "soprovod.clients.demo.create_clients"),
+    ("tickets", "soprovod.tickets.demo.create_tickets"),
+    ("nps", "soprovod.surveys.demo.create_nps_answers"),
 ]
 
 
