@@ -150,28 +150,39 @@ class Event:
     author_email: str = ""
 
 
-def reply(at, actor, body, *, source=TicketMessage.Source.WEB) -> Event:
+def reply(
+    at: dt.datetime, actor: User | None, body: str, *, source: str = TicketMessage.Source.WEB
+) -> Event:
     """A public staff reply (``do_add_message(actor, ticket, body, at=at)``)."""
     return Event(at, "reply", actor, body=body, source=source)
 
 
-def note(at, actor, body) -> Event:
+def note(at: dt.datetime, actor: User | None, body: str) -> Event:
     """An internal note (``do_add_message(..., internal=True)``)."""
     return Event(at, "note", actor, body=body)
 
 
-def client_reply(at, body, *, author=None, author_email="", source=TicketMessage.Source.PORTAL):
+def client_reply(
+    at: dt.datetime,
+    body: str,
+    *,
+    author: User | None = None,
+    author_email: str = "",
+    source: str = TicketMessage.Source.PORTAL,
+) -> Event:
     """The client writes (``do_add_message(..., from_staff=False)``): a ticket waiting for
     them is back in progress."""
     return Event(at, "client_reply", author, body=body, source=source, author_email=author_email)
 
 
-def change_status(at, status, actor=None, reason="") -> Event:
+def change_status(
+    at: dt.datetime, status: str, actor: User | None = None, reason: str = ""
+) -> Event:
     """``do_change_status(actor, ticket, status, at=at, reason=reason)``."""
     return Event(at, "status", actor, status=status, reason=reason)
 
 
-def rate(at, score, comment="", actor=None) -> Event:
+def rate(at: dt.datetime, score: int, comment: str = "", actor: User | None = None) -> Event:
     """``do_rate(actor, ticket, score, comment, at=at)``."""
     return Event(at, "rate", actor, score=score, comment=comment)
 

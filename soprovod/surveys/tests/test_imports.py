@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from soprovod.audit.models import AuditEvent
+from soprovod.cli import main
 from soprovod.clients.tests.factories import ClientFactory
 from soprovod.kpi.engine import kpi_document
 from soprovod.lib.csvio import CsvFileError
@@ -134,3 +135,14 @@ def test_dry_run_writes_nothing(clients):
     assert (result.created, result.dry_run) == (1, True)
     assert seen == [(1, 1)]
     assert not SurveyResponse.objects.exists()
+
+
+def test_command_imports_nps(transactional_db, tmp_path, capsys):
+    ClientFactory(external_id="CRM-1")
+    path = tmp_path / "nps.csv"
+    path.write_bytes(csv_bytes(HEADER, "CRM-1,2026-10-05T10:00,10,"))
+
+    assert main(["import", "nps", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "nps.csv: 1 created, 0 updated, 0 unchanged"
+    assert main(["import", "nps", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "nps.csv: 0 created, 0 updated, 1 unchanged"

@@ -8,12 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core import mail
 
 from soprovod.audit.models import AuditEvent
+from soprovod.cli import main
 from soprovod.clients.tests.factories import ClientFactory
 from soprovod.core.models import Notification
 from soprovod.lib.csvio import CsvFileError
+from soprovod.sla.defaults import install_defaults
 from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaPause
 from soprovod.tickets import actions
 from soprovod.tickets.imports import (
@@ -405,6 +408,25 @@ def test_import_notifies_and_mails_no_one(client, staff, django_capture_on_commi
     assert callbacks == []
     assert not Notification.objects.exists()
     assert mail.outbox == []
+
+
+def test_command_imports_and_says_what_it_did(transactional_db, tmp_path, capsys):
+    install_defaults(django_apps)  # an earlier transactional test may have flushed them
+    ClientFactory(external_id="CRM-1")
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(csv_bytes(HEADER, PAUSED))
+
+    assert main(["import", "tickets", str(path), "--dry-run"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "tickets.csv: dry run, nothing written: would be 1 created, 0 updated, 0 unchanged"
+    )
+    assert main(["import", "tickets", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "tickets.csv: 1 created, 0 updated, 0 unchanged"
+    path.write_bytes(csv_bytes(HEADER, PAUSED.replace(",5", ",9")))
+    assert main(["import", "tickets", str(path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: tickets.csv: row 2, column csat: must be from 1 to 5, got 9"
+    )
 
 
 # ---- the replay is the actions ------------------------------------------------------------
