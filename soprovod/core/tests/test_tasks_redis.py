@@ -9,14 +9,12 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
 from soprovod.celery import app
 from soprovod.sla import clocks
-from soprovod.sla.defaults import install_defaults
 from soprovod.sla.models import Metric, SlaClock
 from soprovod.sla.tasks import check
 from soprovod.tickets.models import Escalation
@@ -28,7 +26,9 @@ pytestmark = [
         reason="REDIS_URL is not set: the embedded (SQLite, file broker) run has no Redis",
     ),
     # The worker thread has its own database connection: it sees committed data only.
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback restores the data migrations (default SLA policy) for this test
+    # and keeps the flush after it from breaking later tests that restore theirs.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
@@ -52,7 +52,6 @@ def redis_worker(settings):
 
 
 def test_sla_check_runs_in_a_worker_through_redis(redis_worker):
-    install_defaults(django_apps)  # an earlier transactional test may have flushed them
     ticket = TicketFactory(created_at=timezone.now() - dt.timedelta(days=30))
     clocks.start_clocks(ticket, now=ticket.created_at)
     finished = threading.Event()
