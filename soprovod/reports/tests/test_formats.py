@@ -82,14 +82,33 @@ def test_pdf_opens_and_has_the_figures_in_russian(report_data):
     assert retention.startswith("66,") and squeeze(retention) in text
 
 
-def test_pdf_is_a4_with_charts_from_the_dashboard(report_data):
+def laid_out_text(document) -> str:
+    """The text WeasyPrint placed on the pages (no PDF reader needed)."""
+    words = []
+
+    def walk(box):
+        if getattr(box, "text", None):
+            words.append(box.text)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
+    return squeeze(" ".join(words))
+
+
+def test_pdf_is_a4_with_the_figures_laid_out(report_data):
     from weasyprint import HTML
 
-    document = HTML(string=render_html(report_data, for_print=True)).render()
-    first = document.pages[0]
-    assert (round(first.width), round(first.height)) == (794, 1123)  # A4 at 96 px/inch
-    assert len(document.pages) >= 3
     html = render_html(report_data, for_print=True)
+    document = HTML(string=html).render()
+    first = document.pages[0]
+    assert (round(first.width), round(first.height)) == (794, 1123)  # A4 portrait at 96 dpi
+    wide = document.pages[-1]
+    assert (round(wide.width), round(wide.height)) == (1123, 794)  # tables: landscape
+    text = laid_out_text(document)
+    assert "Октябрь 2026" in text and "АО «Бета»" in text and "75,0 %" in text
+    assert squeeze(COMMENTARY) in text
     assert html.count('src="data:image/svg+xml;base64,') == len(report_data.trends.charts)
 
 
