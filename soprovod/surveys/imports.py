@@ -186,15 +186,16 @@ def _new_rows(rows: list[_Row], errors: RowErrors) -> list[_Row]:
     """The rows not stored yet; a stored answer must equal its row (module doc)."""
     if not rows:
         return []
-    stored = {
-        (answer.client_id, answer.answered_at): answer
-        for answer in SurveyResponse.objects.filter(
+    stored = {}
+    clients = sorted({row.client.pk for row in rows})
+    for start in range(0, len(clients), 900):  # under SQLite's limit of query parameters
+        answers = SurveyResponse.objects.filter(
             kind=SurveyResponse.Kind.NPS,
-            client__in={row.client.pk for row in rows},
+            client__in=clients[start : start + 900],
             answered_at__gte=min(row.answered_at for row in rows),
             answered_at__lte=max(row.answered_at for row in rows),
         )
-    }
+        stored.update({(answer.client_id, answer.answered_at): answer for answer in answers})
     fresh = []
     for row in rows:
         answer = stored.get((row.client.pk, row.answered_at))

@@ -823,21 +823,19 @@ def _utc(value: dt.datetime | None) -> str:
 def _check_against_earlier_imports(rows: list[_Row], errors: RowErrors) -> list[_Row]:
     """The rows to import: those whose external_id no ticket has. A row of a ticket imported
     before must equal the row it was imported from (module doc, «Matching»)."""
-    existing = dict(
-        Ticket.objects.filter(external_id__in=[row.external_id for row in rows]).values_list(
-            "external_id", "pk"
-        )
-    )
+    existing: dict[str, int] = {}
+    for ids in _batches([row.external_id for row in rows]):
+        existing.update(Ticket.objects.filter(external_id__in=ids).values_list("external_id", "pk"))
     if not existing:
         return rows
     recorded: dict[str, dict] = {}
-    events = AuditEvent.objects.filter(
-        content_type=ContentType.objects.get_for_model(Ticket),
-        object_id__in=[str(pk) for pk in existing.values()],
-        action=AuditEvent.Action.IMPORTED,
-    ).order_by("at", "id")
-    for object_id, changes in events.values_list("object_id", "changes"):
-        recorded[object_id] = {column: pair[1] for column, pair in changes.items()}
+    content_type = ContentType.objects.get_for_model(Ticket)
+    for object_ids in _batches([str(pk) for pk in existing.values()]):
+        events = AuditEvent.objects.filter(
+            content_type=content_type, object_id__in=object_ids, action=AuditEvent.Action.IMPORTED
+        ).order_by("at", "id")
+        for object_id, changes in events.values_list("object_id", "changes"):
+            recorded[object_id] = {column: pair[1] for column, pair in changes.items()}
     fresh = []
     for row in rows:
         pk = existing.get(row.external_id)
@@ -863,6 +861,12 @@ def _check_against_earlier_imports(rows: list[_Row], errors: RowErrors) -> list[
                     "ticket's history (change the ticket in Soprovod)",
                 )
     return fresh
+
+
+def _batches(values: list, size: int = 900):
+    """``values`` in slices that stay under SQLite's limit of parameters per query."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _categories(names: set[str]) -> dict[str, Category]:
