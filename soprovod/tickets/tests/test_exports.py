@@ -195,6 +195,7 @@ def test_command_writes_the_file(cli_tickets, tmp_path, capsys):
     )
 
     assert status == 0
+    assert capsys.readouterr().out.strip() == f"{path}: 3 tickets"
     assert set(rows_of(path.read_text(encoding="utf-8"))) == {"T-1", "T-2", "T-3"}
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 

@@ -55,7 +55,7 @@ class Command(SoprovodCommand):
                     count = exporter(stream, date_from=start, date_to=end)
             except OSError as error:
                 raise CommandError(f"{output}: cannot write the file: {error.strerror}") from None
-            self.stderr.write(f"{output}: {count} {kind}")
+            self.stdout.write(f"{output}: {count} {kind}")
             return
         buffer = getattr(self.stdout, "buffer", None)
         if buffer is not None:
