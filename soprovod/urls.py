@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", include("soprovod.core.views_notifications")),
     path("portal/", include("soprovod.portal.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
+    path("reports/", include("soprovod.reports.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

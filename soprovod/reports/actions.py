@@ -1,0 +1,306 @@
+"""Every write to reports: request, generate, comment, mail — and the monthly schedule.
+
+Generation runs in the background (``tasks.generate``) and reports its progress on the row,
+so the archive page can show it. Mailing is once per report: ``sent_at`` is written under a
+row lock right after the mail server took the mail, so a repeated or concurrent run sends
+nothing; the mail's Message-ID is derived from the report, so the one resend a crash between
+"sent" and "recorded" could cause shows as one mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from soprovod.accounts.roles import Role
+from soprovod.audit.models import AuditEvent
+from soprovod.audit.recorder import record
+from soprovod.kpi.engine import Period
+from soprovod.reports import pdf as pdf_format
+from soprovod.reports import xlsx as xlsx_format
+from soprovod.reports.generator import build_report_data, period_label, previous_month
+from soprovod.reports.models import Report, ReportKind, ReportStatus
+
+logger = logging.getLogger(__name__)
+
+# A generation that has not moved for this long died with its worker: it may be claimed again.
+STALE_GENERATION = dt.timedelta(minutes=30)
+
+
+# ---- requesting and generating -------------------------------------------------------------
+
+
+def do_request_report(actor, kind: str, period: Period) -> Report:
+    """Queue the generation of the ``kind`` report of ``period``: the existing row for that
+    period if there is one (regenerated), else a new one. A report already queued or being
+    generated is left as it is."""
+    with transaction.atomic():
+        report, created = Report.objects.select_for_update().get_or_create(
+            kind=kind,
+            period_start=period.start,
+            period_end=period.end,
+            defaults={"created_by": actor if getattr(actor, "pk", None) else None},
+        )
+        if not created and _is_running(report):
+            return report
+        previous = report.status
+        _queue(report)
+        record(
+            actor,
+            report,
+            AuditEvent.Action.CREATED if created else AuditEvent.Action.STATUS,
+            {"status": [None if created else previous, ReportStatus.PENDING]},
+        )
+    return report
+
+
+def _is_running(report: Report) -> bool:
+    return report.status == ReportStatus.PENDING or (
+        report.status == ReportStatus.GENERATING
+        and report.updated_at > timezone.now() - STALE_GENERATION
+    )
+
+
+def _queue(report: Report) -> None:
+    """Mark the report pending and start its generation once the transaction commits."""
+    from soprovod.reports.tasks import generate
+
+    report.status = ReportStatus.PENDING
+    report.progress = 0
+    report.error = ""
+    report.save(update_fields=["status", "progress", "error", "updated_at"])
+    transaction.on_commit(lambda: generate.delay(report.pk))
+
+
+def _claim(report_id: int) -> bool:
+    """Take the report for generation unless another worker is generating it right now."""
+    now = timezone.now()
+    return bool(
+        Report.objects.filter(pk=report_id)
+        .filter(~Q(status=ReportStatus.GENERATING) | Q(updated_at__lt=now - STALE_GENERATION))
+        .update(status=ReportStatus.GENERATING, progress=5, error="", updated_at=now)
+    )
+
+
+def _progress(report_id: int, percent: int) -> None:
+    Report.objects.filter(pk=report_id).update(progress=percent, updated_at=timezone.now())
+
+
+def do_generate_report(report_id: int, *, now: dt.datetime | None = None) -> Report:
+    """Build the report's data and write its PDF and XLSX files, in the default language.
+
+    Returns the report; its status says how it went (``ready``, ``failed``, or still
+    ``generating`` when another worker holds it). A failure is recorded on the row with its
+    reason, never raised: the page shows it and offers to try again.
+    """
+    if not _claim(report_id):
+        return Report.objects.get(pk=report_id)
+    report = Report.objects.get(pk=report_id)
+    commentary = report.commentary
+    try:
+        data = build_report_data(report.kind, report.period, commentary=commentary, now=now)
+        _progress(report_id, 60)
+        pdf = pdf_format.render_pdf(data)
+        _progress(report_id, 85)
+        xlsx = xlsx_format.render_xlsx(data)
+    except Exception as error:
+        logger.exception("report %s: generation failed", report_id)
+        Report.objects.filter(pk=report_id).update(
+            status=ReportStatus.FAILED,
+            progress=0,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            updated_at=timezone.now(),
+        )
+        return Report.objects.get(pk=report_id)
+    _store_files(report, pdf, xlsx, data.generated_at)
+    report.refresh_from_db()
+    if report.commentary != commentary and report.status == ReportStatus.READY:
+        # The head changed the commentary while the files were being made: make them again.
+        with transaction.atomic():
+            _queue(report)
+    return report
+
+
+def _store_files(report: Report, pdf: bytes, xlsx: bytes, generated_at: dt.datetime) -> None:
+    old_names = [name for name in (report.pdf.name, report.xlsx.name) if name]
+    stem = report.file_stem()
+    report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+    report.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk).update(
+            pdf=report.pdf.name,
+            xlsx=report.xlsx.name,
+            status=ReportStatus.READY,
+            progress=100,
+            error="",
+            generated_at=generated_at,
+            updated_at=timezone.now(),
+        )
+        record(None, report, AuditEvent.Action.STATUS, {"status": [None, ReportStatus.READY]})
+    storage = report.pdf.storage
+    for name in old_names:
+        if name not in (report.pdf.name, report.xlsx.name):
+            storage.delete(name)
+
+
+# ---- the head's commentary -------------------------------------------------------------------
+
+
+def do_update_commentary(actor, report: Report, commentary: str) -> Report:
+    """Save the head's commentary and make the files again so they carry it."""
+    commentary = commentary.replace("\r\n", "\n").strip()
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if commentary == report.commentary:
+            return report
+        record(
+            actor,
+            report,
+            AuditEvent.Action.UPDATED,
+            {"commentary": [report.commentary, commentary]},
+        )
+        report.commentary = commentary
+        report.save(update_fields=["commentary", "updated_at"])
+        # A generation under way notices the change when it finishes and goes again.
+        if not (report.status == ReportStatus.GENERATING and _is_running(report)):
+            _queue(report)
+    return report
+
+
+# ---- mailing -------------------------------------------------------------------------------
+
+
+def report_recipients() -> tuple[list[str], list[str]]:
+    """(to, cc): the CEO, with the head in copy; the head alone when there is no CEO."""
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    ceo = sorted(set(users.filter(role_rows__role=Role.CEO).values_list("email", flat=True)))
+    head = sorted(
+        set(users.filter(role_rows__role=Role.HEAD).values_list("email", flat=True)) - set(ceo)
+    )
+    return (ceo, head) if ceo else (head, [])
+
+
+def build_report_email(report: Report, to: list[str], cc: list[str]) -> EmailMessage:
+    """The mail carrying a ready report: a short text and both files attached."""
+    with translation.override(settings.LANGUAGE_CODE):
+        from soprovod.reports.generator import REPORT_TITLES
+
+        context = {
+            "report": report,
+            "title": str(REPORT_TITLES[ReportKind(report.kind)]),
+            "period_label": period_label(report.kind, report.period),
+            "url": settings.SITE_URL + reverse("reports:detail", args=[report.pk]),
+        }
+        subject = render_to_string("reports/email_subject.txt", context).strip()
+        body = render_to_string("reports/email.txt", context)
+    email = EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        cc=cc,
+        headers={"Message-ID": _message_id(report)},
+    )
+    stem = report.file_stem()
+    with report.pdf.open("rb") as pdf:
+        email.attach(f"{stem}.pdf", pdf.read(), pdf_format.CONTENT_TYPE)
+    with report.xlsx.open("rb") as xlsx:
+        email.attach(f"{stem}.xlsx", xlsx.read(), xlsx_format.CONTENT_TYPE)
+    return email
+
+
+def _message_id(report: Report) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "soprovod.localhost"
+    stamp = int(report.generated_at.timestamp()) if report.generated_at else 0
+    return f"<soprovod.report.{report.pk}.{stamp}@{domain}>"
+
+
+def do_send_report(report: Report, *, now: dt.datetime | None = None) -> bool:
+    """Mail a ready report to the CEO (head in copy) unless it was mailed already.
+    Returns whether a mail went out."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.sent_at is not None:
+            return False
+        if not report.is_ready:
+            raise ValueError(f"report {report.pk} is not ready to be sent ({report.status})")
+        to, cc = report_recipients()
+        if not to:
+            logger.warning("report %s: nobody with the CEO or head role has an email", report.pk)
+            return False
+        build_report_email(report, to, cc).send()
+        report.sent_at = now or timezone.now()
+        report.save(update_fields=["sent_at", "updated_at"])
+        record(None, report, AuditEvent.Action.OTHER, {"sent_at": [None, report.sent_at]})
+    return True
+
+
+# ---- the monthly schedule ------------------------------------------------------------------
+
+
+def first_working_day(year: int, month: int) -> dt.date:
+    """The first working day of the month by the default work calendar (sla.md: holidays
+    and transferred days off count); Monday to Friday when there is no default calendar."""
+    from soprovod.sla.calendars import business_calendar
+    from soprovod.sla.models import WorkCalendar
+
+    first = dt.date(year, month, 1)
+    calendar = WorkCalendar.objects.filter(is_default=True).first()
+    if calendar is None:
+        while first.weekday() >= 5:
+            first += dt.timedelta(days=1)
+        return first
+    zone = ZoneInfo(calendar.timezone)
+    opening = business_calendar(calendar).next_working_instant(
+        dt.datetime.combine(first, dt.time(0), zone)
+    )
+    return opening.astimezone(zone).date()
+
+
+class ScheduleOutcome:
+    NOT_YET = "not_yet"  # before the first working day of the month
+    SENT = "sent"
+    ALREADY_SENT = "already_sent"
+    BUSY = "busy"  # someone else is generating it now: try again shortly
+    FAILED = "failed"
+    NO_RECIPIENTS = "no_recipients"
+
+
+def run_monthly_schedule(*, now: dt.datetime | None = None) -> str:
+    """Daily (CELERY_BEAT_SCHEDULE «reports-monthly»): from the first working day of a month
+    on, make last month's report and mail it, once. A run that stopped between generating
+    and mailing is finished by the next one; a report generated before its month was over
+    (an interim one the head made) is generated again first."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if today < first_working_day(today.year, today.month):
+        return ScheduleOutcome.NOT_YET
+    period = previous_month(today)
+    report, _created = Report.objects.get_or_create(
+        kind=ReportKind.MONTHLY, period_start=period.start, period_end=period.end
+    )
+    if report.sent_at is not None:
+        return ScheduleOutcome.ALREADY_SENT
+    complete = report.generated_at is not None and report.generated_at >= period.end_at
+    if not (report.is_ready and complete):
+        report = do_generate_report(report.pk, now=now)
+        if report.status == ReportStatus.GENERATING:
+            return ScheduleOutcome.BUSY
+        if not report.is_ready:
+            return ScheduleOutcome.FAILED
+    if not do_send_report(report, now=now):
+        report.refresh_from_db()
+        return ScheduleOutcome.ALREADY_SENT if report.sent_at else ScheduleOutcome.NO_RECIPIENTS
+    return ScheduleOutcome.SENT

@@ -1,0 +1,23 @@
+"""Background jobs of the reports app: thin wrappers around `actions`."""
+
+from celery import shared_task
+
+from soprovod.reports import actions
+
+# While someone else is generating last month's report, look again this often.
+BUSY_RETRY_SECONDS = 600
+
+
+@shared_task(name="reports.generate", acks_late=True)
+def generate(report_id: int) -> str:
+    """Make a report's PDF and XLSX (queued by «Generate», «Regenerate», a new commentary)."""
+    return actions.do_generate_report(report_id).status
+
+
+@shared_task(name="reports.monthly", bind=True, acks_late=True, max_retries=12)
+def monthly(self) -> str:
+    """Daily (CELERY_BEAT_SCHEDULE): last month's report to the CEO on the first working day."""
+    outcome = actions.run_monthly_schedule()
+    if outcome == actions.ScheduleOutcome.BUSY:
+        raise self.retry(countdown=BUSY_RETRY_SECONDS)
+    return outcome

@@ -1,0 +1,249 @@
+"""The report archive (interfaces.md «Web»: /reports/): the list with downloads, a form to
+generate a report for a chosen period in the background with its progress, the head's
+commentary, regeneration. The head manages reports; the CEO reads and downloads them;
+everyone else gets 403 on the archive and 404 on any one report or file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from soprovod.accounts.roles import Role
+from soprovod.reports import actions
+from soprovod.reports.generator import (
+    PeriodError,
+    build_report_data,
+    parse_period,
+    period_code,
+    period_label,
+)
+from soprovod.reports.models import Report, ReportKind
+from soprovod.reports.pdf import CONTENT_TYPE as PDF_CONTENT_TYPE
+from soprovod.reports.pdf import render_html
+from soprovod.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+
+# ---- who gets in -------------------------------------------------------------------------
+# Reports hold the department's figures for the CEO: the head and the CEO read them, only
+# the head writes.
+
+
+def can_read_reports(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD, Role.CEO))
+
+
+def can_manage_reports(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD))
+
+
+def get_report_or_404(user, pk: int) -> Report:
+    """The report ``pk`` if the user may read reports; 404 otherwise, as if absent."""
+    if not can_read_reports(user):
+        raise Http404
+    report = Report.objects.filter(pk=pk).select_related("created_by").first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not can_manage_reports(request.user):
+        raise PermissionDenied
+
+
+# ---- forms -------------------------------------------------------------------------------
+
+
+def period_choices(today: dt.date) -> list:
+    """The periods one can pick, newest first: 24 months, 8 quarters, 5 years (each up to the
+    current one, which is still in progress)."""
+    months, quarters, years = [], [], []
+    month = today.replace(day=1)
+    for _i in range(24):
+        months.append(f"{month:%Y-%m}")
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    for _i in range(8):
+        quarters.append(f"{year}-Q{quarter}")
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    years = [str(today.year - i) for i in range(5)]
+
+    def options(kind: str, codes: list[str]) -> list[tuple[str, str]]:
+        return [(f"{kind}:{code}", period_label(kind, parse_period(kind, code))) for code in codes]
+
+    return [
+        (_("Months"), options(ReportKind.MONTHLY, months)),
+        (_("Quarters"), options(ReportKind.QUARTERLY, quarters)),
+        (_("Years"), options(ReportKind.ANNUAL, years)),
+    ]
+
+
+class GenerateForm(forms.Form):
+    period = forms.ChoiceField(label=gettext_lazy("Period"))
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = period_choices(today)
+        # The usual one: last month, the first working days of this one.
+        self.fields[
+            "period"
+        ].initial = f"monthly:{(today.replace(day=1) - dt.timedelta(days=1)):%Y-%m}"
+
+    def clean_period(self):
+        kind, _sep, code = self.cleaned_data["period"].partition(":")
+        try:
+            return ReportKind(kind), parse_period(kind, code)
+        except (ValueError, PeriodError) as error:
+            raise forms.ValidationError(_("Choose a period from the list.")) from error
+
+
+class CommentaryForm(forms.Form):
+    commentary = forms.CharField(
+        label=gettext_lazy("Head's commentary"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy(
+            "Goes into the PDF and the XLSX; the files are made again when you save it."
+        ),
+    )
+
+
+# ---- pages -------------------------------------------------------------------------------
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+@login_required
+def archive(request: HttpRequest) -> HttpResponse:
+    """Every report, newest period first, with downloads; the head also gets the form."""
+    if not can_read_reports(request.user):
+        raise PermissionDenied
+    can_manage = can_manage_reports(request.user)
+    today = timezone.localdate()
+    form = None
+    if can_manage:
+        form = GenerateForm(request.POST if request.method == "POST" else None, today=today)
+        if request.method == "POST" and form.is_valid():
+            kind, period = form.cleaned_data["period"]
+            report = actions.do_request_report(request.user, kind, period)
+            messages.success(
+                request,
+                _("The report for %(period)s is being generated.")
+                % {"period": period_label(kind, period)},
+            )
+            return redirect("reports:detail", pk=report.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    reports = Report.objects.select_related("created_by").order_by(
+        "-period_start", "-period_end", "kind"
+    )
+    return render(
+        request,
+        "reports/archive.html",
+        {"reports": reports, "form": form, "can_manage": can_manage},
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_report_or_404(request.user, pk)
+    can_manage = can_manage_reports(request.user)
+    form = CommentaryForm(initial={"commentary": report.commentary}) if can_manage else None
+    return _detail_page(request, report, form)
+
+
+def _detail_page(request: HttpRequest, report: Report, form, *, status: int = 200) -> HttpResponse:
+    context = {
+        "report": report,
+        "code": period_code(report.kind, report.period),
+        "form": form,
+        "can_manage": can_manage_reports(request.user),
+    }
+    return render(request, "reports/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status fragment the pages poll while a report is being generated."""
+    report = get_report_or_404(request.user, pk)
+    template = "reports/_status_row.html" if request.GET.get("row") else "reports/_status.html"
+    return render(request, template, {"report": report})
+
+
+@login_required
+@require_POST
+def commentary(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_report_or_404(request.user, pk)
+    _require_manager(request)
+    form = CommentaryForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, report, form, status=422)
+    actions.do_update_commentary(request.user, report, form.cleaned_data["commentary"])
+    messages.success(request, _("Commentary saved; the files are being made again."))
+    return redirect("reports:detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_report_or_404(request.user, pk)
+    _require_manager(request)
+    actions.do_request_report(request.user, report.kind, report.period)
+    messages.success(request, _("The report is being generated again."))
+    return redirect("reports:detail", pk=report.pk)
+
+
+_FILES = {"pdf": PDF_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+    """The report's PDF or XLSX as an attachment (404 for anyone who may not read it)."""
+    report = get_report_or_404(request.user, pk)
+    file = getattr(report, fmt, None) if fmt in _FILES else None
+    if not file:
+        raise Http404
+    try:
+        handle = file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{report.file_stem()}.{fmt}",
+        content_type=_FILES[fmt],
+    )
+
+
+@login_required
+@require_GET
+def view_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a web page: the PDF's own layout, with the figures as they were when
+    the files were made."""
+    report = get_report_or_404(request.user, pk)
+    data = build_report_data(
+        report.kind,
+        report.period,
+        commentary=report.commentary,
+        now=report.generated_at,
+        language=translation.get_language(),
+    )
+    return HttpResponse(render_html(data))
