@@ -16,12 +16,13 @@ cause carries the same Message-ID (mail programs show it once).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -36,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 # Keep the References header short: the first message plus the latest ones.
 MAX_REFERENCES = 20
+# A hung SMTP server must not hold a worker (or a lock) forever.
+SMTP_TIMEOUT_SECONDS = 60
 
 
 def mail_domain() -> str:
@@ -114,20 +117,26 @@ def build_email(message: TicketMessage, message_id: str, recipient: str) -> Emai
 def send_ticket_message(message_id: int) -> bool:
     """Mail one message to the client unless it was mailed already. Returns whether a mail
     went out. SMTP errors propagate (the task retries)."""
-    with transaction.atomic():
-        message = (
-            TicketMessage.objects.select_for_update(of=("self",))
-            .select_related("ticket", "ticket__contact")
-            .filter(pk=message_id)
-            .first()
-        )
+    # Where the database has row locks (PostgreSQL), the message row stays locked while the
+    # mail is handed over, so two workers never both send it. SQLite has only a database-wide
+    # write lock: holding it through an SMTP conversation would stall every writer, so there
+    # the sent marker alone guards (a concurrent duplicate carries the same Message-ID).
+    row_locks = connection.features.has_select_for_update
+    with transaction.atomic() if row_locks else contextlib.nullcontext():
+        messages = TicketMessage.objects.select_related("ticket", "ticket__contact")
+        if row_locks:
+            messages = messages.select_for_update(of=("self",))
+        message = messages.filter(pk=message_id).first()
         if message is None or message.email_message_id or not is_mailed(message):
             return False
         recipient = recipient_for(message.ticket)
         if not recipient:
             return False
         mail_id = message_id_for(message)
-        build_email(message, mail_id, recipient).send()
+        email = build_email(message, mail_id, recipient)
+        if settings.EMAIL_TIMEOUT is None:
+            email.connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
+        email.send()
         # The sent marker, written only after the SMTP server took the mail.
         TicketMessage.objects.filter(pk=message.pk, email_message_id__isnull=True).update(
             email_message_id=mail_id

@@ -4,6 +4,7 @@ charset, and the mailbox is marked only after the ticket committed."""
 import datetime as dt
 import email.header
 import quopri
+import re
 import urllib.parse
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -327,7 +328,7 @@ def test_reply_to_a_closed_ticket_opens_a_new_one(
     follow_up = Ticket.objects.exclude(pk=mailed_ticket.pk).get()
     assert follow_up.subject == "Не работает турникет"
     note = follow_up.messages.get(kind=TicketMessage.Kind.INTERNAL)
-    assert f"#{mailed_ticket.pk}" in note.body
+    assert re.search(rf"[#№]{mailed_ticket.pk}\b", note.body)
 
 
 # ---- parsing without a server ------------------------------------------------------------------
