@@ -2,8 +2,9 @@
 
 The figures are `soprovod.kpi.engine`'s KPI document, the very one the API and the dashboard
 serve: ``--json`` prints it as it is; without it, a table of title, value, target and
-whether the target is met (✓, ✗, or — when there is no data or no target). Titles are in
-the department's language (``LANGUAGE_CODE``), whatever the terminal's locale.
+whether the target is met (✓, ✗, or — when there is no data or no target), values and
+targets written as the dashboard writes them (`kpi.charts`). Titles are in the department's
+language (``LANGUAGE_CODE``), whatever the terminal's locale.
 
 Bad dates are a user error (status 1, one line); missing options are bad usage (status 2).
 """
@@ -16,14 +17,13 @@ import json
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils import translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from soprovod.core.management import SoprovodCommand
+from soprovod.kpi.charts import format_threshold, format_value
 from soprovod.kpi.engine import kpi_document
 from soprovod.lib.csvio import FieldError, parse_date
 
-COMPARISON_SIGNS = {">=": "≥", "<=": "≤"}
 MET_MARKS = {True: "✓", False: "✗", None: "—"}
 
 
@@ -68,8 +68,8 @@ def format_table(document: dict) -> str:
     rows = [
         (
             kpi["title"],
-            format_value(kpi["value"], kpi["unit"]),
-            format_target(kpi),
+            format_value(kpi["value"], kpi["unit"], signed=kpi["key"].endswith(".change")),
+            format_threshold(kpi["target"], kpi["comparison"], kpi["unit"], kpi["key"]),
             MET_MARKS[kpi["met"]],
         )
         for kpi in document["kpis"]
@@ -80,27 +80,3 @@ def format_table(document: dict) -> str:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         lines.append("  ".join([*cells, row[3]]).rstrip())
     return "\n".join(lines)
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """A value in its unit: shares in %, minutes, hours, counts; «—» without data."""
-    if value is None:
-        return "—"
-    if unit == "share":
-        return _("%(number)s %%") % {"number": number_format(value * 100, 1)}
-    if unit == "minutes":
-        return _("%(minutes)d min") % {"minutes": round(value)}
-    if unit == "hours":
-        return _("%(hours)s h") % {"hours": number_format(value, 1)}
-    if unit == "count":
-        return number_format(value, 0, force_grouping=True)
-    if unit == "per_month":
-        return _("%(number)s per month") % {"number": number_format(value, 1)}
-    return number_format(value, 1)
-
-
-def format_target(kpi: dict) -> str:
-    if kpi["target"] is None or kpi["comparison"] is None:
-        return ""
-    sign = COMPARISON_SIGNS.get(kpi["comparison"], kpi["comparison"])
-    return f"{sign} {format_value(kpi['target'], kpi['unit'])}"
