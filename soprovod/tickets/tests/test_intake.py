@@ -3,8 +3,12 @@ charset, and the mailbox is marked only after the ticket committed."""
 
 import datetime as dt
 import email.header
+import json
+import os
 import quopri
 import re
+import subprocess
+import sys
 import urllib.parse
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -358,3 +362,40 @@ def test_wrongly_declared_charset_falls_back_to_cp1251():
         b"Content-Transfer-Encoding: 8bit\r\n\r\n" + "Привет".encode("cp1251")
     )
     assert intake.parse_mail(raw).body == "Привет"
+
+
+# ---- configuration ---------------------------------------------------------------------------
+
+
+def settings_with(tmp_path, **env):
+    """Import the real settings module in a fresh interpreter with ``env`` set."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("IMAP_", "REDIS_URL"))}
+    base.update(DEBUG="1", SOPROVOD_DATA_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, soprovod.settings as s; "
+            "print(json.dumps(sorted(e['task'] for e in s.CELERY_BEAT_SCHEDULE.values())))",
+        ],
+        capture_output=True,
+        text=True,
+        env=base,
+        timeout=120,
+    )
+
+
+def test_mail_is_fetched_every_minute_only_when_imap_is_configured(tmp_path):
+    without = settings_with(tmp_path)
+    assert {"sla.check", "tickets.close_resolved"} <= set(json.loads(without.stdout))
+    assert "tickets.fetch_mail" not in json.loads(without.stdout)
+    configured = settings_with(
+        tmp_path, IMAP_HOST="imap.example.test", IMAP_USER="support", IMAP_PASSWORD="x"
+    )
+    assert "tickets.fetch_mail" in json.loads(configured.stdout)
+
+
+def test_imap_host_without_credentials_is_refused_at_start_up(tmp_path):
+    result = settings_with(tmp_path, IMAP_HOST="imap.example.test")
+    assert result.returncode != 0
+    assert "IMAP_USER and IMAP_PASSWORD" in result.stderr
