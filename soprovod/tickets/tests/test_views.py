@@ -677,3 +677,22 @@ def test_type_explanations_quote_the_policy(client, staff):
     html = client.get(reverse("tickets:create")).content.decode()
     assert "First response within 15 min, around the clock." in html
     assert "First response within 4 h 00 min of business time." in html
+
+
+def test_client1_gets_404_for_company_b_ticket_and_attachment(client, companies):
+    ticket_b = actions.do_create_ticket(
+        companies.client2,
+        client=companies.b,
+        contact=companies.contact_b,
+        subject="Турникет на проходной",
+        body="Не пропускает сотрудников",
+        type=TicketType.STANDARD,
+        channel=Channel.PORTAL,
+        attachments=[SimpleUploadedFile("b.png", b"\x89PNG", content_type="image/png")],
+    )
+    attachment_b = ticket_b.messages.get().attachments.get()
+    client.force_login(companies.client1)
+    assert client.get(url("detail", ticket_b)).status_code == 404
+    assert download(client, attachment_b).status_code == 404
+    client.force_login(companies.client2)
+    assert download(client, attachment_b).status_code == 200
