@@ -363,3 +363,11 @@ def test_bulk_refuses_a_foreign_redirect(client, make_ticket, staff, frozen):
         {"tickets": [ticket.pk], "action": "close", "next": "https://evil.example/"},
     )
     assert response["Location"] == QUEUE
+
+
+def test_a_search_still_keeps_breached_and_soon_to_open_tickets(desk, staff):
+    breached = tab(staff.support, "breached", q="шлагбаум")
+    assert set(breached) == {desk["overdue"], desk["answered_late"]}
+    assert desk["closed_late"] in tab(staff.support, "open", q="шлагбаум")
+    counts = queries.queue_counts(staff.support, queries.QueueFilters.from_query({"q": "шлагбаум"}))
+    assert counts["breached"] == 2 and counts["open"] == 9
