@@ -8,6 +8,7 @@ from soprovod.api import api
 from soprovod.core import views as core_views
 
 urlpatterns = [
+    path("favicon.ico", core_views.no_favicon),
     path("", core_views.home, name="home"),
     # Unnamespaced names that Django's auth machinery and LOGIN_URL expect.
     path(

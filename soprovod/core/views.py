@@ -17,3 +17,10 @@ def home(request: HttpRequest) -> HttpResponse:
             pass
     roles = [str(Role(code).label) for code in sorted(user.role_codes)]
     return render(request, "core/home.html", {"roles": roles})
+
+
+def no_favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico even on pages that link no icon (e.g. error pages)."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import django.apps
 import pytest
@@ -130,11 +129,7 @@ class JsErrors:
         if message.type != "error":
             return
         url = (message.location or {}).get("url", "")
-        if message.text.startswith("Failed to load resource") and (
-            url in self.expected_failures
-            # Chromium asks for /favicon.ico on its own; the pages link no icon (yet).
-            or urlsplit(url).path == "/favicon.ico"
-        ):
+        if message.text.startswith("Failed to load resource") and url in self.expected_failures:
             return
         self.lines.append(f"console.error at {url or '?'}: {message.text}")
 
