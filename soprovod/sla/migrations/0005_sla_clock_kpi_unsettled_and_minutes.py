@@ -12,7 +12,6 @@
 #   the month's tickets to a scan of every clock ever recorded (1.4-1.8 s, and growing with
 #   the history); with it, it probes the index once per ticket of the period (0.35 s).
 #
-# Database only: the model state is left as it is, so makemigrations sees no change.
 
 from django.db import migrations, models
 
@@ -21,31 +20,26 @@ class Migration(migrations.Migration):
     dependencies = [("sla", "0004_sla_clock_ticket_running_due")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.AddIndex(
-                    model_name="slaclock",
-                    index=models.Index(
-                        fields=["ticket"],
-                        include=["status", "due_at", "paused_since", "stopped_at"],
-                        condition=models.Q(status="breached") | models.Q(stopped_at__isnull=True),
-                        name="sla_clock_kpi_unsettled",
-                    ),
+        migrations.AddIndex(
+            model_name="slaclock",
+            index=models.Index(
+                fields=["ticket"],
+                include=["status", "due_at", "paused_since", "stopped_at"],
+                condition=models.Q(status="breached") | models.Q(stopped_at__isnull=True),
+                name="sla_clock_kpi_unsettled",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="slaclock",
+            index=models.Index(
+                fields=["ticket", "metric"],
+                # id too: the KPI times count clocks by primary key.
+                include=["elapsed_seconds", "id"],
+                condition=models.Q(
+                    stopped_at__isnull=False,
+                    metric__in=["first_response", "resolution"],
                 ),
-                migrations.AddIndex(
-                    model_name="slaclock",
-                    index=models.Index(
-                        fields=["ticket", "metric"],
-                        # id too: the KPI times count clocks by primary key.
-                        include=["elapsed_seconds", "id"],
-                        condition=models.Q(
-                            stopped_at__isnull=False,
-                            metric__in=["first_response", "resolution"],
-                        ),
-                        name="sla_clock_kpi_minutes",
-                    ),
-                ),
-            ],
-            state_operations=[],
-        )
+                name="sla_clock_kpi_minutes",
+            ),
+        ),
     ]
