@@ -12,9 +12,14 @@ from soprovod.kpi.engine import compute
 from soprovod.kpi.tests.fixtures import NOW, OCTOBER
 from soprovod.reports.models import Report
 
-# main() closes the database connections when the command ends, as manage.py does: tests
-# that reach the database after it need real transactions (and the data migrations restored).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch):
+    """main() closes the database connections when a command ends, as manage.py does; here
+    that connection holds the test's transaction, which must outlive the command."""
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
 
 
 def run(capsys, *args):
