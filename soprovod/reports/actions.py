@@ -171,10 +171,11 @@ def do_update_commentary(actor, report: Report, commentary: str) -> Report:
             AuditEvent.Action.UPDATED,
             {"commentary": [report.commentary, commentary]},
         )
+        # A generation under way notices the change when it finishes and goes again.
+        generating = report.status == ReportStatus.GENERATING and _is_running(report)
         report.commentary = commentary
         report.save(update_fields=["commentary", "updated_at"])
-        # A generation under way notices the change when it finishes and goes again.
-        if not (report.status == ReportStatus.GENERATING and _is_running(report)):
+        if not generating:
             _queue(report)
     return report
 

@@ -242,3 +242,29 @@ def test_archive_costs_a_fixed_number_of_queries(
     login(client, staff.head)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("reports:archive")).status_code == 200
+
+
+def test_commentary_saved_during_generation_is_picked_up_when_it_ends(
+    staff, ready_report, django_capture_on_commit_callbacks
+):
+    Report.objects.filter(pk=ready_report.pk).update(status=ReportStatus.GENERATING)
+    ready_report.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        actions.do_update_commentary(staff.head, ready_report, "Дописал")
+    assert callbacks == []  # the running generation goes again by itself when it ends
+    ready_report.refresh_from_db()
+    assert ready_report.status == ReportStatus.GENERATING
+
+
+def test_commentary_on_a_report_whose_worker_died_queues_it_again(
+    staff, ready_report, django_capture_on_commit_callbacks
+):
+    stale = ready_report.updated_at - actions.STALE_GENERATION * 2
+    Report.objects.filter(pk=ready_report.pk).update(
+        status=ReportStatus.GENERATING, updated_at=stale
+    )
+    ready_report.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_update_commentary(staff.head, ready_report, "Дописал")
+    ready_report.refresh_from_db()
+    assert ready_report.status == ReportStatus.READY
