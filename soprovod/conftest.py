@@ -45,3 +45,14 @@ def companies(staff):
         client1=client1,
         client2=client2,
     )
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the interface's default language (Russian): a request made by an
+    earlier test leaves its language active in the thread otherwise."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.utils.translation import gettext
 
 from soprovod.kpi import breakdowns
 from soprovod.kpi.breakdowns import NoDrilldown, breakdown, drilldown, trend
@@ -60,7 +61,7 @@ def test_breakdown_by_assignee(staff, department):
     assert engineer.first_response_median == pytest.approx(300)
     assert engineer.csat is None
     nobody = by_key[None]  # T5
-    assert (nobody.created, nobody.met, nobody.label) == (1, 1, "Not assigned")
+    assert (nobody.created, nobody.met, nobody.label) == (1, 1, gettext("Not assigned"))
     # Largest first; equal sizes: the one with more ratings first.
     assert [row.key for row in rows] == [staff.support.pk, staff.engineer.pk, None]
 
