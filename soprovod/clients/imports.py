@@ -17,7 +17,7 @@ refused for any other (the client loses a churn date it had when it comes back).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -34,6 +34,8 @@ from soprovod.clients.actions import do_create_client, do_update_client
 from soprovod.clients.models import Client, ClientStatus
 from soprovod.lib.csvio import (
     FieldError,
+    ImportResult,
+    Progress,
     RowErrors,
     parse_choice,
     parse_date,
@@ -65,28 +67,6 @@ STATUS_SPELLINGS: dict[str, str] = {
     "ушёл": ClientStatus.CHURNED,
     "ушел": ClientStatus.CHURNED,
 }
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did (or, on a dry run, would do)."""
-
-    created: int
-    updated: int
-    unchanged: int
-    dry_run: bool = False
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    def __str__(self) -> str:
-        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-        if self.dry_run:
-            return f"dry run, nothing written: would be {counts}"
-        return counts
 
 
 @dataclass

@@ -491,3 +491,29 @@ def parse_intervals(value: str, tz: str) -> list[tuple[datetime, datetime]]:
             raise FieldError(f"interval {position}: the end must be after the start")
         intervals.append((start, end))
     return intervals
+
+
+# ---- what an import reports ---------------------------------------------------------------
+
+Progress = Callable[[int, int], None]
+"""An importer's progress callback: ``(rows done, rows in all)``."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did (or, on a dry run, would do): every importer answers with this."""
+
+    created: int
+    updated: int
+    unchanged: int
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def __str__(self) -> str:
+        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.dry_run:
+            return f"dry run, nothing written: would be {counts}"
+        return counts

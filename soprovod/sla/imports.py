@@ -17,7 +17,6 @@ are kept. Without a ``note`` column, the notes already on the calendar are kept.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from soprovod.audit.models import AuditEvent
@@ -25,6 +24,7 @@ from soprovod.lib.csvio import (
     CsvFileError,
     CsvIssue,
     FieldError,
+    ImportResult,
     RowErrors,
     parse_choice,
     parse_date,
@@ -52,26 +52,6 @@ KIND_SPELLINGS: dict[str, str] = {
 }
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did (or, on a dry run, would do), counted in dates."""
-
-    created: int
-    updated: int
-    unchanged: int
-    dry_run: bool = False
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged
-
-    def __str__(self) -> str:
-        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-        if self.dry_run:
-            return f"dry run, nothing written: would be {counts}"
-        return counts
 
 
 def import_calendar(

@@ -30,12 +30,13 @@ from django.utils import timezone
 
 from soprovod.accounts.models import User
 from soprovod.audit.models import AuditEvent
-from soprovod.clients.imports import ImportResult, Progress
 from soprovod.clients.models import Client
 from soprovod.lib.csvio import (
     CsvFileError,
     CsvIssue,
     FieldError,
+    ImportResult,
+    Progress,
     RowErrors,
     parse_date,
     parse_datetime,

@@ -64,12 +64,12 @@ from django.utils.translation import gettext as _
 from soprovod.accounts.models import User
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, snapshot
-from soprovod.clients.imports import ImportResult
 from soprovod.clients.models import Client
 from soprovod.lib.csvio import (
     CsvFileError,
     CsvIssue,
     FieldError,
+    ImportResult,
     RowErrors,
     parse_choice,
     parse_datetime,
