@@ -191,3 +191,42 @@ def messages_visible_to(user: User, ticket):
 def can_see_kpi(user: User) -> bool:
     """The KPI dashboard, the KPI document and the reports: the head and the CEO."""
     return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD, Role.CEO))
+
+
+# ---- SLA settings -------------------------------------------------------------------------
+
+
+def can_read_sla(user: User) -> bool:
+    """The support department reads calendars and policies (their due times come from
+    them); nobody else sees these pages."""
+    return bool(user.is_authenticated and user.is_active and user.is_support_staff)
+
+
+def can_edit_sla(user: User) -> bool:
+    """Only the head of support changes calendars and policies."""
+    return can_read_sla(user) and (user.is_superuser or user.has_role(Role.HEAD))
+
+
+# ---- reports ------------------------------------------------------------------------------
+
+
+def can_read_reports(user: User) -> bool:
+    """Reports to the CEO: the head and the CEO read them (as they read the KPIs)."""
+    return can_see_kpi(user)
+
+
+def can_manage_reports(user: User) -> bool:
+    """The head generates reports and writes their commentary."""
+    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD))
+
+
+def get_report_or_404(user: User, pk: int):
+    """The report ``pk`` if the user may read reports; 404 otherwise, as if absent."""
+    from soprovod.reports.models import Report
+
+    if not can_read_reports(user):
+        raise Http404
+    report = Report.objects.filter(pk=pk).select_related("created_by").first()
+    if report is None:
+        raise Http404
+    return report

@@ -19,7 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from soprovod.accounts.roles import Role
+from soprovod.accounts.permissions import (
+    can_manage_reports,
+    can_read_reports,
+    get_report_or_404,
+)
 from soprovod.reports import actions
 from soprovod.reports.generator import (
     PeriodError,
@@ -36,24 +40,6 @@ from soprovod.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 # ---- who gets in -------------------------------------------------------------------------
 # Reports hold the department's figures for the CEO: the head and the CEO read them, only
 # the head writes.
-
-
-def can_read_reports(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD, Role.CEO))
-
-
-def can_manage_reports(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD))
-
-
-def get_report_or_404(user, pk: int) -> Report:
-    """The report ``pk`` if the user may read reports; 404 otherwise, as if absent."""
-    if not can_read_reports(user):
-        raise Http404
-    report = Report.objects.filter(pk=pk).select_related("created_by").first()
-    if report is None:
-        raise Http404
-    return report
 
 
 def _require_manager(request: HttpRequest) -> None:

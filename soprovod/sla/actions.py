@@ -14,7 +14,7 @@ that rolled back):
   the background task `tasks_recompute.recompute_policy_clocks`.
 
 Closed tickets are never touched (sla.md: history is not rewritten). Callers check
-permissions first (`soprovod.sla.views.can_edit_sla`).
+permissions first (`soprovod.accounts.permissions.can_edit_sla`).
 """
 
 from __future__ import annotations

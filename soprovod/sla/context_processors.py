@@ -51,7 +51,7 @@ def sla_warnings(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from soprovod.sla.views import can_read_sla
+    from soprovod.accounts.permissions import can_read_sla
 
     if not can_read_sla(user):
         return {}

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from soprovod.accounts.roles import Role
+from soprovod.accounts.permissions import can_edit_sla, can_read_sla
 from soprovod.audit.recorder import trail_for
 from soprovod.core.errors import StaleObjectError
 from soprovod.lib.csvio import CsvFileError
@@ -51,17 +51,6 @@ from soprovod.tickets.models import TicketType
 AUDIT_LIMIT = 30
 
 # ---- who gets in -------------------------------------------------------------------------
-
-
-def can_read_sla(user) -> bool:
-    """The support department reads calendars and policies (their due times come from
-    them); nobody else sees these pages."""
-    return bool(user.is_authenticated and user.is_active and user.is_support_staff)
-
-
-def can_edit_sla(user) -> bool:
-    """Only the head of support changes calendars and policies."""
-    return can_read_sla(user) and (user.is_superuser or user.has_role(Role.HEAD))
 
 
 def _require_reader(request: HttpRequest) -> None:
