@@ -39,8 +39,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from soprovod.accounts.roles import Role
-from soprovod.audit.models import AuditEvent
-from soprovod.audit.recorder import record
 from soprovod.core.notify import notify
 from soprovod.sla import clocks
 from soprovod.sla.calendars import business_calendar
@@ -52,6 +50,7 @@ from soprovod.sla.models import (
     SlaTarget,
     WorkCalendar,
 )
+from soprovod.tickets.actions import do_auto_escalate
 from soprovod.tickets.models import OPEN_STATUSES, Escalation
 
 logger = logging.getLogger(__name__)
@@ -247,26 +246,15 @@ def _escalate(clock: SlaClock, due_at: dt.datetime, level: str, now: dt.datetime
         if ceiling
         else _("SLA breached: %(metric)s of ticket #%(number)s was due %(due)s.")
     ) % _describe(clock, due_at)
-    escalation, created = Escalation.objects.get_or_create(
+    raised = do_auto_escalate(
+        ticket,
+        level=level,
+        source=Escalation.Source.CEILING if ceiling else Escalation.Source.SLA_BREACH,
+        reason=reason,
         key=_key(clock, due_at, level),
-        defaults={
-            "ticket": ticket,
-            "client_id": ticket.client_id,
-            "level": level,
-            "source": Escalation.Source.CEILING if ceiling else Escalation.Source.SLA_BREACH,
-            "reason": reason,
-            "created_at": now,
-        },
+        at=now,
     )
-    if created:
-        record(
-            None,
-            ticket,
-            AuditEvent.Action.OTHER,
-            {"escalation": [None, Escalation.Level(level).label]},
-            reason=reason,
-        )
-    return created
+    return raised is not None
 
 
 def _announce_breach(clock: SlaClock, due_at: dt.datetime, now: dt.datetime, rules: _Rules):

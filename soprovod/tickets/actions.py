@@ -441,6 +441,36 @@ def do_escalate(actor, ticket: Ticket, level: str, reason: str) -> Escalation:
 
 
 @transaction.atomic
+def do_auto_escalate(
+    ticket: Ticket, *, level: str, source: str, reason: str, key: str, at: dt.datetime
+) -> Escalation | None:
+    """An escalation raised by the SLA checker, once per natural ``key`` (ticket, metric,
+    due time, level): returns it when raised now, None when it was raised before. The
+    checker announces it itself, so nothing is queued here."""
+    escalation, created = Escalation.objects.get_or_create(
+        key=key,
+        defaults={
+            "ticket": ticket,
+            "client_id": ticket.client_id,
+            "level": level,
+            "source": source,
+            "reason": reason,
+            "created_at": at,
+        },
+    )
+    if not created:
+        return None
+    record(
+        None,
+        ticket,
+        AuditEvent.Action.OTHER,
+        {"escalation": [None, Escalation.Level(level).label]},
+        reason=reason,
+    )
+    return escalation
+
+
+@transaction.atomic
 def do_rate(actor, ticket: Ticket, score: int, comment: str = "", *, at=None) -> Ticket:
     """CSAT: the client rates a resolved ticket 1–5 with an optional comment."""
     if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
