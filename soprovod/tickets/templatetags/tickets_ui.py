@@ -11,7 +11,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -66,9 +66,9 @@ def metric_label(metric: str) -> str:
 
 
 _CHANGE_LABELS = {
-    "resolution_due": _lazy("Resolution due"),
-    "escalation": _lazy("Escalation"),
-    "csat": _lazy("CSAT"),
+    "resolution_due": gettext_lazy("Resolution due"),
+    "escalation": gettext_lazy("Escalation"),
+    "csat": gettext_lazy("CSAT"),
 }
 
 
