@@ -56,3 +56,20 @@ def default_language():
 
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(autouse=True)
+def sla_defaults_after_flush(request):
+    """A transactional test's flush removes what data migrations made (the default SLA policy
+    and the Russian calendar); put them back before each transactional test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional:
+        from django.apps import apps
+
+        from soprovod.sla.defaults import install_defaults
+
+        request.getfixturevalue("transactional_db")
+        install_defaults(apps)

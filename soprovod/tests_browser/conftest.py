@@ -22,7 +22,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import django.apps
 import pytest
 from django.urls import NoReverseMatch, reverse
 
@@ -106,15 +105,11 @@ def chromium():
 
 @pytest.fixture(autouse=True)
 def _browser_friendly_settings(settings, transactional_db):
-    """Plain-http cookies, and the default SLA policy that a transactional test's flush removed
-    (it comes from a data migration)."""
+    """Plain-http cookies (the default SLA policy comes back via soprovod/conftest.py)."""
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_SSL_REDIRECT = False
     settings.SECURE_HSTS_SECONDS = 0
-    from soprovod.sla.defaults import install_defaults
-
-    install_defaults(django.apps.apps)
 
 
 @dataclass

@@ -26,9 +26,7 @@ pytestmark = [
         reason="REDIS_URL is not set: the embedded (SQLite, file broker) run has no Redis",
     ),
     # The worker thread has its own database connection: it sees committed data only.
-    # serialized_rollback restores the data migrations (default SLA policy) for this test
-    # and keeps the flush after it from breaking later tests that restore theirs.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

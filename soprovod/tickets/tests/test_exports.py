@@ -9,11 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 
 from soprovod.cli import main
 from soprovod.clients.tests.factories import ClientFactory
-from soprovod.sla.defaults import install_defaults
 from soprovod.tickets.exports import COLUMNS, SLA_COLUMNS, export_tickets
 from soprovod.tickets.imports import import_tickets
 from soprovod.tickets.models import Ticket
@@ -180,8 +178,6 @@ def test_exported_file_imports_again_as_unchanged(imported):
 
 @pytest.fixture
 def cli_tickets(transactional_db):
-    # An earlier transactional test may have flushed the SLA defaults the migrations made.
-    install_defaults(django_apps)
     ClientFactory(external_id="CRM-1")
     ClientFactory(external_id="CRM-2")
     import_tickets(csv_bytes(HEADER, *ROWS))

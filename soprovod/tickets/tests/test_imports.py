@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps as django_apps
 from django.core import mail
 
 from soprovod.audit.models import AuditEvent
@@ -16,7 +15,6 @@ from soprovod.cli import main
 from soprovod.clients.tests.factories import ClientFactory
 from soprovod.core.models import Notification
 from soprovod.lib.csvio import CsvFileError
-from soprovod.sla.defaults import install_defaults
 from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaPause
 from soprovod.tickets import actions
 from soprovod.tickets.imports import (
@@ -411,7 +409,6 @@ def test_import_notifies_and_mails_no_one(client, staff, django_capture_on_commi
 
 
 def test_command_imports_and_says_what_it_did(transactional_db, tmp_path, capsys):
-    install_defaults(django_apps)  # an earlier transactional test may have flushed them
     ClientFactory(external_id="CRM-1")
     path = tmp_path / "tickets.csv"
     path.write_bytes(csv_bytes(HEADER, PAUSED))
