@@ -108,12 +108,15 @@ def targets_for(policy: SlaPolicy, ticket_type: str) -> list[SlaTarget]:
     )
 
 
-def build_clocks(ticket, now: dt.datetime | None = None) -> list[SlaClock]:
+def build_clocks(
+    ticket, now: dt.datetime | None = None, *, targets: list[SlaTarget] | None = None
+) -> list[SlaClock]:
     """Unsaved clocks for a new ticket from its policy (or the default), started at its
-    creation time."""
-    policy = ticket.policy or default_policy()
+    creation time. A bulk caller may pass the ticket type's ``targets`` it already loaded."""
+    if targets is None:
+        targets = targets_for(ticket.policy or default_policy(), ticket.type)
     clocks = []
-    for target in targets_for(policy, ticket.type):
+    for target in targets:
         cal = business_calendar(target.calendar)
         clock = SlaClock(
             ticket=ticket,

@@ -79,8 +79,14 @@ from soprovod.lib.csvio import (
 )
 
 # The clock module's own arithmetic, so that replayed clocks are computed exactly as live ones.
-from soprovod.sla.calendars import business_calendar
-from soprovod.sla.clocks import _between, _refresh_due, default_policy, elapsed_seconds, engine
+from soprovod.sla.clocks import (
+    _between,
+    _refresh_due,
+    build_clocks,
+    default_policy,
+    elapsed_seconds,
+    engine,
+)
 from soprovod.sla.clocks import evaluate as evaluate_clock
 from soprovod.sla.models import Metric, SlaClock, SlaPause, SlaTarget
 
@@ -327,35 +333,7 @@ class _Replayer:
         return state
 
     def _build_clocks(self, ticket: Ticket) -> list[SlaClock]:
-        """`clocks.build_clocks`."""
-        built = []
-        for target in self.targets[ticket.type]:
-            cal = business_calendar(target.calendar)
-            clock = SlaClock(
-                ticket=ticket,
-                metric=target.metric,
-                calendar=target.calendar,
-                calendar_version=target.calendar.version,
-                target_seconds=target.target_minutes * 60,
-                started_at=ticket.created_at,
-            )
-            _refresh_due(clock, cal)
-            if target.ceiling_minutes:
-                clock.ceiling_at = ticket.created_at + dt.timedelta(minutes=target.ceiling_minutes)
-                ceiling = SlaClock(
-                    ticket=ticket,
-                    metric=Metric.RESOLUTION_CEILING,
-                    calendar=None,
-                    target_seconds=target.ceiling_minutes * 60,
-                    started_at=ticket.created_at,
-                    ceiling_at=clock.ceiling_at,
-                )
-                _refresh_due(ceiling, None)
-                built.append(ceiling)
-            built.append(clock)
-        for clock in built:
-            clock.status = evaluate_clock(clock, self.now)
-        return built
+        return build_clocks(ticket, self.now, targets=self.targets[ticket.type])
 
     # -- do_add_message ----------------------------------------------------------------------
 
