@@ -4,7 +4,6 @@ October 2026 in Moscow; the default calendar is Mon–Fri 09:00–18:00 (no Octo
 """
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -12,19 +11,14 @@ import time_machine
 from soprovod.clients.actions import do_create_client, do_update_client
 from soprovod.kpi.engine import Period, compute
 from soprovod.kpi.models import KpiTarget
+from soprovod.kpi.tests import fixtures
+from soprovod.kpi.tests.fixtures import NOW, OCTOBER, make_ticket, msk
 from soprovod.surveys.models import SurveyResponse
 from soprovod.tickets import actions
-from soprovod.tickets.models import Channel, TicketStatus
+from soprovod.tickets.models import TicketStatus
 from soprovod.tickets.tests.factories import CategoryFactory
 
-MSK = ZoneInfo("Europe/Moscow")
-OCTOBER = Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31))
-NOW = dt.datetime(2026, 11, 1, 10, 0, tzinfo=MSK)
 pytestmark = pytest.mark.django_db
-
-
-def msk(*args):
-    return dt.datetime(*args, tzinfo=MSK)
 
 
 @pytest.fixture
@@ -36,23 +30,13 @@ def department(staff, companies):
     s = staff.support
 
     def ticket(created, type, category, client=companies.a):
-        return actions.do_create_ticket(
-            None,
-            client=client,
-            subject="—",
-            body="—",
-            type=type,
-            channel=Channel.PHONE,
-            category=category,
-            created_at=created,
-        )
+        return make_ticket(created, type, category, client)
 
     def reply(t, at):
-        actions.do_add_message(s, t, "Ответ", at=at)
+        fixtures.reply(s, t, at)
 
     def resolve(t, at):
-        actions.do_change_status(s, t, TicketStatus.RESOLVED, at=at)
-        t.refresh_from_db()
+        fixtures.resolve(s, t, at)
 
     with time_machine.travel(NOW, tick=False):
         # September: T6, then T7 a repeat of it (same client and category, 1 h after).
