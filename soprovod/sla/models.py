@@ -202,7 +202,7 @@ class SlaClock(models.Model):
         indexes = [
             # the queue: running clocks by due time ("breaching soon", "breached")
             models.Index(fields=["stopped_at", "due_at"], name="sla_clock_running_due"),
-            # the queue, per ticket: its running clock due first (bench/queue.py)
+            # the queue, per ticket: its running clock due first (bench/ticket_queue.py)
             models.Index(
                 fields=["ticket", "due_at"],
                 condition=models.Q(stopped_at__isnull=True, paused_since__isnull=True),

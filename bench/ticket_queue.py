@@ -19,11 +19,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named queue.py: keep its folder off the import path, or it would shadow the
-# standard library's queue module that psycopg and Django import.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+# Run as a script from any directory: the project root goes on the import path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import os  # noqa: E402
