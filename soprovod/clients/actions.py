@@ -98,59 +98,45 @@ def do_update_client(
     return current
 
 
-@transaction.atomic
-def do_save_site(actor, client: Client, site: Site | None = None, **values: Any) -> Site:
-    before = snapshot(site, SITE_FIELDS) if site else {}
-    site = site or Site(client=client)
+def _save_child(actor, client: Client, obj, fields: tuple[str, ...], values: dict[str, Any]):
+    """Create or change a site or contact of ``client``; audited on the client's page."""
+    before = snapshot(obj, fields) if obj.pk else {}
     for name, value in values.items():
-        setattr(site, name, value)
-    site.client = client
-    site.full_clean()
-    site.save()
-    changes = diff(before, snapshot(site, SITE_FIELDS))
+        setattr(obj, name, value)
+    obj.client = client
+    obj.full_clean()
+    obj.save()
+    changes = diff(before, snapshot(obj, fields))
     if changes:
         action = AuditEvent.Action.UPDATED if before else AuditEvent.Action.CREATED
-        record(actor, site, action, changes, parent=client)
-    return site
+        record(actor, obj, action, changes, parent=client)
+    return obj
+
+
+def _delete_child(actor, obj, fields: tuple[str, ...]) -> None:
+    record(
+        actor, obj, AuditEvent.Action.DELETED, diff(snapshot(obj, fields), {}), parent=obj.client
+    )
+    obj.delete()
+
+
+@transaction.atomic
+def do_save_site(actor, client: Client, site: Site | None = None, **values: Any) -> Site:
+    return _save_child(actor, client, site or Site(client=client), SITE_FIELDS, values)
 
 
 @transaction.atomic
 def do_delete_site(actor, site: Site) -> None:
-    record(
-        actor,
-        site,
-        AuditEvent.Action.DELETED,
-        diff(snapshot(site, SITE_FIELDS), {}),
-        parent=site.client,
-    )
-    site.delete()
+    _delete_child(actor, site, SITE_FIELDS)
 
 
 @transaction.atomic
 def do_save_contact(
     actor, client: Client, contact: Contact | None = None, **values: Any
 ) -> Contact:
-    before = snapshot(contact, CONTACT_FIELDS) if contact else {}
-    contact = contact or Contact(client=client)
-    for name, value in values.items():
-        setattr(contact, name, value)
-    contact.client = client
-    contact.full_clean()
-    contact.save()
-    changes = diff(before, snapshot(contact, CONTACT_FIELDS))
-    if changes:
-        action = AuditEvent.Action.UPDATED if before else AuditEvent.Action.CREATED
-        record(actor, contact, action, changes, parent=client)
-    return contact
+    return _save_child(actor, client, contact or Contact(client=client), CONTACT_FIELDS, values)
 
 
 @transaction.atomic
 def do_delete_contact(actor, contact: Contact) -> None:
-    record(
-        actor,
-        contact,
-        AuditEvent.Action.DELETED,
-        diff(snapshot(contact, CONTACT_FIELDS), {}),
-        parent=contact.client,
-    )
-    contact.delete()
+    _delete_child(actor, contact, CONTACT_FIELDS)
