@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -45,11 +45,8 @@ from soprovod.lib.csvio import CsvFileError
 
 
 def _to_portal() -> HttpResponse:
-    """A client contact's way out of the staff pages: their portal, or 404 until it exists."""
-    try:
-        return redirect(reverse("portal:home"))
-    except NoReverseMatch:
-        raise Http404 from None
+    """A client contact's way out of the staff pages: their portal."""
+    return redirect("portal:home")
 
 
 def _require_portfolio(request: HttpRequest) -> HttpResponse | None:
