@@ -48,7 +48,7 @@ bench: $(BIN)/.installed-bench ## Benchmarks: one line each, NAME: ratio against
 	@for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
 
 messages: install ## Refresh the translation catalogues (needs GNU gettext)
-	cd soprovod && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l ru -l en --ignore 'lib/*' --ignore '*/tests/*'
+	cd soprovod && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l ru -l en --no-location --ignore 'lib/*' --ignore '*/tests/*'
 	cd soprovod && DEBUG=1 ../$(BIN)/python ../manage.py compilemessages
 
 clean: ## Remove the virtualenv, node_modules and local data (var/)

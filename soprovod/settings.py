@@ -128,7 +128,10 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Each app may keep its own catalogue (soprovod/<app>/locale/), so parallel work on different
+# apps never edits one shared file; app catalogues come first so `makemessages`, run from the
+# package, files each string under the app it comes from. The package catalogue holds the rest.
+LOCALE_PATHS = [*sorted(PACKAGE_DIR.glob("*/locale")), PACKAGE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,8 @@
 """The interface is Russian by default: every message has a Russian translation, the
-compiled catalogue matches it, and the catalogue covers every string in the code."""
+compiled catalogues match them, and the catalogues together cover every string in the code.
+
+The package catalogue (soprovod/locale) and each app's own (soprovod/<app>/locale) are all
+checked; settings.LOCALE_PATHS lists them."""
 
 import shutil
 import subprocess
@@ -10,19 +13,20 @@ import polib
 import pytest
 from django.utils import translation
 
-LOCALE = Path(__file__).resolve().parents[2] / "locale"
-PACKAGE = LOCALE.parent
+PACKAGE = Path(__file__).resolve().parents[2]
 
 
-def ru_catalogue() -> polib.POFile:
-    return polib.pofile(str(LOCALE / "ru" / "LC_MESSAGES" / "django.po"))
+def ru_entries() -> list[polib.POEntry]:
+    """Every entry of every Russian catalogue of the package."""
+    files = sorted(PACKAGE.glob("locale/ru/LC_MESSAGES/django.po")) + sorted(
+        PACKAGE.glob("*/locale/ru/LC_MESSAGES/django.po")
+    )
+    return [entry for path in files for entry in polib.pofile(str(path))]
 
 
 def test_every_message_has_a_russian_translation():
     untranslated = [
-        e.msgid
-        for e in ru_catalogue()
-        if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)
+        e.msgid for e in ru_entries() if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)
     ]
     assert untranslated == []
 
@@ -30,7 +34,7 @@ def test_every_message_has_a_russian_translation():
 def test_compiled_catalogue_matches_the_source():
     stale = []
     with translation.override("ru"):
-        for entry in ru_catalogue():
+        for entry in ru_entries():
             if entry.obsolete or entry.msgid_plural:
                 continue
             got = (
@@ -63,5 +67,5 @@ def test_catalogue_covers_every_string_in_the_code(tmp_path):
     fresh = {
         e.msgid for e in polib.pofile(str(copy / "locale" / "ru" / "LC_MESSAGES" / "django.po"))
     }
-    known = {e.msgid for e in ru_catalogue() if not e.obsolete}
+    known = {e.msgid for e in ru_entries() if not e.obsolete}
     assert sorted(fresh - known) == [], "run `make messages` and translate the new strings"
