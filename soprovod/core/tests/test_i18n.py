@@ -26,7 +26,9 @@ def ru_entries() -> list[polib.POEntry]:
 
 def test_every_message_has_a_russian_translation():
     untranslated = [
-        e.msgid for e in ru_entries() if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)
+        e.msgid
+        for e in ru_entries()
+        if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)
     ]
     assert untranslated == []
 
