@@ -69,7 +69,9 @@ def sla_defaults_after_flush(request):
     if transactional:
         from django.apps import apps
 
+        from soprovod.projects.defaults import install_default_templates
         from soprovod.sla.defaults import install_defaults
 
         request.getfixturevalue("transactional_db")
         install_defaults(apps)
+        install_default_templates(apps)

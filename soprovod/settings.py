@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "soprovod.sla",
     "soprovod.tickets",
     "soprovod.surveys",
+    "soprovod.projects",
     "soprovod.kpi",
     "soprovod.reports",
 ]
@@ -189,6 +190,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Last month's report to the CEO on the first working day (the task knows which day).
     "reports-monthly": {"task": "reports.monthly", "schedule": crontab(hour=7, minute=30)},
+    # Overdue project tasks and stages: once a task or stage, so hourly costs nothing.
+    "projects-overdue": {
+        "task": "projects.warn_overdue",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
 }
 
 EMAIL_BACKEND = env_str(

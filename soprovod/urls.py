@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/", include("soprovod.tickets.urls")),
     path("notifications/", include("soprovod.core.views_notifications")),
     path("portal/", include("soprovod.portal.urls")),
+    path("projects/", include("soprovod.projects.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("api/v1/", api.urls),

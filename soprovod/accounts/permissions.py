@@ -230,3 +230,33 @@ def get_report_or_404(user: User, pk: int):
     if report is None:
         raise Http404
     return report
+
+
+# ---- implementation projects ----------------------------------------------------------------
+# Role capabilities only; which projects a user may read or work is `projects/permissions.py`.
+
+
+def can_see_projects(user: User) -> bool:
+    """The project pages: the support department and the CEO read every project; sales read
+    the projects of the clients they sold."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.reads_all_clients or user.has_role(Role.SALES))
+    )
+
+
+def can_run_projects(user: User) -> bool:
+    """Open projects, own them and work their tasks: implementation managers and the head."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_role(Role.HEAD, Role.IMPLEMENTATION_MANAGER))
+    )
+
+
+def can_edit_project_templates(user: User) -> bool:
+    """Project templates are the head's to edit; the department reads them."""
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_superuser or user.has_role(Role.HEAD))
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from soprovod.accounts.permissions import can_see_portfolio
+from soprovod.accounts.permissions import can_see_portfolio, can_see_projects
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ SECTIONS = [
     ("home", _("Home"), lambda u: u.is_staff_member),
     ("tickets:queue", _("Tickets"), lambda u: u.is_support_staff or u.has_role("ceo")),
     ("clients:list", _("Clients"), can_see_portfolio),
+    ("projects:list", _("Projects"), can_see_projects),
     ("kpi:dashboard", _("KPI"), lambda u: u.has_role("head", "ceo") or u.is_superuser),
     ("reports:archive", _("Reports"), lambda u: u.has_role("head", "ceo") or u.is_superuser),
     ("sla:calendars", _("SLA and calendar"), lambda u: u.is_support_staff),

@@ -347,6 +347,7 @@ class BusinessCalendar:
         self._lock = threading.Lock()
         self._table = _EMPTY_TABLE
         self._hot = _EMPTY_TABLE.hot
+        self._working_days: dict[int, frozenset[date]] = {}
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec!r}>"
@@ -516,6 +517,49 @@ class BusinessCalendar:
     def next_working_instant(self, instant: datetime) -> datetime:
         """``instant`` itself inside working time, else the next opening (= ``add(t, 0)``)."""
         return datetime.fromtimestamp(self.add_epoch(_epoch(instant), 0), UTC)
+
+    # -- working days -----------------------------------------------------------------------
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether ``day`` has any working time after overrides (a holiday has none)."""
+        days = self._working_days.get(day.year)
+        if days is None:
+            overrides = self.spec.overrides_for_year(day.year)
+            days = frozenset(
+                each
+                for each in (date(day.year, 1, 1) + timedelta(n) for n in range(366))
+                if each.year == day.year and self.spec._seconds_on(each, overrides.get(each))
+            )
+            self._working_days[day.year] = days
+        return day in days
+
+    def next_working_day(self, day: date) -> date:
+        """``day`` itself when it is a working day, else the first working day after it."""
+        for offset in range(366 * MAX_HORIZON_YEARS):
+            candidate = day + timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise ValueError(f"the calendar has no working day within {MAX_HORIZON_YEARS} years")
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The last day of a span of ``days`` working days (at least one) that begins on the
+        first working day on or after ``start``: a plan's end date for a stage that lasts
+        ``days`` working days on this calendar (holidays and days off are skipped)."""
+        if days < 1:
+            raise ValueError(f"a span lasts at least one working day, not {days}")
+        day = self.next_working_day(start)
+        for _ in range(days - 1):
+            day = self.next_working_day(day + timedelta(days=1))
+        return day
+
+    def working_days_between(self, first: date, last: date) -> int:
+        """How many working days lie in ``[first, last]`` (0 when ``last < first``)."""
+        count = 0
+        day = first
+        while day <= last:
+            count += self.is_working_day(day)
+            day += timedelta(days=1)
+        return count
 
     # -- batches --------------------------------------------------------------------------
 
