@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from soprovod.accounts.permissions import messages_visible_to, tickets_visible_to
 from soprovod.clients.models import Contact
 from soprovod.sla.models import Metric, SlaClock, SlaTarget
+from soprovod.tickets.actions import rating_refusal
 from soprovod.tickets.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 
 PAGE_SIZE = 20
@@ -150,11 +151,8 @@ def reopen_state(ticket: Ticket, now: dt.datetime) -> ReopenState | None:
 
 
 def can_rate(ticket: Ticket) -> bool:
-    """A client rates a resolved ticket and may change the rating while it stays resolved;
-    a closed ticket can still get its first rating, but a given one is final."""
-    if ticket.status == TicketStatus.RESOLVED:
-        return True
-    return ticket.status == TicketStatus.CLOSED and ticket.csat_score is None
+    """Whether the rating form is offered: the rule of `tickets.actions.rating_refusal`."""
+    return rating_refusal(ticket) is None
 
 
 # ---- what each type promises -----------------------------------------------------------------

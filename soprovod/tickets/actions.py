@@ -470,17 +470,35 @@ def do_auto_escalate(
     return escalation
 
 
+def rating_refusal(ticket: Ticket) -> str | None:
+    """Why ``ticket`` cannot be rated now, or None when it can (the one rating rule, for
+    the action, the portal and the import alike).
+
+    A client rates a resolved ticket and may change the rating while it stays resolved; a
+    closed ticket can still get its first rating, but a rating it has is final."""
+    if ticket.status == TicketStatus.RESOLVED:
+        return None
+    if ticket.status != TicketStatus.CLOSED:
+        return _("Only a resolved ticket can be rated.")
+    if ticket.csat_score is not None:
+        return _("The ticket is closed and already rated: its rating is final.")
+    return None
+
+
 @transaction.atomic
 def do_rate(actor, ticket: Ticket, score: int, comment: str = "", *, at=None) -> Ticket:
-    """CSAT: the client rates a resolved ticket 1–5 with an optional comment."""
-    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-        raise TicketError(_("Only a resolved ticket can be rated."))
+    """CSAT: the client rates a resolved ticket 1–5 with an optional comment
+    (`rating_refusal` says when it may)."""
     if not 1 <= int(score) <= 5:
         raise TicketError(_("The rating must be from 1 to 5."))
     ticket = _lock(ticket, None)
+    refusal = rating_refusal(ticket)
+    if refusal:
+        raise TicketError(refusal)
+    old_score = ticket.csat_score
     ticket.csat_score = int(score)
     ticket.csat_comment = comment.strip()
     ticket.csat_at = at or timezone.now()
     _save(ticket, "csat_score", "csat_comment", "csat_at")
-    record(actor, ticket, AuditEvent.Action.OTHER, {"csat": [None, ticket.csat_score]})
+    record(actor, ticket, AuditEvent.Action.OTHER, {"csat": [old_score, ticket.csat_score]})
     return ticket

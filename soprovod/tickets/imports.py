@@ -91,7 +91,7 @@ from soprovod.sla.clocks import evaluate as evaluate_clock
 from soprovod.sla.models import Metric, SlaClock, SlaPause, SlaTarget
 
 # The workflow's own transition table and error.
-from soprovod.tickets.actions import _ALLOWED, AUDITED_FIELDS, TicketError
+from soprovod.tickets.actions import _ALLOWED, AUDITED_FIELDS, TicketError, rating_refusal
 from soprovod.tickets.models import Category, Channel, Ticket, TicketMessage, TicketStatus
 
 REQUIRED_COLUMNS = (
@@ -419,10 +419,12 @@ class _Replayer:
 
     def _rate(self, state: _Replayed, event: Event) -> None:
         ticket = state.ticket
-        if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
-            raise TicketError(_("Only a resolved ticket can be rated."))
         if not 1 <= int(event.score) <= 5:
             raise TicketError(_("The rating must be from 1 to 5."))
+        refusal = rating_refusal(ticket)
+        if refusal:
+            raise TicketError(refusal)
+        old_score = ticket.csat_score
         ticket.csat_score = int(event.score)
         ticket.csat_comment = event.comment.strip()
         ticket.csat_at = event.at
@@ -431,7 +433,7 @@ class _Replayer:
             state,
             event.actor,
             AuditEvent.Action.OTHER,
-            {"csat": [None, ticket.csat_score]},
+            {"csat": [old_score, ticket.csat_score]},
             at=event.at,
         )
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from soprovod.accounts.models import ApiToken
+from soprovod.audit.models import AuditEvent
 from soprovod.sla.models import Metric, SlaClock
 from soprovod.tickets import actions
 from soprovod.tickets.models import Channel, TicketStatus
@@ -239,3 +240,37 @@ def test_kpi_document_for_head_and_ceo_only(client, staff, companies):
         client.get("/api/v1/kpi?from=garbage&to=2026-10-01", **bearer(staff.head)).status_code
         == 422
     )
+
+
+def test_second_rating_of_a_closed_ticket_is_refused_and_changes_nothing(
+    client, staff, companies, tickets
+):
+    ticket = tickets["a"]
+    actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
+    url = f"/api/v1/tickets/{ticket.pk}/rating"
+    auth = bearer(companies.client1)
+    first = client.post(
+        url, {"score": 3, "comment": "Долго"}, content_type="application/json", **auth
+    )
+    assert first.status_code == 200
+    assert first.json()["csat_score"] == 3
+    actions.do_change_status(staff.support, ticket, TicketStatus.CLOSED)
+    ticket.refresh_from_db()
+    before = (ticket.csat_score, ticket.csat_comment, ticket.csat_at, ticket.version)
+    trail = AuditEvent.objects.count()
+
+    second = client.post(
+        url,
+        {"score": 5, "comment": ""},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **auth,
+    )
+
+    assert second.status_code == 422
+    assert [error["msg"] for error in second.json()["detail"]] == [
+        "The ticket is closed and already rated: its rating is final."
+    ]
+    ticket.refresh_from_db()
+    assert (ticket.csat_score, ticket.csat_comment, ticket.csat_at, ticket.version) == before
+    assert AuditEvent.objects.count() == trail

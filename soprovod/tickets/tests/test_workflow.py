@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from soprovod.core.errors import StaleObjectError
 from soprovod.core.models import Notification
@@ -188,5 +189,31 @@ def test_csat_only_for_resolved_tickets(open_ticket, staff, companies):
     )
     ticket.refresh_from_db()
     actions.do_rate(companies.client1, ticket, 4, "Спасибо")
+    ticket.refresh_from_db()
+    assert ticket.csat_score == 4
+
+
+def test_a_closed_tickets_rating_is_final_in_the_action_itself(open_ticket, staff, companies):
+    ticket = open_ticket()
+    actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
+    actions.do_rate(companies.client1, ticket, 2, "Долго")
+    actions.do_rate(companies.client1, ticket, 3)  # still resolved: the client may change it
+    actions.do_change_status(staff.support, ticket, TicketStatus.CLOSED)
+    with translation.override("en"), pytest.raises(actions.TicketError, match="already rated"):
+        actions.do_rate(companies.client1, ticket, 5)
+    ticket.refresh_from_db()
+    assert ticket.csat_score == 3
+
+
+def test_a_stale_ticket_object_cannot_slip_a_second_rating_past_the_rule(
+    open_ticket, staff, companies
+):
+    ticket = open_ticket()
+    actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
+    stale = type(ticket).objects.get(pk=ticket.pk)  # read before the rating and the closing
+    actions.do_rate(companies.client1, ticket, 4)
+    actions.do_change_status(staff.support, ticket, TicketStatus.CLOSED)
+    with translation.override("en"), pytest.raises(actions.TicketError, match="already rated"):
+        actions.do_rate(companies.client1, stale, 1)
     ticket.refresh_from_db()
     assert ticket.csat_score == 4
