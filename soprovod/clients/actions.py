@@ -34,25 +34,50 @@ CONTACT_FIELDS = ("full_name", "email", "phone", "position", "is_primary", "user
 
 
 def _status_effective_on(client: Client, today: date | None = None) -> date:
+    """When a status set now takes effect: a churn on its churn date, anything else today
+    (not before the contract starts)."""
     if client.status == ClientStatus.CHURNED and client.churned_at:
         return client.churned_at
     return today or timezone.localdate()
+
+
+def opening_history(client: Client, today: date | None = None) -> list[tuple[str, date]]:
+    """The dated status history a client starts with when it arrives with a past (created
+    by hand, or imported): ``(status, effective on)``, oldest first.
+
+    It begins on ``contract_start`` — onboarding when that is the client's status, else
+    active — and then changes to the client's status on its date: the churn date for a
+    churned client, today for one at risk (no file says since when). So a client imported
+    as churned was active from its contract start until it left, and counts in retention
+    for every period in between (kpi.md «retention»)."""
+    start = client.contract_start
+    first = (
+        ClientStatus.ONBOARDING if client.status == ClientStatus.ONBOARDING else ClientStatus.ACTIVE
+    )
+    if client.status == first:
+        return [(first, start)]
+    since = max(_status_effective_on(client, today), start)
+    if since == start:
+        return [(client.status, start)]
+    return [(first, start), (client.status, since)]
 
 
 @transaction.atomic
 def do_create_client(
     actor, *, reason: str = "", action: str = AuditEvent.Action.CREATED, **values: Any
 ) -> Client:
+    """Create a client with its whole dated status history (`opening_history`)."""
     client = Client(**values)
     client.full_clean()
     client.save()
-    ClientStatusChange.objects.create(
-        client=client,
-        status=client.status,
-        effective_on=client.contract_start
-        if client.status != ClientStatus.CHURNED
-        else client.churned_at,
-        actor=actor if getattr(actor, "pk", None) else None,
+    ClientStatusChange.objects.bulk_create(
+        ClientStatusChange(
+            client=client,
+            status=status,
+            effective_on=effective_on,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        for status, effective_on in opening_history(client)
     )
     record(actor, client, action, diff({}, snapshot(client, CLIENT_FIELDS)), reason=reason)
     return client
@@ -77,7 +102,7 @@ def do_update_client(
     if expected_version is not None and current.version != expected_version:
         raise StaleObjectError(current)
     before = snapshot(current, CLIENT_FIELDS)
-    old_status = current.status
+    old_status, old_start, old_churn = current.status, current.contract_start, current.churned_at
     for name, value in values.items():
         setattr(current, name, value)
     current.full_clean()
@@ -94,8 +119,29 @@ def do_update_client(
             effective_on=status_effective_on or _status_effective_on(current),
             actor=actor if getattr(actor, "pk", None) else None,
         )
+    else:
+        _move_dated_records(current, old_start, old_churn)
     record(actor, current, action, changes, reason=reason)
     return current
+
+
+def _move_dated_records(client: Client, old_start: date, old_churn: date | None) -> None:
+    """A corrected contract start or churn date (the status unchanged) moves the history
+    record that was dated by it, so the history keeps telling the same story."""
+    history = client.status_history.order_by("effective_on", "id")
+    if client.contract_start != old_start:
+        first, *rest = list(history[:2]) or [None]
+        if (
+            first is not None
+            and first.effective_on == old_start
+            and (not rest or client.contract_start <= rest[0].effective_on)
+        ):
+            first.effective_on = client.contract_start
+            first.save(update_fields=["effective_on"])
+    if client.status == ClientStatus.CHURNED and old_churn and client.churned_at != old_churn:
+        history.filter(status=ClientStatus.CHURNED, effective_on=old_churn).update(
+            effective_on=client.churned_at
+        )
 
 
 def _save_child(actor, client: Client, obj, fields: tuple[str, ...], values: dict[str, Any]):

@@ -20,6 +20,12 @@ def csv_bytes(*lines: str, encoding: str = "utf-8") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 
 
+def history_of(client: Client) -> list[tuple[str, datetime.date]]:
+    return list(
+        client.status_history.order_by("effective_on", "id").values_list("status", "effective_on")
+    )
+
+
 def issues_of(error: CsvFileError) -> list[tuple[int | None, str | None]]:
     return [(issue.row, issue.column) for issue in error.issues]
 
@@ -58,7 +64,10 @@ def test_imports_utf8_file_with_bom_and_commas(staff):
     assert beta.status == ClientStatus.CHURNED
     assert beta.churned_at == datetime.date(2026, 9, 30)
     assert beta.success_manager is None
-    assert beta.status_history.get().effective_on == datetime.date(2026, 9, 30)
+    assert history_of(beta) == [
+        (ClientStatus.ACTIVE, datetime.date(2023, 3, 1)),
+        (ClientStatus.CHURNED, datetime.date(2026, 9, 30)),
+    ]
 
 
 @pytest.mark.parametrize(
