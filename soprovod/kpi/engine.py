@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -262,8 +263,62 @@ _TYPE_TITLES = {
 }
 
 
+# ---- KPIs that other apps define -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiSource:
+    """KPIs another app defines and computes, registered from its ``AppConfig.ready`` with
+    `register_source` (the engine never imports the apps above it).
+
+    ``definitions()`` lists the keys (they may change while the server runs, e.g. as the
+    head defines strategic KPIs); ``compute(period, now)`` returns ``{key: {"value": …,
+    "numerator": …, "denominator": …, "count": …}}``. A key it leaves out, or a source
+    without ``compute``, reports null: «no data», never a guess."""
+
+    name: str
+    definitions: Callable[[], list[KpiDef]]
+    compute: Callable[[Period, dt.datetime], dict[str, dict]] | None = None
+
+
+_sources: dict[str, KpiSource] = {}
+
+
+def register_source(source: KpiSource) -> None:
+    """Add ``source``; a source registered under the same name replaces the earlier one."""
+    _sources[source.name] = source
+
+
+def _strategic_placeholder() -> list[KpiDef]:
+    """kpi.md «strategic.<key>»: until the head's strategic plan exists its execution is
+    reported, as null. The strategic plan registers its own source named ``strategic``
+    (one key per strategic KPI, and this key's value), which replaces this one."""
+    return [
+        KpiDef(
+            "strategic.plan_execution",
+            _("Strategic KPIs: plan execution"),
+            1.0,
+            ">=",
+            "share",
+            "strategic",
+        )
+    ]
+
+
+register_source(KpiSource("strategic", _strategic_placeholder))
+
+
 def kpi_definitions() -> list[KpiDef]:
-    return _defs()
+    """Every key of the KPI document: kpi.md's own, then those of the registered sources."""
+    return _defs() + [d for source in _sources.values() for d in source.definitions()]
+
+
+def _source_values(period: Period, now: dt.datetime) -> dict[str, dict]:
+    values: dict[str, dict] = {}
+    for source in _sources.values():
+        if source.compute is not None:
+            values.update(source.compute(period, now))
+    return values
 
 
 # ---- the formulas' query pieces -----------------------------------------------------------
@@ -598,9 +653,11 @@ def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
     ):
         values[key] = {"value": None}
 
+    values.update(_source_values(period, now))
+
     document = KpiDocument(period=period, generated_at=now)
     for definition in kpi_definitions():
-        data = values[definition.key]
+        data = values.get(definition.key, {"value": None})
         target, comparison = targets.get(definition.key, (definition.target, definition.comparison))
         value = data.get("value")
         document.kpis.append(

@@ -46,6 +46,7 @@ GROUP_TITLES = (
     ("clients", gettext_lazy("Clients")),
     ("coordination", gettext_lazy("Coordination between departments")),
     ("team", gettext_lazy("Team and budget")),
+    ("strategic", gettext_lazy("Strategic KPIs")),
 )
 BREAKDOWN_TITLES = {
     "type": gettext_lazy("By ticket type"),

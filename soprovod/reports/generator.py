@@ -295,6 +295,7 @@ _GROUP_TITLES = {
     "clients": gettext_lazy("Clients"),
     "coordination": gettext_lazy("Coordination with other departments"),
     "team": gettext_lazy("Team and budget"),
+    "strategic": gettext_lazy("Strategic KPIs"),
 }
 
 # The KPIs whose last 12 months a report shows: the dashboard's charts, and the portfolio.

@@ -216,3 +216,36 @@ def test_previous_period_rules():
     assert Period(dt.date(2026, 10, 5), dt.date(2026, 10, 14)).previous() == Period(
         dt.date(2026, 9, 25), dt.date(2026, 10, 4)
     )
+
+
+def test_strategic_kpis_are_in_the_document_as_null_until_a_plan_exists(db):
+    document = compute(OCTOBER, now=NOW).as_json()
+    strategic = [kpi for kpi in document["kpis"] if kpi["key"].startswith("strategic.")]
+    assert [kpi["key"] for kpi in strategic] == ["strategic.plan_execution"]
+    assert (strategic[0]["value"], strategic[0]["met"], strategic[0]["target"]) == (None, None, 1.0)
+
+
+def test_a_registered_source_replaces_the_placeholder_with_its_own_keys(db, monkeypatch):
+    from soprovod.kpi import engine
+
+    monkeypatch.setattr(engine, "_sources", dict(engine._sources))
+
+    def definitions():
+        return [
+            engine.KpiDef("strategic.nps_growth", "Рост NPS", 1.0, ">=", "share", "strategic"),
+            engine.KpiDef(
+                "strategic.plan_execution", "Выполнение", 1.0, ">=", "share", "strategic"
+            ),
+        ]
+
+    def values(period, now):
+        assert period == OCTOBER
+        return {"strategic.nps_growth": {"value": 0.8, "numerator": 40, "denominator": 50}}
+
+    engine.register_source(engine.KpiSource("strategic", definitions, values))
+    document = compute(OCTOBER, now=NOW)
+
+    growth = document.get("strategic.nps_growth")
+    assert (growth.value, growth.numerator, growth.denominator, growth.met) == (0.8, 40, 50, False)
+    assert document.get("strategic.plan_execution").value is None
+    assert [k.key for k in document.kpis].count("strategic.plan_execution") == 1
