@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
+from soprovod.clients import history
 from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, Contact, Site
 from soprovod.core.errors import StaleObjectError  # noqa: F401 - re-exported for callers
 
@@ -34,39 +35,17 @@ CONTACT_FIELDS = ("full_name", "email", "phone", "position", "is_primary", "user
 
 
 def _status_effective_on(client: Client, today: date | None = None) -> date:
-    """When a status set now takes effect: a churn on its churn date, anything else today
-    (not before the contract starts)."""
+    """When a status set now takes effect: a churn on its churn date, anything else today."""
     if client.status == ClientStatus.CHURNED and client.churned_at:
         return client.churned_at
     return today or timezone.localdate()
-
-
-def opening_history(client: Client, today: date | None = None) -> list[tuple[str, date]]:
-    """The dated status history a client starts with when it arrives with a past (created
-    by hand, or imported): ``(status, effective on)``, oldest first.
-
-    It begins on ``contract_start`` — onboarding when that is the client's status, else
-    active — and then changes to the client's status on its date: the churn date for a
-    churned client, today for one at risk (no file says since when). So a client imported
-    as churned was active from its contract start until it left, and counts in retention
-    for every period in between (kpi.md «retention»)."""
-    start = client.contract_start
-    first = (
-        ClientStatus.ONBOARDING if client.status == ClientStatus.ONBOARDING else ClientStatus.ACTIVE
-    )
-    if client.status == first:
-        return [(first, start)]
-    since = max(_status_effective_on(client, today), start)
-    if since == start:
-        return [(client.status, start)]
-    return [(first, start), (client.status, since)]
 
 
 @transaction.atomic
 def do_create_client(
     actor, *, reason: str = "", action: str = AuditEvent.Action.CREATED, **values: Any
 ) -> Client:
-    """Create a client with its whole dated status history (`opening_history`)."""
+    """Create a client with its whole dated status history (`history.opening`)."""
     client = Client(**values)
     client.full_clean()
     client.save()
@@ -77,7 +56,9 @@ def do_create_client(
             effective_on=effective_on,
             actor=actor if getattr(actor, "pk", None) else None,
         )
-        for status, effective_on in opening_history(client)
+        for status, effective_on in history.opening(
+            client.status, client.contract_start, client.churned_at, timezone.localdate()
+        )
     )
     record(actor, client, action, diff({}, snapshot(client, CLIENT_FIELDS)), reason=reason)
     return client
@@ -186,3 +167,44 @@ def do_save_contact(
 @transaction.atomic
 def do_delete_contact(actor, contact: Contact) -> None:
     _delete_child(actor, contact, CONTACT_FIELDS)
+
+
+@transaction.atomic
+def do_repair_status_history(actor, client: Client, *, reason: str, today: date | None = None):
+    """Complete the client's dated status history so it tells the client's facts
+    (`history.repairs`): records are added or re-dated, none is deleted. Audited on the
+    client with the history before and after. Returns True when something changed."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    rows = list(client.status_history.order_by("id"))
+    records = [(row.status, row.effective_on) for row in rows]
+    moves, added = history.repairs(
+        client.contract_start,
+        client.status,
+        client.churned_at,
+        records,
+        today or timezone.localdate(),
+    )
+    if not moves and not added:
+        return False
+    for index, effective_on in moves.items():
+        rows[index].effective_on = effective_on
+        rows[index].save(update_fields=["effective_on"])
+    ClientStatusChange.objects.bulk_create(
+        ClientStatusChange(
+            client=client,
+            status=status,
+            effective_on=effective_on,
+            actor=actor if getattr(actor, "pk", None) else None,
+            comment=reason[:500],
+        )
+        for status, effective_on in added
+    )
+    after = [(s, moves.get(i, d)) for i, (s, d) in enumerate(records)] + added
+    record(
+        actor,
+        client,
+        AuditEvent.Action.UPDATED,
+        {"status_history": [history.describe(records), history.describe(after)]},
+        reason=reason,
+    )
+    return True

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from soprovod.audit.models import AuditEvent
-from soprovod.clients.actions import do_update_client, opening_history
+from soprovod.clients.actions import do_update_client
+from soprovod.clients.history import opening
 from soprovod.clients.imports import import_clients
 from soprovod.clients.models import Client, ClientStatus, ClientStatusChange
 from soprovod.kpi.engine import Period, compute
@@ -89,9 +90,7 @@ def test_imported_history_starts_at_the_contract_start(imported):
     # At risk since... the file does not say: since the import.
     assert history("H") == [(ACTIVE, D(2024, 2, 1)), (AT_RISK, TODAY)]
     # Churned the day it started: no day of being active to record.
-    assert opening_history(
-        Client(status=CHURNED, contract_start=D(2025, 5, 5), churned_at=D(2025, 5, 5))
-    ) == [(CHURNED, D(2025, 5, 5))]
+    assert opening(CHURNED, D(2025, 5, 5), D(2025, 5, 5), TODAY) == [(CHURNED, D(2025, 5, 5))]
 
 
 def test_retention_of_2025_for_a_portfolio_imported_in_one_go(imported):
