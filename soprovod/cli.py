@@ -2,7 +2,7 @@
 
 ``soprovod <command> [args]`` is ``manage.py <command> [args]`` with the settings module
 chosen, so every management command (``migrate``, ``createsuperuser``...) works too. The
-commands of interfaces.md («Command line») live in soprovod/core/management/commands/.
+commands of interfaces.md («Command line») live in soprovod/web/management/commands/.
 
 Embedded mode: when neither ``SECRET_KEY`` nor ``DATABASE_URL`` is set, Soprovod runs on the
 local SQLite database with ``DEBUG=1`` (development key, runserver, console mail), which is

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "soprovod.projects",
     "soprovod.kpi",
     "soprovod.reports",
+    "soprovod.web",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "soprovod.core.context_processors.navigation",
+                "soprovod.web.context_processors.navigation",
                 "soprovod.sla.context_processors.sla_warnings",
                 "soprovod.core.views_notifications.unread_count",
             ],

@@ -5,11 +5,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from soprovod.api import api
-from soprovod.core import views as core_views
+from soprovod.web import views as web_views
 
 urlpatterns = [
-    path("favicon.ico", core_views.no_favicon),
-    path("", core_views.home, name="home"),
+    path("favicon.ico", web_views.no_favicon),
+    path("", web_views.home, name="home"),
     # Unnamespaced names that Django's auth machinery and LOGIN_URL expect.
     path(
         "accounts/login/",

@@ -1,262 +1,205 @@
-"""One permission helper per object kind. Every page, API endpoint and export goes through
-these, so a rule is written once (domain.md «People and roles»).
+"""What a user's roles allow: one ``can_*(user)`` per capability (domain.md «People and
+roles»), and the one way to refuse.
 
-Reads return querysets already scoped to what the user may see; an object outside that scope
-answers 404, as if it did not exist, so a client contact never learns another company exists.
+These checks read roles only, never a model, so every layer may call them: the menu, the
+views, the API operations and the object scoping of each app (``clients/permissions.py``,
+``tickets/permissions.py``...), which narrows a capability to the objects a user may see.
+Views and templates never test role names themselves.
+
+Refuse the one way (``require``): 404 for what the user may not know exists (another
+company's ticket, a page of a section the user's kind of account never sees), 403 for a
+section the user knows but whose role may not use it.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404
 
-from soprovod.accounts.models import User
 from soprovod.accounts.roles import Role
-from soprovod.clients.models import Client, Contact, Site
-
-# ---- clients ---------------------------------------------------------------------------
 
 
-def clients_visible_to(user: User) -> QuerySet[Client]:
-    """Clients the user may read.
-
-    Department staff and the CEO read the whole portfolio; sales read the clients they sold;
-    a client contact reads only their own company; development reads no portfolio.
-    """
-    qs = Client.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.reads_all_clients:
-        return qs
-    if user.has_role(Role.SALES):
-        return qs.filter(sold_by=user)
-    if user.has_role(Role.CLIENT_CONTACT):
-        client_id = client_id_of_contact(user)
-        return qs.filter(pk=client_id) if client_id else qs.none()
-    return qs.none()
+def require(allowed: bool, *, hidden: bool = False, message: str = "") -> None:
+    """Let the request through when ``allowed``; else refuse: 404 when ``hidden`` (the user
+    may not learn the thing exists), 403 otherwise (with ``message``, if any, for the API)."""
+    if allowed:
+        return
+    if hidden:
+        raise Http404
+    raise PermissionDenied(message) if message else PermissionDenied
 
 
-def client_id_of_contact(user: User) -> int | None:
-    """The company a client-contact user belongs to (cached on the user object)."""
-    if not hasattr(user, "_contact_client_id"):
-        user._contact_client_id = (
-            Contact.objects.filter(user=user).values_list("client_id", flat=True).first()
-        )
-    return user._contact_client_id
+def is_signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def can_create_client(user: User) -> bool:
-    return user.is_superuser or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER)
-
-
-def can_edit_client(user: User, client: Client) -> bool:
-    """The head edits every client; a success manager edits their own clients."""
-    if user.is_superuser or user.has_role(Role.HEAD):
-        return True
-    return user.has_role(Role.SUCCESS_MANAGER) and client.success_manager_id == user.pk
-
-
-def can_import_clients(user: User) -> bool:
+def _is_head(user) -> bool:
     return user.is_superuser or user.has_role(Role.HEAD)
 
 
-def get_client_or_404(user: User, pk: int, *, for_update: bool = False) -> Client:
-    """The client ``pk`` if the user may read it (and edit it, with ``for_update``), else 404.
-
-    Editing without the right answers 404 too when the user cannot even read the client, and
-    PermissionDenied (403) when they can read it but not edit it.
-    """
-    client = clients_visible_to(user).filter(pk=pk).select_related("success_manager").first()
-    if client is None:
-        raise Http404
-    if for_update and not can_edit_client(user, client):
-        raise PermissionDenied
-    return client
+# ---- the shell -----------------------------------------------------------------------------
 
 
-# ---- sites and contacts ------------------------------------------------------------------
+def can_see_home(user) -> bool:
+    """The staff home page: everyone but a client contact (who has the portal)."""
+    return is_signed_in(user) and user.is_staff_member
 
 
-def sites_visible_to(user: User) -> QuerySet[Site]:
-    return Site.objects.filter(client__in=clients_visible_to(user))
+def can_use_portal(user) -> bool:
+    """The client portal: client contacts only; staff have their own ticket pages."""
+    return is_signed_in(user) and user.is_client_contact
 
 
-def contacts_visible_to(user: User) -> QuerySet[Contact]:
-    return Contact.objects.filter(client__in=clients_visible_to(user))
+def is_client_account(user) -> bool:
+    """Signed in as a client contact: staff pages send such a user to the portal."""
+    return bool(user.is_authenticated and user.is_client_contact)
 
 
-def get_site_or_404(user: User, pk: int, *, for_update: bool = False) -> Site:
-    site = sites_visible_to(user).select_related("client").filter(pk=pk).first()
-    if site is None:
-        raise Http404
-    if for_update and not can_edit_client(user, site.client):
-        raise PermissionDenied
-    return site
+# ---- clients -------------------------------------------------------------------------------
 
 
-def get_contact_or_404(user: User, pk: int, *, for_update: bool = False) -> Contact:
-    contact = contacts_visible_to(user).select_related("client").filter(pk=pk).first()
-    if contact is None:
-        raise Http404
-    if for_update and not can_edit_client(user, contact.client):
-        raise PermissionDenied
-    return contact
+def reads_all_clients(user) -> bool:
+    """Department staff and the CEO read the whole portfolio."""
+    return is_signed_in(user) and user.reads_all_clients
 
 
-def can_see_portfolio(user: User) -> bool:
+def reads_own_sales(user) -> bool:
+    """Sales read the clients they sold."""
+    return is_signed_in(user) and user.has_role(Role.SALES)
+
+
+def can_see_portfolio(user) -> bool:
     """The staff portfolio pages (/clients/) are for staff; client contacts use the portal."""
     return user.is_authenticated and (user.reads_all_clients or user.has_role(Role.SALES))
 
 
-def can_see_audit(user: User) -> bool:
+def can_create_client(user) -> bool:
+    return user.is_superuser or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER)
+
+
+def can_edit_every_client(user) -> bool:
+    """The head edits every client (a success manager edits their own: clients.permissions)."""
+    return _is_head(user)
+
+
+def can_edit_own_clients(user) -> bool:
+    return user.has_role(Role.SUCCESS_MANAGER)
+
+
+def can_import_clients(user) -> bool:
+    return _is_head(user)
+
+
+def can_see_audit(user) -> bool:
     return user.is_authenticated and user.reads_all_clients
 
 
-def can_edit_kpi_targets(user: User) -> bool:
-    """Targets are the head's to set; the CEO reads them."""
-    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD))
+# ---- tickets -------------------------------------------------------------------------------
 
 
-# ---- tickets -----------------------------------------------------------------------------
+def can_read_queue(user) -> bool:
+    """The ticket queue and every ticket in it: the support department and the CEO."""
+    return is_signed_in(user) and (user.is_support_staff or user.has_role(Role.CEO))
 
 
-def tickets_visible_to(user: User):
-    """Tickets the user may read: the support department and the CEO read all; a client
-    contact reads their own company's tickets; other roles read none."""
-    from soprovod.tickets.models import Ticket
-
-    qs = Ticket.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.is_support_staff or user.has_role(Role.CEO):
-        return qs
-    if user.has_role(Role.CLIENT_CONTACT):
-        client_id = client_id_of_contact(user)
-        return qs.filter(client_id=client_id) if client_id else qs.none()
-    return qs.none()
+def can_read_internal_notes(user) -> bool:
+    """Internal notes and their files: whoever reads the whole queue."""
+    return can_read_queue(user)
 
 
-def can_work_tickets(user: User) -> bool:
-    """Reply, assign, change status, extend, escalate: the support department."""
+def can_work_tickets(user) -> bool:
+    """Assign, change status, extend, escalate, file for any client: the support department."""
     return user.is_authenticated and user.is_support_staff
 
 
-def is_own_company_ticket(user: User, ticket) -> bool:
-    """A client contact acting on their own company's ticket (portal)."""
-    return (
-        user.is_authenticated
-        and user.has_role(Role.CLIENT_CONTACT)
-        and ticket.client_id is not None
-        and ticket.client_id == client_id_of_contact(user)
-    )
+def can_reply(user) -> bool:
+    """Reply on any ticket the user reads (a client contact replies on their own company's
+    tickets: tickets.permissions.is_own_company_ticket)."""
+    return can_work_tickets(user)
 
 
-def get_ticket_or_404(user: User, number: int, *, for_work: bool = False):
-    """The ticket ``number`` if the user may read it (and work it, with ``for_work``)."""
-    ticket = (
-        tickets_visible_to(user)
-        .select_related("client", "site", "contact", "category", "assignee", "policy")
-        .filter(pk=number)
-        .first()
-    )
-    if ticket is None:
-        raise Http404
-    if for_work and not can_work_tickets(user):
-        raise PermissionDenied
-    return ticket
+def can_reopen(user) -> bool:
+    """Reopen any resolved ticket (a client contact reopens their own company's)."""
+    return can_work_tickets(user)
 
 
-def attachments_visible_to(user: User):
-    """Attachments of tickets the user may read; a client contact never sees attachments
-    of internal notes."""
-    from soprovod.tickets.models import Attachment, TicketMessage
-
-    qs = Attachment.objects.filter(message__ticket__in=tickets_visible_to(user))
-    if not user.is_support_staff and not user.has_role(Role.CEO):
-        qs = qs.filter(message__kind=TicketMessage.Kind.PUBLIC)
-    return qs
+def can_write_internal_notes(user) -> bool:
+    return can_work_tickets(user)
 
 
-def messages_visible_to(user: User, ticket):
-    """Messages of a ticket the user may read (internal notes are staff-only)."""
-    qs = ticket.messages.all()
-    if not user.is_support_staff and not user.has_role(Role.CEO):
-        from soprovod.tickets.models import TicketMessage
-
-        qs = qs.filter(kind=TicketMessage.Kind.PUBLIC)
-    return qs
+def acts_for_a_client(user) -> bool:
+    """Holds the client-contact role: may file, reply, reopen and rate on their own
+    company's tickets (tickets.permissions narrows it to that company)."""
+    return user.is_authenticated and user.has_role(Role.CLIENT_CONTACT)
 
 
-def can_see_kpi(user: User) -> bool:
+# ---- SLA settings --------------------------------------------------------------------------
+
+
+def can_read_sla(user) -> bool:
+    """The support department reads calendars and policies (their due times come from
+    them); nobody else sees these pages."""
+    return is_signed_in(user) and user.is_support_staff
+
+
+def can_edit_sla(user) -> bool:
+    """Only the head of support changes calendars and policies."""
+    return can_read_sla(user) and _is_head(user)
+
+
+# ---- KPIs and reports ----------------------------------------------------------------------
+
+
+def can_see_kpi(user) -> bool:
     """The KPI dashboard, the KPI document and the reports: the head and the CEO."""
     return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD, Role.CEO))
 
 
-# ---- SLA settings -------------------------------------------------------------------------
+def can_edit_kpi_targets(user) -> bool:
+    """Targets are the head's to set; the CEO reads them."""
+    return user.is_authenticated and _is_head(user)
 
 
-def can_read_sla(user: User) -> bool:
-    """The support department reads calendars and policies (their due times come from
-    them); nobody else sees these pages."""
-    return bool(user.is_authenticated and user.is_active and user.is_support_staff)
-
-
-def can_edit_sla(user: User) -> bool:
-    """Only the head of support changes calendars and policies."""
-    return can_read_sla(user) and (user.is_superuser or user.has_role(Role.HEAD))
-
-
-# ---- reports ------------------------------------------------------------------------------
-
-
-def can_read_reports(user: User) -> bool:
+def can_read_reports(user) -> bool:
     """Reports to the CEO: the head and the CEO read them (as they read the KPIs)."""
     return can_see_kpi(user)
 
 
-def can_manage_reports(user: User) -> bool:
+def can_manage_reports(user) -> bool:
     """The head generates reports and writes their commentary."""
-    return user.is_authenticated and (user.is_superuser or user.has_role(Role.HEAD))
+    return user.is_authenticated and _is_head(user)
 
 
-def get_report_or_404(user: User, pk: int):
-    """The report ``pk`` if the user may read reports; 404 otherwise, as if absent."""
-    from soprovod.reports.models import Report
-
-    if not can_read_reports(user):
-        raise Http404
-    report = Report.objects.filter(pk=pk).select_related("created_by").first()
-    if report is None:
-        raise Http404
-    return report
+# ---- API tokens ----------------------------------------------------------------------------
 
 
-# ---- implementation projects ----------------------------------------------------------------
+def can_use_api_tokens(user) -> bool:
+    """Every signed-in user may hold personal API tokens."""
+    return is_signed_in(user)
+
+
+# ---- implementation projects ---------------------------------------------------------------
 # Role capabilities only; which projects a user may read or work is `projects/permissions.py`.
 
 
-def can_see_projects(user: User) -> bool:
+def can_see_projects(user) -> bool:
     """The project pages: the support department and the CEO read every project; sales read
     the projects of the clients they sold."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.reads_all_clients or user.has_role(Role.SALES))
-    )
+    return is_signed_in(user) and (user.reads_all_clients or user.has_role(Role.SALES))
 
 
-def can_run_projects(user: User) -> bool:
+def can_run_projects(user) -> bool:
     """Open projects, own them and work their tasks: implementation managers and the head."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.has_role(Role.HEAD, Role.IMPLEMENTATION_MANAGER))
+    return is_signed_in(user) and (
+        user.is_superuser or user.has_role(Role.HEAD, Role.IMPLEMENTATION_MANAGER)
     )
 
 
-def can_edit_project_templates(user: User) -> bool:
+def can_edit_project_templates(user) -> bool:
     """Project templates are the head's to edit; the department reads them."""
-    return bool(
-        user.is_authenticated and user.is_active and (user.is_superuser or user.has_role(Role.HEAD))
-    )
+    return is_signed_in(user) and _is_head(user)
+
+
+def can_work_every_project(user) -> bool:
+    """The head works every project (others their own: projects.permissions)."""
+    return is_signed_in(user) and _is_head(user)

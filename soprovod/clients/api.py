@@ -9,7 +9,7 @@ a page costs the same number of queries whatever its length.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -17,17 +17,17 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from soprovod.accounts.models import User
-from soprovod.accounts.permissions import (
-    can_create_client,
+from soprovod.accounts.permissions import can_create_client, require
+from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
+from soprovod.clients import actions, queries
+from soprovod.clients.models import Client, Contact, Site
+from soprovod.clients.permissions import (
     contacts_visible_to,
     get_client_or_404,
     get_contact_or_404,
     get_site_or_404,
     sites_visible_to,
 )
-from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
-from soprovod.clients import actions, queries
-from soprovod.clients.models import Client, Contact, Site
 from soprovod.clients.schemas import (
     ChildFilters,
     ClientCreate,
@@ -108,8 +108,7 @@ def list_clients(request: HttpRequest, filters: Query[ClientFilters]):
 )
 def create_client(request: HttpRequest, payload: ClientCreate):
     user = api_user(request)
-    if not can_create_client(user):
-        raise PermissionDenied
+    require(can_create_client(user))
     values = _client_values(payload.dict(exclude_unset=True), current=None)
     return Status(201, actions.do_create_client(user, **values))
 

@@ -20,11 +20,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 
 from soprovod.accounts.models import User
-from soprovod.accounts.permissions import clients_visible_to
+from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import trail_for
 from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, Contact, Site
+from soprovod.clients.permissions import clients_visible_to
 
 PAGE_SIZE = 50
 
@@ -209,18 +210,12 @@ def portfolio_summary(user: User, filters: PortfolioFilters) -> PortfolioSummary
 def success_managers(*, include: int | None = None) -> QuerySet[User]:
     """Active users with the success manager role (and ``include``, a client's current
     manager who may since have lost the role, so an unchanged form still validates)."""
-    condition = Q(is_active=True, role_rows__role=Role.SUCCESS_MANAGER)
-    if include:
-        condition |= Q(pk=include)
-    return User.objects.filter(condition).distinct().order_by("last_name", "first_name", "pk")
+    return users_with_role(Role.SUCCESS_MANAGER, include=include)
 
 
 def sales_people(*, include: int | None = None) -> QuerySet[User]:
     """Active users of the sales department (and ``include``, as for success_managers)."""
-    condition = Q(is_active=True, role_rows__role=Role.SALES)
-    if include:
-        condition |= Q(pk=include)
-    return User.objects.filter(condition).distinct().order_by("last_name", "first_name", "pk")
+    return users_with_role(Role.SALES, include=include)
 
 
 def segments_visible_to(user: User) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,15 +20,14 @@ from django.views.decorators.http import require_http_methods
 
 from soprovod.accounts.permissions import (
     can_create_client,
-    can_edit_client,
+    can_edit_own_clients,
     can_import_clients,
     can_see_audit,
     can_see_portfolio,
-    get_client_or_404,
-    get_contact_or_404,
-    get_site_or_404,
+    is_client_account,
+    reads_all_clients,
+    require,
 )
-from soprovod.accounts.roles import Role
 from soprovod.clients import actions, imports, queries
 from soprovod.clients.forms import (
     MAX_IMPORT_BYTES,
@@ -39,6 +38,12 @@ from soprovod.clients.forms import (
     SiteForm,
 )
 from soprovod.clients.models import Client, ClientStatus
+from soprovod.clients.permissions import (
+    can_edit_client,
+    get_client_or_404,
+    get_contact_or_404,
+    get_site_or_404,
+)
 from soprovod.lib.csvio import CsvFileError
 
 # ---- who gets in -------------------------------------------------------------------------
@@ -52,17 +57,16 @@ def _to_portal() -> HttpResponse:
 def _require_portfolio(request: HttpRequest) -> HttpResponse | None:
     """For pages that are not about one client: a client contact goes to the portal, a
     colleague without access gets 403."""
-    if request.user.is_client_contact:
+    if is_client_account(request.user):
         return _to_portal()
-    if not can_see_portfolio(request.user):
-        raise PermissionDenied
+    require(can_see_portfolio(request.user))
     return None
 
 
 def _client_contact_response(request: HttpRequest, client_id: int) -> HttpResponse | None:
     """For pages about one client: a client contact gets 404 for another company and the
     portal for their own; everyone else passes (the caller's lookup does the rest)."""
-    if not request.user.is_client_contact:
+    if not is_client_account(request.user):
         return None
     get_client_or_404(request.user, client_id)
     return _to_portal()
@@ -109,7 +113,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             ("-mrr", _("MRR, highest first")),
             ("mrr", _("MRR, lowest first")),
         ],
-        "show_capacity": user.reads_all_clients,
+        "show_capacity": reads_all_clients(user),
         "can_create": can_create_client(user),
         "can_import": can_import_clients(user),
     }
@@ -144,10 +148,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def client_create(request: HttpRequest) -> HttpResponse:
     if (response := _require_portfolio(request)) is not None:
         return response
-    if not can_create_client(request.user):
-        raise PermissionDenied
+    require(can_create_client(request.user))
     initial = {"status": ClientStatus.ONBOARDING}
-    if request.user.has_role(Role.SUCCESS_MANAGER):
+    if can_edit_own_clients(request.user):  # a success manager proposes themself
         initial["success_manager"] = request.user.pk
     form = ClientForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -351,8 +354,7 @@ def _copy(obj):
 def client_import(request: HttpRequest) -> HttpResponse:
     if (response := _require_portfolio(request)) is not None:
         return response
-    if not can_import_clients(request.user):
-        raise PermissionDenied
+    require(can_import_clients(request.user))
     form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     result = None
     issues: list[str] = []

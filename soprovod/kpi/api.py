@@ -4,14 +4,15 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import translation
 from ninja import Field, Query, Router
 
-from soprovod.accounts.permissions import can_see_kpi
+from soprovod.accounts.permissions import can_see_kpi, require
 from soprovod.apiutils import QuerySchema, api_user, error_responses
-from soprovod.kpi.engine import Period, compute
+from soprovod.kpi.engine import compute
+from soprovod.lib.periods import Period
 
 router = Router(tags=["kpi"])
 
@@ -29,8 +30,7 @@ class KpiQuery(QuerySchema):
 def kpi(request: HttpRequest, query: Query[KpiQuery]):
     """The same document as `soprovod kpi --json`: value, target, comparison, met and the
     numerator/denominator each figure came from; null when there is no data."""
-    if not can_see_kpi(api_user(request)):
-        raise PermissionDenied
+    require(can_see_kpi(api_user(request)))
     if query.to < query.from_:
         raise ValidationError({"to": "The period ends before it starts."})
     with translation.override(settings.LANGUAGE_CODE):

@@ -10,7 +10,6 @@ the data size.
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from soprovod.kpi.engine import (
     SLA_BREACHED,
     SLA_MET,
     TICKET_TYPES,
-    Period,
     _share,
     answered_in,
     client_annotations,
@@ -48,35 +46,12 @@ from soprovod.kpi.engine import (
     survey_stats,
     ticket_counts,
 )
+from soprovod.lib.periods import Period, add_months, calendar_month, month_starts
 
 GROUPINGS = ("type", "assignee", "client", "category")
 METRICS = ("first_response", "resolution")
 
 # ---- months ------------------------------------------------------------------------------
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The first day of the month ``months`` after (or before) ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_period(start: dt.date) -> Period:
-    """The calendar month that starts on ``start``."""
-    last = pycalendar.monthrange(start.year, start.month)[1]
-    return Period(start, start.replace(day=last))
-
-
-def month_starts(end_month: dt.date, months: int = 12) -> list[dt.date]:
-    """The first days of the ``months`` months ending with ``end_month``'s month, oldest first."""
-    if months < 1:
-        raise ValueError("months must be at least 1")
-    last = month_start(end_month)
-    return [add_months(last, -offset) for offset in range(months - 1, -1, -1)]
 
 
 def _truncated_month(field: str) -> TruncMonth:
@@ -279,7 +254,7 @@ def trend(key_or_keys, end_month, months=12, *, now=None):
     if unknown:
         raise ValueError(f"no monthly trend for {', '.join(unknown)}")
     starts = month_starts(end_month, months)
-    span = Period(starts[0], month_period(starts[-1]).end)
+    span = Period(starts[0], calendar_month(starts[-1]).end)
     needed = {sources[key] for key in keys}
     now = now or timezone.now()
     values: dict[str, dict[dt.date, float | None]] = {}
@@ -392,11 +367,11 @@ def _client_trend(starts: list[dt.date]) -> dict[str, dict]:
 
     # statuses[i] is the status the day before month i starts; the last one, at the end.
     days = [start - dt.timedelta(days=1) for start in starts]
-    days.append(month_period(starts[-1]).end)
+    days.append(calendar_month(starts[-1]).end)
     annotations = {f"status_{i}": status_on(day) for i, day in enumerate(days)}
     aggregates = {}
     for i, start in enumerate(starts):
-        filters = client_filters(month_period(start), f"status_{i}", f"status_{i + 1}")
+        filters = client_filters(calendar_month(start), f"status_{i}", f"status_{i + 1}")
         aggregates[f"at_start_{i}"] = Count("pk", filter=filters["at_start"])
         aggregates[f"kept_{i}"] = Count("pk", filter=filters["kept"])
         aggregates[f"active_{i}"] = Count("pk", filter=filters["active_at_end"])

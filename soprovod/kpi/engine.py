@@ -8,11 +8,9 @@ reads the same rows is one aggregate query.
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
@@ -21,78 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.kpi.aggregates import PercentileCont
+from soprovod.lib.periods import Period
 
 TICKET_TYPES = ("emergency", "standard", "consultation")
-
-
-# ---- periods -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """A closed range of calendar dates ``[start, end]`` in the department's time zone."""
-
-    start: dt.date
-    end: dt.date
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(settings.TIME_ZONE)
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time(0), self.zone)
-
-    @property
-    def end_at(self) -> dt.datetime:
-        """The first instant after the period (exclusive bound)."""
-        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(0), self.zone)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def _is_month(self) -> bool:
-        last = pycalendar.monthrange(self.start.year, self.start.month)[1]
-        return self.start.day == 1 and self.end == self.start.replace(day=last)
-
-    def _is_quarter(self) -> bool:
-        if self.start.day != 1 or self.start.month not in (1, 4, 7, 10):
-            return False
-        end_month = self.start.month + 2
-        last = pycalendar.monthrange(self.start.year, end_month)[1]
-        return self.end == dt.date(self.start.year, end_month, last)
-
-    def _is_year(self) -> bool:
-        return self.start == dt.date(self.start.year, 1, 1) and self.end == dt.date(
-            self.start.year, 12, 31
-        )
-
-    def previous(self) -> Period:
-        """kpi.md «repeat_rate.change»: the previous calendar month, quarter or year when the
-        period is exactly one; otherwise the same number of days just before the start."""
-        if self._is_year():
-            return Period(dt.date(self.start.year - 1, 1, 1), dt.date(self.start.year - 1, 12, 31))
-        if self._is_quarter():
-            end = self.start - dt.timedelta(days=1)
-            return Period(dt.date(end.year, end.month - 2, 1), end)
-        if self._is_month():
-            end = self.start - dt.timedelta(days=1)
-            return Period(end.replace(day=1), end)
-        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
-
-    @property
-    def months(self) -> float:
-        """Whole calendar months in the period, or its length in average months."""
-        if self.start.day == 1 and (self.end + dt.timedelta(days=1)).day == 1:
-            return float(
-                (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
-            )
-        return self.days / (365.2425 / 12)
 
 
 # ---- results -----------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
-from soprovod.kpi.breakdowns import add_months, month_period
-from soprovod.kpi.engine import KpiDef, Period, kpi_definitions
+from soprovod.kpi.engine import KpiDef, kpi_definitions
 from soprovod.kpi.models import KpiTarget
+from soprovod.lib.periods import Period, add_months, calendar_month
 
 # ---- the period chooser --------------------------------------------------------------------
 
@@ -44,12 +44,12 @@ class PeriodChoice:
 
     @classmethod
     def month(cls, year: int, month: int) -> PeriodChoice:
-        return cls("month", month_period(dt.date(year, month, 1)))
+        return cls("month", calendar_month(dt.date(year, month, 1)))
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> PeriodChoice:
         start = dt.date(year, 3 * quarter - 2, 1)
-        return cls("quarter", Period(start, month_period(add_months(start, 2)).end))
+        return cls("quarter", Period(start, calendar_month(add_months(start, 2)).end))
 
     @classmethod
     def year(cls, year: int) -> PeriodChoice:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from soprovod.accounts.permissions import can_edit_kpi_targets, can_see_kpi
+from soprovod.accounts.permissions import (
+    can_edit_kpi_targets,
+    can_see_kpi,
+    is_client_account,
+    require,
+)
 from soprovod.kpi import charts
 from soprovod.kpi.breakdowns import (
     GROUPINGS,
@@ -75,10 +79,8 @@ PAGE_SIZE = 50
 
 
 def _require_kpi(request: HttpRequest) -> None:
-    if request.user.is_client_contact:
-        raise Http404
-    if not can_see_kpi(request.user):
-        raise PermissionDenied
+    require(not is_client_account(request.user), hidden=True)
+    require(can_see_kpi(request.user))
 
 
 def _period(request: HttpRequest) -> tuple[PeriodForm, PeriodChoice]:
@@ -356,8 +358,7 @@ def targets(request: HttpRequest) -> HttpResponse:
 def target_edit(request: HttpRequest, key: str) -> HttpResponse:
     """The head sets a KPI's target from a date on; the change is audited."""
     _require_kpi(request)
-    if not can_edit_kpi_targets(request.user):
-        raise PermissionDenied
+    require(can_edit_kpi_targets(request.user))
     definition = definitions_by_key().get(key)
     if definition is None:
         raise Http404

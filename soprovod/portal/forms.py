@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from soprovod.accounts.permissions import sites_visible_to
+from soprovod.clients.permissions import sites_visible_to
 from soprovod.portal.queries import TypePromise, type_promises
 from soprovod.tickets.actions import AttachmentError, validate_attachment
 from soprovod.tickets.models import Category, TicketType

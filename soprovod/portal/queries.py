@@ -15,11 +15,11 @@ from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, W
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from soprovod.accounts.permissions import messages_visible_to, tickets_visible_to
 from soprovod.clients.models import Contact
 from soprovod.sla.models import Metric, SlaClock, SlaTarget
 from soprovod.tickets.actions import rating_refusal
 from soprovod.tickets.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
+from soprovod.tickets.permissions import messages_visible_to, tickets_visible_to
 
 PAGE_SIZE = 20
 

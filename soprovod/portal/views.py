@@ -22,12 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from soprovod.accounts.permissions import attachments_visible_to, get_ticket_or_404
+from soprovod.accounts.permissions import can_use_portal, require
 from soprovod.core.errors import StaleObjectError
 from soprovod.portal import queries
 from soprovod.portal.forms import NewTicketForm, RatingForm, ReopenForm, ReplyForm
 from soprovod.tickets import actions
 from soprovod.tickets.models import Channel, Ticket, TicketMessage, TicketStatus
+from soprovod.tickets.permissions import attachments_visible_to, get_ticket_or_404
 
 
 def client_contact_required(view: Callable) -> Callable:
@@ -37,8 +38,7 @@ def client_contact_required(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_client_contact:
-            raise Http404
+        require(can_use_portal(request.user), hidden=True)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -1,12 +1,11 @@
 """/api/v1/projects, /api/v1/project-tasks, /api/v1/project-templates (interfaces.md «HTTP
 API»), through the same permission layer and actions as the pages."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from soprovod.accounts.permissions import can_run_projects, can_see_projects
+from soprovod.accounts.permissions import can_run_projects, can_see_projects, require
 from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
 from soprovod.projects import actions, queries
 from soprovod.projects.models import Project
@@ -29,8 +28,7 @@ router = Router(tags=["projects"])
 
 def _section(request: HttpRequest):
     user = api_user(request)
-    if not can_see_projects(user):
-        raise PermissionDenied
+    require(can_see_projects(user))
     return user
 
 
@@ -102,14 +100,12 @@ def raise_blocker(request: HttpRequest, project_id: ObjectId, payload: BlockerIn
 def list_my_tasks(request: HttpRequest):
     """The caller's open tasks (assigned to them, or unassigned in projects they own)."""
     user = _section(request)
-    if not can_run_projects(user):
-        raise PermissionDenied
+    require(can_run_projects(user))
     return queries.my_tasks(user)
 
 
 @router.get("/project-templates", response={200: list[TemplateOut], **error_responses(403)})
 def list_templates(request: HttpRequest):
     user = _section(request)
-    if not user.is_support_staff:
-        raise PermissionDenied
+    require(user.is_support_staff)
     return list(queries.templates().prefetch_related("stages__tasks"))

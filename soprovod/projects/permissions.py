@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404
 
-from soprovod.accounts.permissions import can_run_projects, can_see_projects
-from soprovod.accounts.roles import Role
+from soprovod.accounts.permissions import (
+    can_run_projects,
+    can_see_projects,
+    can_work_every_project,
+    reads_all_clients,
+    require,
+)
 from soprovod.projects.models import Project, ProjectTask
 
 
@@ -18,7 +21,7 @@ def projects_visible_to(user) -> QuerySet[Project]:
     projects = Project.objects.all()
     if not can_see_projects(user):
         return projects.none()
-    if user.reads_all_clients:
+    if reads_all_clients(user):
         return projects
     return projects.filter(client__sold_by=user)
 
@@ -31,7 +34,7 @@ def can_work_project(user, project: Project) -> bool:
     """Plan, block, complete and take live: the project's owner and the head."""
     if not can_run_projects(user):
         return False
-    return user.is_superuser or user.has_role(Role.HEAD) or project.owner_id == user.pk
+    return can_work_every_project(user) or project.owner_id == user.pk
 
 
 def can_complete_task(user, task: ProjectTask) -> bool:
@@ -48,10 +51,8 @@ def get_project_or_404(user, pk: int, *, for_work: bool = False) -> Project:
         .filter(pk=pk)
         .first()
     )
-    if project is None:
-        raise Http404
-    if for_work and not can_work_project(user, project):
-        raise PermissionDenied
+    require(project is not None, hidden=True)
+    require(not for_work or can_work_project(user, project))
     return project
 
 
@@ -59,9 +60,7 @@ def get_task_or_404(user, project: Project, pk: int) -> ProjectTask:
     """A task of ``project`` (already read through `get_project_or_404`) that the user may
     complete; 404 for another project's task, 403 for someone else's task."""
     task = ProjectTask.objects.select_related("stage").filter(project=project, pk=pk).first()
-    if task is None:
-        raise Http404
+    require(task is not None, hidden=True)
     task.project = project
-    if not can_complete_task(user, task):
-        raise PermissionDenied
+    require(can_complete_task(user, task))
     return task

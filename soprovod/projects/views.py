@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +22,10 @@ from soprovod.accounts.permissions import (
     can_edit_project_templates,
     can_run_projects,
     can_see_projects,
-    clients_visible_to,
+    is_client_account,
+    require,
 )
+from soprovod.clients.permissions import clients_visible_to
 from soprovod.projects import actions, charts, exports, queries
 from soprovod.projects.forms import (
     BlockerForm,
@@ -46,10 +48,9 @@ from soprovod.projects.plan import plan_text
 
 
 def _require_section(request: HttpRequest) -> HttpResponse | None:
-    if request.user.is_client_contact:
+    if is_client_account(request.user):
         return redirect("portal:home")
-    if not can_see_projects(request.user):
-        raise PermissionDenied
+    require(can_see_projects(request.user))
     return None
 
 
@@ -92,8 +93,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def my_tasks(request: HttpRequest) -> HttpResponse:
     if (response := _require_section(request)) is not None:
         return response
-    if not can_run_projects(request.user):
-        raise PermissionDenied
+    require(can_run_projects(request.user))
     tasks = queries.my_tasks(request.user)
     if request.GET.get("format") == "csv":
         return exports.tasks_csv(tasks)
@@ -253,8 +253,7 @@ def go_live(request: HttpRequest, pk: int) -> HttpResponse:
 def project_create(request: HttpRequest) -> HttpResponse:
     if (response := _require_section(request)) is not None:
         return response
-    if not can_run_projects(request.user):
-        raise PermissionDenied
+    require(can_run_projects(request.user))
     form = ProjectCreateForm(
         _posted(request),
         clients=clients_visible_to(request.user).order_by("name"),
@@ -284,8 +283,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def template_list(request: HttpRequest) -> HttpResponse:
     if (response := _require_section(request)) is not None:
         return response
-    if not request.user.is_support_staff:
-        raise PermissionDenied
+    require(request.user.is_support_staff)
     return render(
         request,
         "projects/templates.html",
@@ -301,8 +299,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if (response := _require_section(request)) is not None:
         return response
-    if not can_edit_project_templates(request.user):
-        raise PermissionDenied
+    require(can_edit_project_templates(request.user))
     template = None
     initial = {}
     if pk is not None:

@@ -15,7 +15,6 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -24,13 +23,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
-from soprovod.kpi.engine import Period
+from soprovod.lib.periods import Period, previous_month
 from soprovod.reports import pdf as pdf_format
 from soprovod.reports import xlsx as xlsx_format
-from soprovod.reports.generator import build_report_data, period_label, previous_month
+from soprovod.reports.generator import build_report_data, period_label
 from soprovod.reports.models import Report, ReportKind, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -185,11 +185,12 @@ def do_update_commentary(actor, report: Report, commentary: str) -> Report:
 
 def report_recipients() -> tuple[list[str], list[str]]:
     """(to, cc): the CEO, with the head in copy; the head alone when there is no CEO."""
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    ceo = sorted(set(users.filter(role_rows__role=Role.CEO).values_list("email", flat=True)))
-    head = sorted(
-        set(users.filter(role_rows__role=Role.HEAD).values_list("email", flat=True)) - set(ceo)
-    )
+
+    def emails(role: str) -> set[str]:
+        return set(users_with_role(role).exclude(email="").values_list("email", flat=True))
+
+    ceo = sorted(emails(Role.CEO))
+    head = sorted(emails(Role.HEAD) - set(ceo))
     return (ceo, head) if ceo else (head, [])
 
 

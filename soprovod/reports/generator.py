@@ -10,9 +10,7 @@ from the KPI engine (``soprovod.kpi.engine``) or its breakdowns (``soprovod.kpi.
 from __future__ import annotations
 
 import base64
-import calendar as pycalendar
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,68 +20,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from soprovod.kpi import breakdowns, charts
-from soprovod.kpi.engine import KpiDocument, KpiValue, Period, compute, kpi_definitions
+from soprovod.kpi.engine import KpiDocument, KpiValue, compute, kpi_definitions
+from soprovod.lib.periods import Period, parse_month, parse_quarter, parse_year
 from soprovod.reports.models import ReportKind
 
 # ---- periods -----------------------------------------------------------------------------
 
 
-class PeriodError(ValueError):
-    """A month, quarter or year that cannot be read; the message says what was expected."""
-
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
-
-
-def month_period(text: str) -> Period:
-    """``2026-10`` → the calendar month."""
-    match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1900:
-        raise PeriodError(f"month {text!r}: expected YYYY-MM, e.g. 2026-10")
-    year, month = int(match[1]), int(match[2])
-    return Period(dt.date(year, month, 1), _last_day(year, month))
-
-
-def quarter_period(text: str) -> Period:
-    """``2026-Q4`` → October to December 2026."""
-    match = _QUARTER.match(text.strip())
-    if not match or int(match[1]) < 1900:
-        raise PeriodError(f"quarter {text!r}: expected YYYY-Qn with n from 1 to 4, e.g. 2026-Q4")
-    year, quarter = int(match[1]), int(match[2])
-    return Period(dt.date(year, 3 * quarter - 2, 1), _last_day(year, 3 * quarter))
-
-
-def year_period(text: str) -> Period:
-    """``2026`` → the calendar year."""
-    match = _YEAR.match(text.strip())
-    if not match or int(match[1]) < 1900:
-        raise PeriodError(f"year {text!r}: expected YYYY, e.g. 2026")
-    year = int(match[1])
-    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
-
-
 PERIOD_PARSERS = {
-    ReportKind.MONTHLY: month_period,
-    ReportKind.QUARTERLY: quarter_period,
-    ReportKind.ANNUAL: year_period,
+    ReportKind.MONTHLY: parse_month,
+    ReportKind.QUARTERLY: parse_quarter,
+    ReportKind.ANNUAL: parse_year,
 }
 
 
 def parse_period(kind: str, text: str) -> Period:
     """The period of a ``kind`` report written as in the CLI (``2026-10``, ``2026-Q4``, ``2026``)."""
     return PERIOD_PARSERS[ReportKind(kind)](text)
-
-
-def _last_day(year: int, month: int) -> dt.date:
-    return dt.date(year, month, pycalendar.monthrange(year, month)[1])
-
-
-def previous_month(today: dt.date) -> Period:
-    """The calendar month before ``today``'s."""
-    end = today.replace(day=1) - dt.timedelta(days=1)
-    return Period(end.replace(day=1), end)
 
 
 def period_code(kind: str, period: Period) -> str:

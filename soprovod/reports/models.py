@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from soprovod.kpi.engine import Period
+from soprovod.lib.periods import Period
 
 
 class ReportKind(models.TextChoices):

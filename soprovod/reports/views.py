@@ -19,14 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from soprovod.accounts.permissions import (
-    can_manage_reports,
-    can_read_reports,
-    get_report_or_404,
-)
+from soprovod.accounts.permissions import can_manage_reports, can_read_reports, require
+from soprovod.lib.periods import PeriodError
 from soprovod.reports import actions
 from soprovod.reports.generator import (
-    PeriodError,
     build_report_data,
     parse_period,
     period_code,
@@ -35,6 +31,7 @@ from soprovod.reports.generator import (
 from soprovod.reports.models import Report, ReportKind
 from soprovod.reports.pdf import CONTENT_TYPE as PDF_CONTENT_TYPE
 from soprovod.reports.pdf import render_html
+from soprovod.reports.permissions import get_report_or_404
 from soprovod.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 
 # ---- who gets in -------------------------------------------------------------------------
@@ -43,8 +40,7 @@ from soprovod.reports.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 
 
 def _require_manager(request: HttpRequest) -> None:
-    if not can_manage_reports(request.user):
-        raise PermissionDenied
+    require(can_manage_reports(request.user))
 
 
 # ---- forms -------------------------------------------------------------------------------
@@ -118,8 +114,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 @login_required
 def archive(request: HttpRequest) -> HttpResponse:
     """Every report, newest period first, with downloads; the head also gets the form."""
-    if not can_read_reports(request.user):
-        raise PermissionDenied
+    require(can_read_reports(request.user))
     can_manage = can_manage_reports(request.user)
     today = timezone.localdate()
     form = None

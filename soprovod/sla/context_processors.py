@@ -15,6 +15,7 @@ from functools import cache
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from soprovod.accounts.permissions import can_read_sla
 from soprovod.sla.models import SlaTarget, WorkCalendar
 
 
@@ -51,8 +52,6 @@ def sla_warnings(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from soprovod.accounts.permissions import can_read_sla
-
     if not can_read_sla(user):
         return {}
     # A callable: the template calls it (once, via {% with %}) only when it shows the banner.

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from soprovod.accounts.permissions import can_edit_sla, can_read_sla
+from soprovod.accounts.permissions import can_edit_sla, can_read_sla, require
 from soprovod.audit.recorder import trail_for
 from soprovod.core.errors import StaleObjectError
 from soprovod.lib.csvio import CsvFileError
@@ -54,15 +54,13 @@ AUDIT_LIMIT = 30
 
 
 def _require_reader(request: HttpRequest) -> None:
-    if not can_read_sla(request.user):
-        raise Http404
+    require(can_read_sla(request.user), hidden=True)
 
 
 def _require_editor(request: HttpRequest) -> None:
     """404 for those who may not even read the page, 403 for a reader who may not edit."""
     _require_reader(request)
-    if not can_edit_sla(request.user):
-        raise PermissionDenied
+    require(can_edit_sla(request.user))
 
 
 def _posted(request: HttpRequest):

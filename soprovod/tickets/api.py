@@ -13,20 +13,28 @@ from ninja.pagination import paginate
 
 from soprovod.accounts.models import User
 from soprovod.accounts.permissions import (
+    can_reopen,
+    can_reply,
     can_work_tickets,
+    can_write_internal_notes,
+    require,
+)
+from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
+from soprovod.clients.permissions import (
     client_id_of_contact,
     clients_visible_to,
     contacts_visible_to,
+    sites_visible_to,
+)
+from soprovod.sla.models import SlaClock
+from soprovod.tickets import actions, queries
+from soprovod.tickets.models import Category, Channel, Ticket, TicketMessage
+from soprovod.tickets.permissions import (
     get_ticket_or_404,
     is_own_company_ticket,
     messages_visible_to,
-    sites_visible_to,
     tickets_visible_to,
 )
-from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
-from soprovod.sla.models import SlaClock
-from soprovod.tickets import actions
-from soprovod.tickets.models import Category, Channel, Ticket, TicketMessage
 from soprovod.tickets.schemas import (
     EscalationCreate,
     Extension,
@@ -165,10 +173,7 @@ def update_ticket(request: HttpRequest, payload: TicketUpdate, number: ObjectId)
     if "category" in data:
         values["category"] = _pick(Category.objects.all(), data["category"], "category")
     if "assignee" in data:
-        support = User.objects.filter(
-            is_active=True, role_rows__role__in=_support_roles()
-        ).distinct()
-        values["assignee"] = _pick(support, data["assignee"], "assignee")
+        values["assignee"] = _pick(queries.support_staff(), data["assignee"], "assignee")
     if "site" in data:
         values["site"] = _pick(
             sites_visible_to(user).filter(client=ticket.client_id), data["site"], "site"
@@ -179,12 +184,6 @@ def update_ticket(request: HttpRequest, payload: TicketUpdate, number: ObjectId)
         )
     _as_ticket_error(actions.do_update_ticket, user, ticket, expected_version=version, **values)
     return _ticket(user, number)
-
-
-def _support_roles() -> list[str]:
-    from soprovod.accounts.roles import SUPPORT_STAFF
-
-    return [str(role) for role in SUPPORT_STAFF]
 
 
 @router.post(
@@ -216,8 +215,7 @@ def change_status(request: HttpRequest, payload: StatusChange, number: ObjectId)
 def reopen(request: HttpRequest, number: ObjectId):
     user = api_user(request)
     ticket = get_ticket_or_404(user, number)
-    if not (can_work_tickets(user) or is_own_company_ticket(user, ticket)):
-        raise PermissionDenied
+    require(can_reopen(user) or is_own_company_ticket(user, ticket))
     _as_ticket_error(actions.do_reopen, user, ticket)
     return _ticket(user, number)
 
@@ -230,8 +228,9 @@ def reopen(request: HttpRequest, number: ObjectId):
 def rate(request: HttpRequest, payload: Rating, number: ObjectId):
     user = api_user(request)
     ticket = get_ticket_or_404(user, number)
-    if not is_own_company_ticket(user, ticket):
-        raise PermissionDenied(_("Only the client's contacts rate a ticket."))
+    require(
+        is_own_company_ticket(user, ticket), message=_("Only the client's contacts rate a ticket.")
+    )
     _as_ticket_error(actions.do_rate, user, ticket, payload.score, payload.comment)
     return _ticket(user, number)
 
@@ -292,11 +291,9 @@ def add_message(request: HttpRequest, payload: MessageCreate, number: ObjectId):
     to a ticket waiting for them resumes its resolution clock."""
     user = api_user(request)
     ticket = get_ticket_or_404(user, number)
-    staff = can_work_tickets(user)
-    if not staff and not is_own_company_ticket(user, ticket):
-        raise PermissionDenied
-    if payload.internal and not staff:
-        raise PermissionDenied(_("Only staff can write internal notes."))
+    require(can_reply(user) or is_own_company_ticket(user, ticket))
+    if payload.internal:
+        require(can_write_internal_notes(user), message=_("Only staff can write internal notes."))
     message = _as_ticket_error(
         actions.do_add_message,
         user,

@@ -35,7 +35,7 @@ from typing import TextIO
 from django.db.models import Q
 from django.utils import timezone
 
-from soprovod.kpi.engine import Period
+from soprovod.lib.periods import Period
 from soprovod.sla.clocks import evaluate, ticket_sla_status
 from soprovod.sla.models import Metric, SlaClock, SlaPause
 from soprovod.tickets.imports import IMPORT_COLUMNS

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from soprovod.accounts.permissions import clients_visible_to
 from soprovod.clients.models import Contact, Site
+from soprovod.clients.permissions import clients_visible_to
 from soprovod.tickets import queries
 from soprovod.tickets.models import Channel, Escalation, TicketMessage, TicketType
 

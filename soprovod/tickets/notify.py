@@ -5,14 +5,10 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.models import User
+from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.core.notify import notify
 from soprovod.tickets.models import Escalation, Ticket, TicketMessage
-
-
-def users_with_role(*roles: str):
-    return User.objects.filter(is_active=True, role_rows__role__in=roles).distinct()
 
 
 def _url(ticket_id: int) -> str:

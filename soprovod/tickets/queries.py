@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.models import User
-from soprovod.accounts.permissions import tickets_visible_to
+from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import SUPPORT_STAFF
 from soprovod.sla.calendars import business_calendar
 from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaTarget, WorkCalendar
@@ -56,6 +56,7 @@ from soprovod.tickets.models import (
     TicketStatus,
     TicketType,
 )
+from soprovod.tickets.permissions import tickets_visible_to
 
 PAGE_SIZE = 50
 # "Breaching soon": the next running clock is due within this many (calendar) hours.
@@ -375,11 +376,7 @@ def queue_counts(user: User, filters: QueueFilters, now: dt.datetime | None = No
 
 def support_staff() -> QuerySet[User]:
     """People tickets can be assigned to (actions refuse anyone else)."""
-    return (
-        User.objects.filter(is_active=True, role_rows__role__in=SUPPORT_STAFF)
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    return users_with_role(SUPPORT_STAFF)
 
 
 def first_response_targets() -> dict[str, tuple[int, bool]]:

@@ -13,11 +13,11 @@ import mimetypes
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,16 +25,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from soprovod.accounts.permissions import (
-    attachments_visible_to,
+    can_read_queue,
     can_see_audit,
     can_work_tickets,
-    clients_visible_to,
-    get_ticket_or_404,
-    messages_visible_to,
-    tickets_visible_to,
+    is_client_account,
+    require,
 )
-from soprovod.accounts.roles import Role
 from soprovod.audit.recorder import trail_for
+from soprovod.clients.permissions import clients_visible_to
 from soprovod.core.errors import StaleObjectError
 from soprovod.sla.clocks import ExtensionError
 from soprovod.tickets import actions, queries
@@ -48,6 +46,12 @@ from soprovod.tickets.forms import (
     TicketCreateForm,
 )
 from soprovod.tickets.models import Escalation, Ticket, TicketStatus
+from soprovod.tickets.permissions import (
+    attachments_visible_to,
+    get_ticket_or_404,
+    messages_visible_to,
+    tickets_visible_to,
+)
 
 # Content types a browser may be told as they are; anything else downloads as bytes.
 SAFE_CONTENT_TYPES = frozenset(
@@ -77,35 +81,19 @@ SAFE_CONTENT_TYPES = frozenset(
 # ---- who gets in -------------------------------------------------------------------------
 
 
-def _portal(*candidates: tuple[str, tuple]) -> HttpResponse:
-    """A client contact's way out of the staff pages: the portal (interfaces.md: /portal/)."""
-    for name, args in candidates:
-        try:
-            return redirect(reverse(name, args=args))
-        except NoReverseMatch:
-            continue
-    return redirect("/portal/")
-
-
-def _can_read_queue(user) -> bool:
-    return can_work_tickets(user) or user.has_role(Role.CEO) or user.is_superuser
-
-
 def _require_queue(request: HttpRequest) -> HttpResponse | None:
     """Pages that are not about one ticket: a client contact goes to the portal, a colleague
     without access gets 403."""
-    if request.user.is_client_contact:
-        return _portal(("portal:home", ()))
-    if not _can_read_queue(request.user):
-        raise PermissionDenied
+    if is_client_account(request.user):
+        return redirect("portal:home")
+    require(can_read_queue(request.user))
     return None
 
 
 def _require_work(request: HttpRequest) -> HttpResponse | None:
-    if request.user.is_client_contact:
-        return _portal(("portal:home", ()))
-    if not can_work_tickets(request.user):
-        raise PermissionDenied
+    if is_client_account(request.user):
+        return redirect("portal:home")
+    require(can_work_tickets(request.user))
     return None
 
 
@@ -316,8 +304,8 @@ def _render_detail(request: HttpRequest, ticket: Ticket, **forms) -> HttpRespons
 def detail(request: HttpRequest, number: int) -> HttpResponse:
     user = request.user
     ticket = get_ticket_or_404(user, number)  # another company's ticket: 404 for everyone
-    if user.is_client_contact:
-        return _portal(("portal:ticket", (number,)), ("portal:home", ()))
+    if is_client_account(user):
+        return redirect("portal:ticket", number=number)
     return _render_detail(request, ticket)
 
 
@@ -327,8 +315,7 @@ def timers(request: HttpRequest, number: int) -> HttpResponse:
     """The SLA timers fragment, refreshed by htmx every 30 seconds."""
     user = request.user
     ticket = get_ticket_or_404(user, number)
-    if user.is_client_contact:
-        raise Http404
+    require(not is_client_account(user), hidden=True)
     now = timezone.now()
     clock_views = queries.clock_views(ticket, now)
     return render(

@@ -1,4 +1,4 @@
-from soprovod.accounts.permissions import can_edit_client, clients_visible_to
+from soprovod.clients.permissions import can_edit_client, clients_visible_to
 
 
 def test_client_contact_sees_only_own_company(companies):

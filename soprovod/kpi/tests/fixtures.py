@@ -30,7 +30,7 @@ import time_machine
 
 from soprovod.clients.actions import do_create_client, do_update_client
 from soprovod.clients.tests.factories import ClientFactory
-from soprovod.kpi.engine import Period
+from soprovod.lib.periods import Period
 from soprovod.surveys.models import SurveyResponse
 from soprovod.tickets import actions
 from soprovod.tickets.models import Channel, TicketStatus

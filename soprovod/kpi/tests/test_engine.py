@@ -9,10 +9,11 @@ import pytest
 import time_machine
 
 from soprovod.clients.actions import do_create_client, do_update_client
-from soprovod.kpi.engine import Period, compute
+from soprovod.kpi.engine import compute
 from soprovod.kpi.models import KpiTarget
 from soprovod.kpi.tests import fixtures
 from soprovod.kpi.tests.fixtures import NOW, OCTOBER, make_ticket, msk
+from soprovod.lib.periods import Period
 from soprovod.surveys.models import SurveyResponse
 from soprovod.tickets import actions
 from soprovod.tickets.models import TicketStatus

@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from soprovod.kpi import breakdowns, charts
 from soprovod.kpi.engine import compute
 from soprovod.kpi.tests.fixtures import NOW, OCTOBER, add_more
-from soprovod.reports.generator import build_report_data, quarter_period
+from soprovod.lib.periods import parse_quarter
+from soprovod.reports.generator import build_report_data
 from soprovod.reports.pdf import render_html, render_pdf
 from soprovod.reports.xlsx import render_xlsx
 
@@ -165,7 +166,7 @@ def test_text_that_looks_like_a_formula_stays_text(department):
 
 
 def test_quarterly_report_covers_the_quarter(department):
-    data = build_report_data("quarterly", quarter_period("2026-Q4"), now=NOW)
+    data = build_report_data("quarterly", parse_quarter("2026-Q4"), now=NOW)
     assert data.period_label == "4-й квартал 2026" or data.period_label.endswith("2026")
     assert data.document.period.start == dt.date(2026, 10, 1)
     assert data.trends.months[-1] == dt.date(2026, 12, 1)

@@ -11,9 +11,9 @@ from django.core import mail
 
 from soprovod.accounts.roles import Role
 from soprovod.accounts.tests.factories import UserFactory
+from soprovod.lib.periods import parse_month
 from soprovod.reports import actions, tasks
 from soprovod.reports.actions import ScheduleOutcome, first_working_day, run_monthly_schedule
-from soprovod.reports.generator import month_period
 from soprovod.reports.models import Report, ReportStatus
 from soprovod.sla.calendars import bump_version
 from soprovod.sla.models import CalendarDay, WorkCalendar
@@ -111,7 +111,7 @@ def test_a_crash_between_generating_and_mailing_is_finished_the_next_day(people)
 def test_an_interim_report_of_the_month_is_generated_again_before_mailing(people):
     ceo, head = people
     with time_machine.travel(msk(2026, 10, 20, 12, 0), tick=False):
-        report = actions.do_request_report(head, "monthly", month_period("2026-10"))
+        report = actions.do_request_report(head, "monthly", parse_month("2026-10"))
         actions.do_generate_report(report.pk)
     report.refresh_from_db()
     assert report.generated_at.date() == dt.date(2026, 10, 20)

@@ -9,13 +9,13 @@ import time_machine
 from django.db import transaction
 
 from soprovod.audit.models import AuditEvent
-from soprovod.core.demo import build_demo
 from soprovod.kpi.engine import kpi_document
 from soprovod.sla.clocks import evaluate
 from soprovod.sla.models import ClockStatus, Metric, SlaClock
 from soprovod.surveys.models import SurveyResponse
 from soprovod.tickets.demo import CATEGORIES
 from soprovod.tickets.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
+from soprovod.web.demo import build_demo
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = dt.date(2026, 11, 25)

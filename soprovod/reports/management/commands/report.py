@@ -19,7 +19,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from soprovod.core.management import SoprovodCommand
-from soprovod.reports.generator import PeriodError, build_report_data, parse_period, period_code
+from soprovod.lib.periods import PeriodError
+from soprovod.reports.generator import build_report_data, parse_period, period_code
 from soprovod.reports.models import Report, ReportKind
 
 # kind → (option, metavar, example)

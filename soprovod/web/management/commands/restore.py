@@ -23,7 +23,8 @@ from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from soprovod.core.management import SoprovodCommand
-from soprovod.core.management.commands.backup import (
+from soprovod.web.demo import database_is_empty
+from soprovod.web.management.commands.backup import (
     DATA,
     FORMAT,
     FORMAT_VERSION,
@@ -31,13 +32,6 @@ from soprovod.core.management.commands.backup import (
     MEDIA_PREFIX,
     applied_migrations,
 )
-
-
-def _has_data() -> bool:
-    from soprovod.accounts.models import User
-    from soprovod.clients.models import Client
-
-    return User.objects.exists() or Client.objects.exists()
 
 
 def _schema_difference(backup: dict[str, list[str]], here: dict[str, list[str]]) -> str:
@@ -91,7 +85,7 @@ def restore_backup(archive: zipfile.ZipFile, *, filename: str, replace: bool) ->
             f"{filename}: made with another database schema: {difference}. Restore with the "
             "Soprovod version that made the backup, then upgrade"
         )
-    if _has_data() and not replace:
+    if not database_is_empty() and not replace:
         raise CommandError(
             "the database already has users or clients; "
             "add --replace to replace all its data with the backup"

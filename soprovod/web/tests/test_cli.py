@@ -278,7 +278,7 @@ def test_serve_refuses_a_database_with_unapplied_migrations(monkeypatch):
 
 
 def test_serve_runs_runserver_when_debugging_and_gunicorn_otherwise(tmp_path):
-    from soprovod.core.management.commands.serve import web_command, worker_command
+    from soprovod.web.management.commands.serve import web_command, worker_command
 
     assert web_command(host="10.0.0.5", port=80, debug=True)[-3:] == [
         "runserver",
@@ -365,7 +365,7 @@ def dump_all() -> str:
 
 @pytest.fixture
 def demo_with_attachment(db, settings, tmp_path):
-    from soprovod.core.demo import build_demo
+    from soprovod.web.demo import build_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"
     (tmp_path / "media" / "attachments").mkdir(parents=True)

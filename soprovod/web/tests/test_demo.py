@@ -13,9 +13,10 @@ from django.db import transaction
 from soprovod.accounts.models import User
 from soprovod.audit.models import AuditEvent
 from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, Contact, Site
-from soprovod.core import demo
-from soprovod.core.demo import build_demo, months_before
 from soprovod.lib.inn import is_valid_inn
+from soprovod.lib.periods import months_before
+from soprovod.web import demo
+from soprovod.web.demo import build_demo
 
 TODAY = datetime.date(2026, 11, 25)
 ROLES = {

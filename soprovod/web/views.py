@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from soprovod.accounts.permissions import is_client_account
 from soprovod.accounts.roles import Role
 
 
@@ -9,10 +10,10 @@ from soprovod.accounts.roles import Role
 def home(request: HttpRequest) -> HttpResponse:
     """The home page of the user's role (interfaces.md «Web»)."""
     user = request.user
-    if user.is_client_contact:
+    if is_client_account(user):
         return redirect("portal:home")
     roles = [str(Role(code).label) for code in sorted(user.role_codes)]
-    return render(request, "core/home.html", {"roles": roles})
+    return render(request, "web/home.html", {"roles": roles})
 
 
 def no_favicon(request: HttpRequest) -> HttpResponse:

@@ -1,7 +1,7 @@
 """``soprovod demo [--clients 400] [--months 12] [--seed 42] [--if-empty]``: demo data.
 
 Safe to run again: when the demo logins exist it only says so and prints them. The steps
-it runs are soprovod.core.demo.DEMO_STEPS.
+it runs are soprovod.web.demo.DEMO_STEPS.
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management import CommandError
 
-from soprovod.core.demo import (
+from soprovod.core.management import SoprovodCommand, positive_int
+from soprovod.web.demo import (
     build_demo,
     database_is_empty,
     demo_is_loaded,
     demo_logins,
     format_logins,
 )
-from soprovod.core.management import SoprovodCommand, positive_int
 
 
 class Command(SoprovodCommand):

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from soprovod.core.navigation import menu_for
+from soprovod.web.navigation import menu_for
 
 
 def navigation(request):

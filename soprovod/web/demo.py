@@ -1,0 +1,100 @@
+"""The demo orchestration (interfaces.md «Demo data»): ``soprovod demo``, and ``make run`` on
+an empty database. DEMO_STEPS lists every app's demo step in the order of creation; what a
+step receives is described in ``soprovod.core.demo``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from time import monotonic
+from typing import TextIO
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from faker import Faker
+
+from soprovod.accounts.demo import STAFF
+from soprovod.accounts.models import User
+from soprovod.clients.models import Client
+from soprovod.core.demo import DEMO_PASSWORD, PORTAL_USERNAMES, DemoContext
+
+# (name, function): the order is the order of creation.
+DEMO_STEPS: list[tuple[str, str]] = [
+    ("users", "soprovod.accounts.demo.create_users"),
+    ("clients", "soprovod.clients.demo.create_clients"),
+    ("tickets", "soprovod.tickets.demo.create_tickets"),
+    ("nps", "soprovod.surveys.demo.create_nps_answers"),
+]
+
+DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)
+
+
+def build_demo(
+    *,
+    clients: int = 400,
+    months: int = 12,
+    seed: int = 42,
+    stdout: TextIO | None = None,
+    today: date | None = None,
+) -> DemoContext:
+    """Create the demo data in one transaction by running DEMO_STEPS in order."""
+    ctx = DemoContext(
+        seed=seed,
+        client_count=clients,
+        months=months,
+        today=today or timezone.localdate(),
+        stdout=stdout,
+    )
+    with transaction.atomic():
+        for name, path in DEMO_STEPS:
+            step = import_string(path)
+            ctx.rng = random.Random(f"{seed}:{name}")
+            ctx.fake = Faker("ru_RU")
+            ctx.fake.seed_instance(random.Random(f"{seed}:{name}:faker").getrandbits(64))
+            started = monotonic()
+            step(ctx)
+            ctx.log(f"  {name}: done in {monotonic() - started:.1f} s")
+    return ctx
+
+
+def demo_is_loaded() -> bool:
+    return User.objects.filter(username__in=DEMO_USERNAMES).exists()
+
+
+def database_is_empty() -> bool:
+    return not User.objects.exists() and not Client.objects.exists()
+
+
+def demo_logins() -> list[dict[str, str]]:
+    """The demo logins present in the database, in DEMO_USERNAMES order."""
+    users = (
+        User.objects.filter(username__in=DEMO_USERNAMES)
+        .prefetch_related("role_rows")
+        .select_related("contact__client")
+    )
+    order = {username: index for index, username in enumerate(DEMO_USERNAMES)}
+    rows = []
+    for user in sorted(users, key=lambda u: order[u.username]):
+        contact = getattr(user, "contact", None)
+        rows.append(
+            {
+                "login": user.username,
+                "password": DEMO_PASSWORD,
+                "role": ", ".join(sorted(user.role_codes)),
+                "name": user.get_full_name(),
+                "company": contact.client.name if contact else "",
+            }
+        )
+    return rows
+
+
+def format_logins(rows: list[dict[str, str]]) -> str:
+    """The logins as a plain-text table for the terminal."""
+    columns = ["login", "password", "role", "name", "company"]
+    widths = {c: max([len(c), *(len(row[c]) for row in rows)]) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
+    lines.append("  ".join("-" * widths[c] for c in columns))
+    lines += ["  ".join(row[c].ljust(widths[c]) for c in columns).rstrip() for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""The main menu, per role: each role sees only the sections it can use. A section is its
+page's URL name, its label and the capability (soprovod.accounts.permissions) that opens it;
+an app adds its line here when its pages exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from soprovod.accounts.permissions import (
+    can_read_queue,
+    can_read_reports,
+    can_read_sla,
+    can_see_home,
+    can_see_kpi,
+    can_see_portfolio,
+    can_see_projects,
+    can_use_portal,
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    active: bool
+
+
+# (url name, label, who sees it)
+SECTIONS = [
+    ("home", _("Home"), can_see_home),
+    ("tickets:queue", _("Tickets"), can_read_queue),
+    ("clients:list", _("Clients"), can_see_portfolio),
+    ("projects:list", _("Projects"), can_see_projects),
+    ("kpi:dashboard", _("KPI"), can_see_kpi),
+    ("reports:archive", _("Reports"), can_read_reports),
+    ("sla:calendars", _("SLA and calendar"), can_read_sla),
+    ("portal:home", _("My tickets"), can_use_portal),
+]
+
+
+def menu_for(user, path: str) -> list[NavItem]:
+    items = []
+    for name, label, allowed in SECTIONS:
+        if not allowed(user):
+            continue
+        url = reverse(name)
+        active = path == url if url == "/" else path.startswith(url)
+        items.append(NavItem(str(label), url, active))
+    return items
