@@ -36,9 +36,10 @@ run: install ## Migrate, load demo data when empty, serve on http://127.0.0.1:80
 test: install ## Install what tests need and run the whole suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check + format check
+lint: install ## ruff check + format check + the import-layers contract (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: install ## Reformat the code with ruff
 	$(BIN)/ruff check --fix .

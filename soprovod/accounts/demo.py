@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from soprovod.accounts.models import User, UserRole
 from soprovod.accounts.roles import Role
-from soprovod.core.demo import DemoContext
 from soprovod.lib.periods import months_before
+
+if TYPE_CHECKING:
+    from soprovod.core.demo import DemoContext
 
 STAFF_EMAIL_DOMAIN = "pass24.example"
 
