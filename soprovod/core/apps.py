@@ -1,13 +1,12 @@
 from django.apps import AppConfig
+from django.utils import timezone
+
+from soprovod.lib import periods
 
 
 class CoreConfig(AppConfig):
     name = "soprovod.core"
 
     def ready(self) -> None:
-        from django.utils import timezone
-
-        from soprovod.lib import periods
-
         # Periods are in the department's zone, the one Django is configured with.
         periods.use_zone(timezone.get_default_timezone)

@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from soprovod.core import tasks
 from soprovod.core.models import Notification
 
 
@@ -30,9 +31,7 @@ def notify(users: Iterable, *, key: str, text: str, url: str = "", email: bool =
     ]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     if fresh and email:
-        from soprovod.core.tasks import send_notification_emails
-
-        transaction.on_commit(lambda: send_notification_emails.delay())
+        transaction.on_commit(lambda: tasks.send_notification_emails.delay())
     return len(fresh)
 
 

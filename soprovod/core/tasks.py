@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from soprovod.core.notify import deliver_pending_emails
+from soprovod.core import notify
 
 
 @shared_task(acks_late=True)
 def send_notification_emails() -> int:
-    return deliver_pending_emails()
+    return notify.deliver_pending_emails()

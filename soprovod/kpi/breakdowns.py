@@ -22,6 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from soprovod.clients.models import Client
 from soprovod.kpi.aggregates import PercentileCont
 from soprovod.kpi.engine import (
     CLOCK_MINUTES,
@@ -47,6 +48,8 @@ from soprovod.kpi.engine import (
     ticket_counts,
 )
 from soprovod.lib.periods import Period, add_months, calendar_month, month_starts
+from soprovod.surveys.models import SurveyResponse
+from soprovod.tickets.models import Ticket, TicketType
 
 GROUPINGS = ("type", "assignee", "client", "category")
 METRICS = ("first_response", "resolution")
@@ -104,8 +107,6 @@ _NO_GROUP_LABELS = {
 
 
 def _group_label(by: str, row: dict) -> str:
-    from soprovod.tickets.models import TicketType
-
     key = row[by]
     if key is None:
         return str(_NO_GROUP_LABELS[by])
@@ -133,8 +134,6 @@ def breakdown(period: Period, by: str, *, now: dt.datetime | None = None) -> lis
 
     Rows come largest first (ticket types in their fixed order, all three always present).
     """
-    from soprovod.tickets.models import Ticket
-
     if by not in GROUPINGS:
         raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(GROUPINGS)}")
     now = now or timezone.now()
@@ -275,8 +274,6 @@ def trend(key_or_keys, end_month, months=12, *, now=None):
 def _ticket_trend(span: Period, starts: list[dt.date], now: dt.datetime) -> dict[str, dict]:
     """One query, a month longer than the span: ``repeat_rate.change`` of the first month
     compares it with the month before."""
-    from soprovod.tickets.models import Ticket
-
     earlier = Period(add_months(span.start, -1), span.end)
     rows = (
         Ticket.objects.filter(created_in(earlier))
@@ -328,8 +325,6 @@ def _clock_trend(span: Period) -> dict[str, dict]:
 
 
 def _csat_trend(span: Period) -> dict[str, dict]:
-    from soprovod.tickets.models import Ticket
-
     rows = (
         Ticket.objects.filter(rated_in(span))
         .annotate(month=_truncated_month("resolved_at"))
@@ -341,8 +336,6 @@ def _csat_trend(span: Period) -> dict[str, dict]:
 
 
 def _survey_trend(span: Period) -> dict[str, dict]:
-    from soprovod.surveys.models import SurveyResponse
-
     rows = (
         SurveyResponse.objects.filter(answered_in(span))
         .annotate(month=_truncated_month("answered_at"))
@@ -363,8 +356,6 @@ def _client_trend(starts: list[dt.date]) -> dict[str, dict]:
     """One query over the clients with conditional aggregation per month: each client's
     status at the end of every month (and the day before the first), then each month's
     retention and active clients with the engine's conditions (kpi.md «retention»)."""
-    from soprovod.clients.models import Client
-
     # statuses[i] is the status the day before month i starts; the last one, at the end.
     days = [start - dt.timedelta(days=1) for start in starts]
     days.append(calendar_month(starts[-1]).end)
@@ -464,8 +455,6 @@ def drilldown(
     if family in ("sla", "times", "repeat_rate", "csat"):
         return _ticket_drilldown(period, key, family, outcome, now)
     if family in ("retention", "portfolio.active_clients"):
-        from soprovod.clients.models import Client
-
         condition = client_filters(period)["active_at_end" if outcome == "active" else outcome]
         return (
             Client.objects.annotate(**client_annotations(period))
@@ -473,8 +462,6 @@ def drilldown(
             .select_related("success_manager")
             .order_by("name", "pk")
         )
-    from soprovod.surveys.models import SurveyResponse
-
     kind = "nps" if key == "nps" else "internal"
     answers = SurveyResponse.objects.filter(answered_in(period), kind=kind)
     if outcome == "promoters":
@@ -487,8 +474,6 @@ def drilldown(
 def _ticket_drilldown(
     period: Period, key: str, family: str, outcome: str, now: dt.datetime
 ) -> QuerySet:
-    from soprovod.tickets.models import Ticket
-
     tickets = Ticket.objects.select_related("client", "category", "assignee")
     if family == "csat":
         return tickets.filter(rated_in(period)).order_by("csat_score", "-resolved_at", "-pk")

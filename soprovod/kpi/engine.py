@@ -18,8 +18,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from soprovod.clients.models import Client, ClientStatus, ClientStatusChange
 from soprovod.kpi.aggregates import PercentileCont
+from soprovod.kpi.models import KpiTarget
 from soprovod.lib.periods import Period
+from soprovod.sla import queries as sla_queries
+from soprovod.sla.models import Metric, SlaClock
+from soprovod.surveys.models import SurveyResponse
+from soprovod.tickets.models import Ticket
 
 TICKET_TYPES = ("emergency", "standard", "consultation")
 
@@ -279,13 +285,8 @@ def sla_outcome_annotations(now: dt.datetime) -> dict[str, Exists]:
     past its due time at ``now``, ``is_running`` while a clock still runs, ``has_clocks``.
     `SLA_MET` and `SLA_BREACHED` then select the tickets that meet or breach SLA; the rest
     are pending and left out."""
-    from soprovod.sla.models import ClockStatus, SlaClock
-
     clocks = SlaClock.objects.filter(ticket=OuterRef("pk"))
-    breached = clocks.filter(
-        Q(status=ClockStatus.BREACHED)
-        | Q(stopped_at__isnull=True, paused_since__isnull=True, due_at__lt=now)
-    )
+    breached = clocks.filter(sla_queries.breached(now))
     running = clocks.filter(stopped_at__isnull=True)
     return {
         "is_breached": Exists(breached),
@@ -318,8 +319,6 @@ def ticket_counts(scope: Q | None = None) -> dict[str, Count]:
 
 def stopped_clocks(period: Period):
     """The stopped first-response and resolution clocks of tickets created in the period."""
-    from soprovod.sla.models import Metric, SlaClock
-
     return SlaClock.objects.filter(
         created_in(period, "ticket__"),
         metric__in=[Metric.FIRST_RESPONSE, Metric.RESOLUTION],
@@ -368,8 +367,6 @@ def nps_score(promoters: int, detractors: int, answers: int) -> float | None:
 def _ticket_stats(period: Period, now: dt.datetime) -> dict[str, dict]:
     """One query: per ticket type, tickets created in the period, repeats, and how many meet
     or breach SLA (kpi.md «sla.*», «repeat_rate»)."""
-    from soprovod.tickets.models import Ticket
-
     rows = (
         Ticket.objects.filter(created_in(period))
         .annotate(**sla_outcome_annotations(now))
@@ -389,8 +386,6 @@ def _clock_percentiles(period: Period) -> dict[tuple[str, str], dict]:
 
 
 def _repeat_totals(period: Period) -> tuple[int, int]:
-    from soprovod.tickets.models import Ticket
-
     row = Ticket.objects.filter(created_in(period)).aggregate(
         total=Count("pk"), repeats=Count("pk", filter=REPEAT)
     )
@@ -398,15 +393,11 @@ def _repeat_totals(period: Period) -> tuple[int, int]:
 
 
 def _csat(period: Period) -> dict:
-    from soprovod.tickets.models import Ticket
-
     return Ticket.objects.filter(rated_in(period)).aggregate(**csat_stats())
 
 
 def _surveys(period: Period) -> dict[str, dict]:
     """One query: NPS promoters/detractors and the internal satisfaction mean."""
-    from soprovod.surveys.models import SurveyResponse
-
     rows = (
         SurveyResponse.objects.filter(answered_in(period))
         .values("kind")
@@ -418,8 +409,6 @@ def _surveys(period: Period) -> dict[str, dict]:
 
 def status_on(day: dt.date):
     """The client's lifecycle status as of ``day`` (its last dated status change)."""
-    from soprovod.clients.models import ClientStatusChange
-
     latest = Subquery(
         ClientStatusChange.objects.filter(client=OuterRef("pk"), effective_on__lte=day)
         .order_by("-effective_on", "-id")
@@ -436,8 +425,6 @@ def client_filters(
     with `status_on` the day before the period (``status_before``) and on its last day
     (``status_at_end``): ``at_start``, ``kept``, ``churned`` (at start, lost by the end) and
     ``active_at_end``."""
-    from soprovod.clients.models import ClientStatus
-
     churned = ClientStatus.CHURNED
     at_start = Q(contract_start__lt=period.start) & ~Q(**{status_before: churned})
     return {
@@ -461,8 +448,6 @@ def client_annotations(period: Period) -> dict:
 def _clients(period: Period) -> dict:
     """One query: retention (kpi.md «retention») and active clients at the end of the period
     (kpi.md «portfolio.active_clients»), from the dated status history."""
-    from soprovod.clients.models import Client
-
     filters = client_filters(period)
     return Client.objects.annotate(**client_annotations(period)).aggregate(
         at_start=Count("pk", filter=filters["at_start"]),
@@ -473,8 +458,6 @@ def _clients(period: Period) -> dict:
 
 def _targets(period: Period) -> dict[str, tuple[float, str]]:
     """The head's targets in force at the period's start (latest ``valid_from``), one query."""
-    from soprovod.kpi.models import KpiTarget
-
     rows = KpiTarget.objects.filter(valid_from__lte=period.start).order_by("key", "-valid_from")
     targets: dict[str, tuple[float, str]] = {}
     for row in rows.values_list("key", "target", "comparison"):

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +27,9 @@ from soprovod.core.errors import StaleObjectError
 from soprovod.portal import queries
 from soprovod.portal.forms import NewTicketForm, RatingForm, ReopenForm, ReplyForm
 from soprovod.tickets import actions
+from soprovod.tickets.downloads import attachment_response
 from soprovod.tickets.models import Channel, Ticket, TicketMessage, TicketStatus
-from soprovod.tickets.permissions import attachments_visible_to, get_ticket_or_404
+from soprovod.tickets.permissions import get_ticket_or_404
 
 
 def client_contact_required(view: Callable) -> Callable:
@@ -248,16 +249,4 @@ def rate(request: HttpRequest, number: int) -> HttpResponse:
 @client_contact_required
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     """A file of a public message of the company's ticket; anything else answers 404."""
-    found = attachments_visible_to(request.user).filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=found.filename,
-        content_type=found.content_type or "application/octet-stream",
-    )
+    return attachment_response(request.user, pk)

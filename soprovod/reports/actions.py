@@ -29,9 +29,13 @@ from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
 from soprovod.lib.periods import Period, previous_month
 from soprovod.reports import pdf as pdf_format
+from soprovod.reports import tasks
 from soprovod.reports import xlsx as xlsx_format
-from soprovod.reports.generator import build_report_data, period_label
+from soprovod.reports.generator import build_report_data
+from soprovod.reports.kinds import REPORT_TITLES, period_label
 from soprovod.reports.models import Report, ReportKind, ReportStatus
+from soprovod.sla.calendars import business_calendar
+from soprovod.sla.models import WorkCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +79,11 @@ def _is_running(report: Report) -> bool:
 
 def _queue(report: Report) -> None:
     """Mark the report pending and start its generation once the transaction commits."""
-    from soprovod.reports.tasks import generate
-
     report.status = ReportStatus.PENDING
     report.progress = 0
     report.error = ""
     report.save(update_fields=["status", "progress", "error", "updated_at"])
-    transaction.on_commit(lambda: generate.delay(report.pk))
+    transaction.on_commit(lambda: tasks.generate.delay(report.pk))
 
 
 def _claim(report_id: int) -> bool:
@@ -197,8 +199,6 @@ def report_recipients() -> tuple[list[str], list[str]]:
 def build_report_email(report: Report, to: list[str], cc: list[str]) -> EmailMessage:
     """The mail carrying a ready report: a short text and both files attached."""
     with translation.override(settings.LANGUAGE_CODE):
-        from soprovod.reports.generator import REPORT_TITLES
-
         context = {
             "report": report,
             "title": str(REPORT_TITLES[ReportKind(report.kind)]),
@@ -255,8 +255,6 @@ def do_send_report(report: Report, *, now: dt.datetime | None = None) -> bool:
 def first_working_day(year: int, month: int) -> dt.date:
     """The first working day of the month by the default work calendar (sla.md: holidays
     and transferred days off count); Monday to Friday when there is no default calendar."""
-    from soprovod.sla.calendars import business_calendar
-    from soprovod.sla.models import WorkCalendar
 
     first = dt.date(year, month, 1)
     calendar = WorkCalendar.objects.filter(is_default=True).first()

@@ -21,51 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from soprovod.kpi import breakdowns, charts
 from soprovod.kpi.engine import KpiDocument, KpiValue, compute, kpi_definitions
-from soprovod.lib.periods import Period, parse_month, parse_quarter, parse_year
-from soprovod.reports.models import ReportKind
-
-# ---- periods -----------------------------------------------------------------------------
-
-
-PERIOD_PARSERS = {
-    ReportKind.MONTHLY: parse_month,
-    ReportKind.QUARTERLY: parse_quarter,
-    ReportKind.ANNUAL: parse_year,
-}
-
-
-def parse_period(kind: str, text: str) -> Period:
-    """The period of a ``kind`` report written as in the CLI (``2026-10``, ``2026-Q4``, ``2026``)."""
-    return PERIOD_PARSERS[ReportKind(kind)](text)
-
-
-def period_code(kind: str, period: Period) -> str:
-    """The period as the CLI writes it: ``2026-10``, ``2026-Q4``, ``2026``."""
-    if kind == ReportKind.MONTHLY:
-        return f"{period.start:%Y-%m}"
-    if kind == ReportKind.QUARTERLY:
-        return f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
-    return f"{period.start.year}"
-
-
-def period_label(kind: str, period: Period) -> str:
-    """The period for people, in the active language: «October 2026», «Q4 2026», «2026»."""
-    if kind == ReportKind.MONTHLY:
-        return formats.date_format(period.start, "F Y")
-    if kind == ReportKind.QUARTERLY:
-        return _("Q%(quarter)d %(year)d") % {
-            "quarter": (period.start.month - 1) // 3 + 1,
-            "year": period.start.year,
-        }
-    return str(period.start.year)
-
-
-REPORT_TITLES = {
-    ReportKind.MONTHLY: gettext_lazy("Monthly report of the support department"),
-    ReportKind.QUARTERLY: gettext_lazy("Quarterly report of the support department"),
-    ReportKind.ANNUAL: gettext_lazy("Annual report of the support department"),
-}
-
+from soprovod.lib.periods import Period
+from soprovod.reports.kinds import REPORT_TITLES, ReportKind, period_label
 
 # ---- values and how they read ------------------------------------------------------------
 # Formatting is the dashboard's (`soprovod.kpi.charts`), so a figure reads the same on the

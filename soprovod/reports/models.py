@@ -9,12 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.lib.periods import Period
-
-
-class ReportKind(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    QUARTERLY = "quarterly", _("Quarterly")
-    ANNUAL = "annual", _("Annual")
+from soprovod.reports.kinds import REPORT_TITLES, ReportKind, period_code, period_label
 
 
 class ReportStatus(models.TextChoices):
@@ -94,18 +89,12 @@ class Report(models.Model):
     @property
     def label(self) -> str:
         """The period for people, in the active language: «October 2026», «Q4 2026»."""
-        from soprovod.reports.generator import period_label
-
         return period_label(self.kind, self.period)
 
     @property
     def title(self) -> str:
-        from soprovod.reports.generator import REPORT_TITLES
-
         return str(REPORT_TITLES[ReportKind(self.kind)])
 
     def file_stem(self) -> str:
         """The files' name without extension: ``soprovod-report-2026-10``, ``-2026-q4``, ``-2026``."""
-        from soprovod.reports.generator import period_code
-
         return f"soprovod-report-{period_code(self.kind, self.period)}".lower()

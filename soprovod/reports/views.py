@@ -22,12 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from soprovod.accounts.permissions import can_manage_reports, can_read_reports, require
 from soprovod.lib.periods import PeriodError
 from soprovod.reports import actions
-from soprovod.reports.generator import (
-    build_report_data,
-    parse_period,
-    period_code,
-    period_label,
-)
+from soprovod.reports.generator import build_report_data
+from soprovod.reports.kinds import parse_period, period_code, period_label
 from soprovod.reports.models import Report, ReportKind
 from soprovod.reports.pdf import CONTENT_TYPE as PDF_CONTENT_TYPE
 from soprovod.reports.pdf import render_html

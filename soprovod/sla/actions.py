@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,12 +36,17 @@ from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.core.errors import StaleObjectError
 from soprovod.lib.businesstime import CalendarSpec
-from soprovod.sla import clocks
-from soprovod.sla.calendars import bump_version, business_calendar, parse_hours
+from soprovod.sla import clocks, queries, tasks_recompute
+from soprovod.sla.calendars import (
+    HHMM,
+    bump_version,
+    business_calendar,
+    day_minutes,
+    parse_hours,
+)
 from soprovod.sla.models import (
     CalendarDay,
     Metric,
-    SlaClock,
     SlaPolicy,
     SlaTarget,
     WorkCalendar,
@@ -74,8 +78,6 @@ TARGET_FIELDS = (
     "escalate_to_ceo",
 )
 
-_HHMM = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
-
 
 class Recompute(StrEnum):
     """What happens to the open tickets after a change (the page tells the user)."""
@@ -86,11 +88,6 @@ class Recompute(StrEnum):
 
 
 # ---- working hours -----------------------------------------------------------------------
-
-
-def _minutes(value: str) -> int:
-    hours, minutes = value.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def validate_intervals(intervals: Any, *, label: str = "") -> list[list[str]]:
@@ -106,22 +103,22 @@ def validate_intervals(intervals: Any, *, label: str = "") -> list[list[str]]:
             raise ValidationError(prefix + _("Each interval is a start and an end time."))
         start, end = interval
         for value in (start, end):
-            if not isinstance(value, str) or not _HHMM.fullmatch(value):
+            if not isinstance(value, str) or not HHMM.fullmatch(value):
                 raise ValidationError(
                     prefix + _("“%(value)s” is not a time written HH:MM.") % {"value": value}
                 )
         if start == "24:00":
             raise ValidationError(prefix + _("A day cannot start at 24:00."))
-        if _minutes(start) >= _minutes(end):
+        if day_minutes(start) >= day_minutes(end):
             raise ValidationError(
                 prefix
                 + _("%(start)s–%(end)s: the start must be before the end.")
                 % {"start": start, "end": end}
             )
         cleaned.append([start, end])
-    cleaned.sort(key=lambda pair: _minutes(pair[0]))
+    cleaned.sort(key=lambda pair: day_minutes(pair[0]))
     for previous, following in zip(cleaned, cleaned[1:], strict=False):
-        if _minutes(following[0]) < _minutes(previous[1]):
+        if day_minutes(following[0]) < day_minutes(previous[1]):
             raise ValidationError(
                 prefix
                 + _("%(first)s and %(second)s overlap.")
@@ -175,26 +172,6 @@ def _calendar_snapshot(calendar: WorkCalendar) -> dict[str, Any]:
 # ---- scheduling the recalculation --------------------------------------------------------
 
 
-def _open_calendar_clocks(calendar_id: int):
-    from soprovod.tickets.models import OPEN_STATUSES
-
-    return SlaClock.objects.filter(
-        calendar_id=calendar_id,
-        frozen=False,
-        stopped_at__isnull=True,
-        ticket__status__in=OPEN_STATUSES,
-    )
-
-
-def _open_policy_tickets(policy: SlaPolicy):
-    from soprovod.tickets.models import OPEN_STATUSES, Ticket
-
-    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
-    if policy.is_default:  # tickets without a policy follow the default one
-        return tickets.filter(Q(policy=policy) | Q(policy__isnull=True))
-    return tickets.filter(policy=policy)
-
-
 def recompute_calendar(calendar_id: int) -> int:
     """Recompute the open clocks on the calendar as it is now (the task's body)."""
     calendar = WorkCalendar.objects.filter(pk=calendar_id).first()
@@ -218,8 +195,6 @@ def _run_after_commit(inline: bool, work, task_name: str, object_id: int) -> Non
     response into an error: an inline failure is handed to the worker, and a queue that
     cannot be reached is made up for by running inline.
     """
-    from soprovod.sla import tasks_recompute
-
     task = getattr(tasks_recompute, task_name)
 
     def run() -> None:
@@ -240,7 +215,7 @@ def _run_after_commit(inline: bool, work, task_name: str, object_id: int) -> Non
 
 
 def _schedule_calendar_recompute(calendar: WorkCalendar) -> Recompute:
-    count = _open_calendar_clocks(calendar.pk).count()
+    count = queries.open_clocks().filter(calendar=calendar, stopped_at__isnull=True).count()
     if not count:
         return Recompute.NONE
     inline = count <= INLINE_CALENDAR_CLOCKS
@@ -249,7 +224,7 @@ def _schedule_calendar_recompute(calendar: WorkCalendar) -> Recompute:
 
 
 def _schedule_policy_recompute(policy: SlaPolicy) -> Recompute:
-    count = _open_policy_tickets(policy).count()
+    count = queries.open_tickets_on(policy).count()
     if not count:
         return Recompute.NONE
     inline = count <= INLINE_POLICY_TICKETS

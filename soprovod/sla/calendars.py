@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import partial
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from soprovod.lib import prodcalendar
 from soprovod.lib.businesstime import BusinessCalendar, CalendarSpec, get_calendar
@@ -24,10 +26,19 @@ def parse_hours(raw: list) -> tuple[tuple[dt.time, dt.time], ...]:
     return tuple(pairs)
 
 
+# A wall-clock time of working hours: HH:MM, and 24:00 for the end of the day.
+HHMM = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
+
+
+def day_minutes(value: str) -> int:
+    """``HH:MM`` → minutes since midnight; ``24:00`` (the end of the day) is 1440."""
+    hours, minutes = value.split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
 def _parse_time(value: str) -> dt.time:
-    if value in ("24:00", "24:00:00"):
-        return dt.time(0)
-    return dt.time.fromisoformat(value)
+    minutes = day_minutes(value)
+    return dt.time(0) if minutes == 24 * 60 else dt.time(minutes // 60, minutes % 60)
 
 
 def spec_for(calendar: WorkCalendar) -> CalendarSpec:
@@ -76,15 +87,35 @@ def data_end(calendar: WorkCalendar) -> dt.date | None:
 
 def data_warning(calendar: WorkCalendar, today: dt.date | None = None) -> str | None:
     """ "soon" within 90 days of the end of the calendar's data, "expired" past it, else None."""
-    end = data_end(calendar)
+    return coverage_warning(data_end(calendar), today or timezone.localdate())
+
+
+def coverage_warning(end: dt.date | None, today: dt.date) -> str | None:
+    """`data_warning` for a data end already known (lists and the banner read it
+    for every calendar in one query): "soon" within DATA_WARNING_DAYS of the end, "expired"
+    past it."""
     if end is None:
         return None
-    today = today or timezone.localdate()
     if today > end:
         return "expired"
     if (end - today).days <= DATA_WARNING_DAYS:
         return "soon"
     return None
+
+
+def coverage_message(warning: str | None, end: dt.date | None) -> str:
+    """The data-coverage warning (sla.md: the product ships the calendar for every year it
+    knows, and warns before it runs out)."""
+    if warning is None or end is None:
+        return ""
+    if warning == "soon":
+        return _("Calendar data ends on %(end)s — load next year's calendar.") % {
+            "end": end.strftime("%d.%m.%Y")
+        }
+    return _(
+        "Calendar data ended on %(end)s. Labour Code art. 112 rules are used: transfers by "
+        "decree are missing — load the production calendar for %(year)s."
+    ) % {"end": end.strftime("%d.%m.%Y"), "year": end.year + 1}
 
 
 def bump_version(calendar: WorkCalendar) -> None:

@@ -15,11 +15,13 @@ from collections.abc import Iterable
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from soprovod.audit.models import AuditEvent
+from soprovod.audit.recorder import record
 from soprovod.lib.businesstime import BusinessCalendar
+from soprovod.sla import queries
 from soprovod.sla.calendars import business_calendar
 from soprovod.sla.models import (
     ClockStatus,
@@ -46,13 +48,15 @@ def engine(clock: SlaClock) -> BusinessCalendar | None:
     return business_calendar(clock.calendar) if clock.calendar_id else None
 
 
-def _add(cal: BusinessCalendar | None, start: dt.datetime, seconds: int) -> dt.datetime:
+def add_seconds(cal: BusinessCalendar | None, start: dt.datetime, seconds: int) -> dt.datetime:
+    """``start`` plus ``seconds`` of business time on ``cal`` (calendar time when None)."""
     if cal is None:
         return start + dt.timedelta(seconds=seconds)
     return cal.add_seconds(start, seconds)
 
 
-def _between(cal: BusinessCalendar | None, a: dt.datetime, b: dt.datetime) -> int:
+def seconds_between(cal: BusinessCalendar | None, a: dt.datetime, b: dt.datetime) -> int:
+    """Business seconds from ``a`` to ``b`` on ``cal`` (calendar time when None), never < 0."""
     if cal is None:
         return max(0, int((b - a).total_seconds()))
     return cal.between_seconds(a, b)
@@ -66,9 +70,9 @@ def elapsed_seconds(clock: SlaClock, at: dt.datetime) -> int:
     """Business seconds the clock has run by ``at`` (pauses excluded)."""
     cal = engine(clock)
     end = min(at, clock.stopped_at) if clock.stopped_at else at
-    spent = _between(cal, clock.started_at, end) - clock.paused_seconds
+    spent = seconds_between(cal, clock.started_at, end) - clock.paused_seconds
     if clock.paused_since and clock.paused_since < end:
-        spent -= _between(cal, clock.paused_since, end)
+        spent -= seconds_between(cal, clock.paused_since, end)
     return max(0, spent)
 
 
@@ -77,8 +81,9 @@ def remaining_seconds(clock: SlaClock, at: dt.datetime) -> int:
     return allowed_seconds(clock) - elapsed_seconds(clock, at)
 
 
-def _refresh_due(clock: SlaClock, cal: BusinessCalendar | None) -> None:
-    clock.due_at = _add(cal, clock.started_at, allowed_seconds(clock) + clock.paused_seconds)
+def refresh_due(clock: SlaClock, cal: BusinessCalendar | None) -> None:
+    """The due time from the clock's start, allowance and pauses (module doc)."""
+    clock.due_at = add_seconds(cal, clock.started_at, allowed_seconds(clock) + clock.paused_seconds)
 
 
 def evaluate(clock: SlaClock, now: dt.datetime) -> str:
@@ -126,7 +131,7 @@ def build_clocks(
             target_seconds=target.target_minutes * 60,
             started_at=ticket.created_at,
         )
-        _refresh_due(clock, cal)
+        refresh_due(clock, cal)
         if target.ceiling_minutes:
             clock.ceiling_at = ticket.created_at + dt.timedelta(minutes=target.ceiling_minutes)
             ceiling = SlaClock(
@@ -137,7 +142,7 @@ def build_clocks(
                 started_at=ticket.created_at,
                 ceiling_at=clock.ceiling_at,
             )
-            _refresh_due(ceiling, None)
+            refresh_due(ceiling, None)
             clocks.append(ceiling)
         clocks.append(clock)
     now = now or timezone.now()
@@ -194,10 +199,10 @@ def pause(
 
 def _close_pause(clock: SlaClock, cal: BusinessCalendar | None, at: dt.datetime) -> None:
     end = max(at, clock.paused_since)
-    clock.paused_seconds += _between(cal, clock.paused_since, end)
+    clock.paused_seconds += seconds_between(cal, clock.paused_since, end)
     SlaPause.objects.filter(clock=clock, ended_at__isnull=True).update(ended_at=end)
     clock.paused_since = None
-    _refresh_due(clock, cal)
+    refresh_due(clock, cal)
 
 
 def resume(clock: SlaClock, at: dt.datetime) -> SlaClock:
@@ -222,8 +227,8 @@ def reopen(clock: SlaClock, at: dt.datetime) -> SlaClock:
         SlaPause.objects.create(
             clock=clock, started_at=clock.stopped_at, ended_at=end, reason=SlaPause.Reason.RESOLVED
         )
-        clock.paused_seconds += _between(cal, clock.stopped_at, end)
-        _refresh_due(clock, cal)
+        clock.paused_seconds += seconds_between(cal, clock.stopped_at, end)
+        refresh_due(clock, cal)
     clock.stopped_at = None
     clock.elapsed_seconds = None
     clock.status = evaluate(clock, at)
@@ -272,10 +277,7 @@ def refresh_statuses(now: dt.datetime | None = None) -> int:
     """Mark running clocks that passed their due time as breached (one UPDATE)."""
     now = now or timezone.now()
     return SlaClock.objects.filter(
-        stopped_at__isnull=True,
-        paused_since__isnull=True,
-        status=ClockStatus.PENDING,
-        due_at__lt=now,
+        queries.running(), status=ClockStatus.PENDING, due_at__lt=now
     ).update(status=ClockStatus.BREACHED)
 
 
@@ -285,8 +287,6 @@ def refresh_statuses(now: dt.datetime | None = None) -> int:
 def extend_due(clock: SlaClock, new_due: dt.datetime, *, actor, reason: str) -> SlaClock:
     """Move a resolution due time later, with a written reason kept in the audit trail;
     never past the ceiling (sla.md «Target and ceiling»)."""
-    from soprovod.audit.models import AuditEvent
-    from soprovod.audit.recorder import record
 
     reason = (reason or "").strip()
     if not reason:
@@ -304,11 +304,11 @@ def extend_due(clock: SlaClock, new_due: dt.datetime, *, actor, reason: str) -> 
         )
     cal = engine(clock)
     old_due = clock.due_at
-    reach = _between(cal, clock.started_at, new_due) - clock.paused_seconds
+    reach = seconds_between(cal, clock.started_at, new_due) - clock.paused_seconds
     if clock.paused_since is not None:
-        reach -= _between(cal, clock.paused_since, new_due)
+        reach -= seconds_between(cal, clock.paused_since, new_due)
     clock.extension_seconds = max(clock.extension_seconds, reach - clock.target_seconds)
-    _refresh_due(clock, cal)
+    refresh_due(clock, cal)
     if clock.due_at > clock.ceiling_at:  # the new due fell in non-working time past the ceiling
         clock.due_at = clock.ceiling_at
     clock.status = evaluate(clock, timezone.now())
@@ -324,12 +324,6 @@ def extend_due(clock: SlaClock, new_due: dt.datetime, *, actor, reason: str) -> 
 
 
 # ---- recalculation -----------------------------------------------------------------------
-
-
-def _open_clocks() -> Q:
-    from soprovod.tickets.models import OPEN_STATUSES
-
-    return Q(frozen=False, ticket__status__in=OPEN_STATUSES)
 
 
 def recompute_ticket(ticket, now: dt.datetime | None = None) -> list[SlaClock]:
@@ -355,9 +349,11 @@ def recompute_ticket(ticket, now: dt.datetime | None = None) -> list[SlaClock]:
         cal = engine(clock)
         if clock.metric == Metric.RESOLUTION:
             clock.paused_seconds = sum(
-                _between(cal, p.started_at, p.ended_at) for p in pauses if p.ended_at is not None
+                seconds_between(cal, p.started_at, p.ended_at)
+                for p in pauses
+                if p.ended_at is not None
             )
-        _refresh_due(clock, cal)
+        refresh_due(clock, cal)
         if clock.stopped_at is not None:
             clock.elapsed_seconds = elapsed_seconds(clock, clock.stopped_at)
         clock.status = evaluate(clock, now)
@@ -378,9 +374,9 @@ def recompute_for_calendar(
     calendar.refresh_from_db()
     cal = business_calendar(calendar)
     ids = list(
-        SlaClock.objects.filter(
-            _open_clocks(), calendar=calendar, stopped_at__isnull=True
-        ).values_list("pk", flat=True)
+        queries.open_clocks()
+        .filter(calendar=calendar, stopped_at__isnull=True)
+        .values_list("pk", flat=True)
     )
     done = 0
     for offset in range(0, len(ids), chunk):
@@ -454,14 +450,7 @@ def recompute_clocks(
 
 def recompute_for_policy(policy: SlaPolicy, now: dt.datetime | None = None) -> int:
     """After a policy edit: rebuild the clocks of every open ticket on that policy."""
-    from soprovod.tickets.models import OPEN_STATUSES, Ticket
-
-    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
-    tickets = (
-        tickets.filter(Q(policy=policy) | Q(policy__isnull=True))
-        if policy.is_default
-        else tickets.filter(policy=policy)
-    )
+    tickets = queries.open_tickets_on(policy)
     count = 0
     for ticket in tickets.iterator(chunk_size=500):
         with transaction.atomic():

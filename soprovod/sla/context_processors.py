@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from soprovod.accounts.permissions import can_read_sla
+from soprovod.sla.calendars import coverage_message, coverage_warning
 from soprovod.sla.models import SlaTarget, WorkCalendar
 
 
@@ -30,8 +31,6 @@ class CoverageWarning:
 def coverage_warnings(today: dt.date | None = None) -> list[CoverageWarning]:
     """Warnings for the calendars in use (the default one and those a policy counts on)
     that follow the Russian production calendar."""
-    from soprovod.sla.views import coverage_message, coverage_warning
-
     today = today or timezone.localdate()
     calendars = (
         WorkCalendar.objects.filter(russian_fallback=True, is_24x7=False)

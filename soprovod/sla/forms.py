@@ -15,8 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from soprovod.clients.models import validate_timezone
 from soprovod.sla import actions
-from soprovod.sla.models import CalendarDay, Metric, SlaPolicy, SlaTarget, WorkCalendar
-from soprovod.tickets.models import TicketType
+from soprovod.sla.models import (
+    CalendarDay,
+    Metric,
+    SlaPolicy,
+    SlaTarget,
+    TicketType,
+    WorkCalendar,
+)
 
 MAX_IMPORT_BYTES = 1024 * 1024
 

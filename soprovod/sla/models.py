@@ -10,7 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.clients.models import validate_timezone
-from soprovod.tickets.models import TicketType
+
+
+class TicketType(models.TextChoices):
+    """The kinds of ticket an SLA policy sets targets for (sla.md «Targets»)."""
+
+    EMERGENCY = "emergency", _("Emergency")
+    STANDARD = "standard", _("Standard")
+    CONSULTATION = "consultation", _("Consultation")
 
 
 def default_weekly_hours() -> dict[str, list[list[str]]]:

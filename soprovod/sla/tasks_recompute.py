@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from soprovod.sla import actions
+
 
 @shared_task(acks_late=True)
 def recompute_calendar_clocks(calendar_id: int) -> int:
-    from soprovod.sla.actions import recompute_calendar
-
-    return recompute_calendar(calendar_id)
+    return actions.recompute_calendar(calendar_id)
 
 
 @shared_task(acks_late=True)
 def recompute_policy_clocks(policy_id: int) -> int:
-    from soprovod.sla.actions import recompute_policy
-
-    return recompute_policy(policy_id)
+    return actions.recompute_policy(policy_id)

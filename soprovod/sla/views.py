@@ -32,10 +32,12 @@ from soprovod.core.errors import StaleObjectError
 from soprovod.lib.csvio import CsvFileError
 from soprovod.sla import actions
 from soprovod.sla.calendars import (
-    DATA_WARNING_DAYS,
     business_calendar,
+    coverage_message,
+    coverage_warning,
     data_end,
     data_warning,
+    day_minutes,
 )
 from soprovod.sla.forms import (
     MAX_IMPORT_BYTES,
@@ -45,8 +47,15 @@ from soprovod.sla.forms import (
     PolicyForm,
     time_zone_choices,
 )
-from soprovod.sla.models import CalendarDay, Metric, SlaPolicy, SlaTarget, WorkCalendar
-from soprovod.tickets.models import TicketType
+from soprovod.sla.imports import import_calendar
+from soprovod.sla.models import (
+    CalendarDay,
+    Metric,
+    SlaPolicy,
+    SlaTarget,
+    TicketType,
+    WorkCalendar,
+)
 
 AUDIT_LIMIT = 30
 
@@ -154,34 +163,6 @@ def year_summaries(calendar: WorkCalendar, years: list[int]) -> list[YearSummary
     return summaries
 
 
-def coverage_warning(end: dt.date | None, today: dt.date) -> str | None:
-    """`calendars.data_warning` for a data end already known (lists and the banner read it
-    for every calendar in one query): "soon" within DATA_WARNING_DAYS of the end, "expired"
-    past it."""
-    if end is None:
-        return None
-    if today > end:
-        return "expired"
-    if (end - today).days <= DATA_WARNING_DAYS:
-        return "soon"
-    return None
-
-
-def coverage_message(warning: str | None, end: dt.date | None) -> str:
-    """The data-coverage warning (sla.md: the product ships the calendar for every year it
-    knows, and warns before it runs out)."""
-    if warning is None or end is None:
-        return ""
-    if warning == "soon":
-        return _("Calendar data ends on %(end)s — load next year's calendar.") % {
-            "end": end.strftime("%d.%m.%Y")
-        }
-    return _(
-        "Calendar data ended on %(end)s. Labour Code art. 112 rules are used: transfers by "
-        "decree are missing — load the production calendar for %(year)s."
-    ) % {"end": end.strftime("%d.%m.%Y"), "year": end.year + 1}
-
-
 @dataclass(frozen=True)
 class DayCell:
     day: dt.date
@@ -239,7 +220,7 @@ def _weekly_rows(calendar: WorkCalendar) -> list[dict]:
     rows = []
     for day in range(7):
         intervals = weekly.get(str(day), [])
-        minutes = sum(_clock_minutes(end) - _clock_minutes(start) for start, end in intervals)
+        minutes = sum(day_minutes(end) - day_minutes(start) for start, end in intervals)
         rows.append(
             {
                 "weekday": WEEKDAYS[day],
@@ -248,11 +229,6 @@ def _weekly_rows(calendar: WorkCalendar) -> list[dict]:
             }
         )
     return rows
-
-
-def _clock_minutes(value: str) -> int:
-    hours, minutes = value.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 def _trail(obj):
@@ -488,8 +464,6 @@ def calendar_import(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = _calendar_or_404(pk)
     if calendar.is_24x7:
         raise Http404
-    from soprovod.sla.imports import import_calendar
-
     form = CalendarImportForm(_posted(request), request.FILES if request.method == "POST" else None)
     result = None
     issues: list[str] = []

@@ -21,6 +21,8 @@ from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.core.errors import StaleObjectError
 from soprovod.sla import clocks
+from soprovod.sla.models import Metric, SlaClock
+from soprovod.tickets import notify
 from soprovod.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -171,8 +173,6 @@ def do_create_ticket(
     _add_attachments(message, attachments)
     clocks.start_clocks(ticket)
     record(actor, ticket, AuditEvent.Action.CREATED, diff({}, snapshot(ticket, AUDITED_FIELDS)))
-    from soprovod.tickets import notify
-
     _after_commit(notify.ticket_created, ticket.pk)
     return ticket
 
@@ -239,15 +239,13 @@ def do_add_message(
         changed.append("status")
         clocks.on_client_replied(ticket, at)
     _save(ticket, *changed)
-    from soprovod.tickets import notify
-
     _after_commit(notify.message_added, message.pk)
     return message
 
 
 # ---- status ------------------------------------------------------------------------------
 
-_ALLOWED = {
+ALLOWED_TRANSITIONS = {
     TicketStatus.NEW: {TicketStatus.OPEN, TicketStatus.WAITING_CLIENT, TicketStatus.RESOLVED},
     TicketStatus.OPEN: {TicketStatus.WAITING_CLIENT, TicketStatus.RESOLVED},
     TicketStatus.WAITING_CLIENT: {TicketStatus.OPEN, TicketStatus.RESOLVED},
@@ -274,7 +272,7 @@ def do_change_status(
     old = ticket.status
     if status == old:
         return ticket
-    if status not in _ALLOWED[old]:
+    if status not in ALLOWED_TRANSITIONS[old]:
         raise TicketError(
             _("A ticket cannot go from “%(old)s” to “%(new)s”.")
             % {"old": TicketStatus(old).label, "new": TicketStatus(status).label}
@@ -370,8 +368,6 @@ def do_update_ticket(
         clocks.recompute_ticket(ticket)
     record(actor, ticket, AuditEvent.Action.UPDATED, changes)
     if ticket.assignee_id and ticket.assignee_id != old_assignee:
-        from soprovod.tickets import notify
-
         _after_commit(notify.assigned, ticket.pk, getattr(actor, "pk", None))
     return ticket
 
@@ -399,8 +395,6 @@ def do_bulk(actor, tickets: Iterable[Ticket], *, assignee=None, close: bool = Fa
 @transaction.atomic
 def do_extend_due(actor, ticket: Ticket, new_due: dt.datetime, reason: str):
     """Extend the resolution due time with a reason, never past the ceiling (sla.md)."""
-    from soprovod.sla.models import Metric, SlaClock
-
     _lock(ticket, None)
     clock = (
         SlaClock.objects.select_for_update(of=("self",))
@@ -434,8 +428,6 @@ def do_escalate(actor, ticket: Ticket, level: str, reason: str) -> Escalation:
         {"escalation": [None, Escalation.Level(level).label]},
         reason=reason,
     )
-    from soprovod.tickets import notify
-
     _after_commit(notify.escalated, escalation.pk)
     return escalation
 

@@ -5,7 +5,7 @@ own company, reply, reopen and rate. Every write goes through ``tickets.actions`
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -26,6 +26,7 @@ from soprovod.clients.permissions import (
     contacts_visible_to,
     sites_visible_to,
 )
+from soprovod.sla.clocks import ExtensionError
 from soprovod.sla.models import SlaClock
 from soprovod.tickets import actions, queries
 from soprovod.tickets.models import Category, Channel, Ticket, TicketMessage
@@ -84,28 +85,9 @@ def _pick(queryset: QuerySet, pk: int | None, field: str):
 @paginate(Pagination)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     """Tickets the caller may see, newest first."""
-    tickets = tickets_visible_to(api_user(request))
-    for name in ("status", "type"):
-        if getattr(filters, name):
-            tickets = tickets.filter(**{name: getattr(filters, name)})
-    for name in ("client", "assignee", "category"):
-        if getattr(filters, name) is not None:
-            tickets = tickets.filter(**{f"{name}_id": getattr(filters, name)})
-    if filters.open is not None:
-        from soprovod.tickets.models import OPEN_STATUSES
-
-        condition = Q(status__in=OPEN_STATUSES)
-        tickets = tickets.filter(condition if filters.open else ~condition)
-    if filters.created_from:
-        tickets = tickets.filter(created_at__date__gte=filters.created_from)
-    if filters.created_to:
-        tickets = tickets.filter(created_at__date__lte=filters.created_to)
-    text = filters.q.strip().lstrip("#")
-    if text:
-        by_text = Q(subject__icontains=text)
-        if text.isdigit():
-            by_text |= Q(pk=int(text))
-        tickets = tickets.filter(by_text)
+    tickets = tickets_visible_to(api_user(request)).filter(
+        queries.ticket_condition(**filters.dict())
+    )
     return _with_clocks(tickets).order_by("-created_at", "-pk")
 
 
@@ -241,8 +223,6 @@ def rate(request: HttpRequest, payload: Rating, number: ObjectId):
     summary="Extend the resolution due time (with a reason, never past the ceiling)",
 )
 def extend(request: HttpRequest, payload: Extension, number: ObjectId):
-    from soprovod.sla.clocks import ExtensionError
-
     user = api_user(request)
     ticket = get_ticket_or_404(user, number, for_work=True)
     try:

@@ -3,3 +3,18 @@ from django.apps import AppConfig
 
 class TicketsConfig(AppConfig):
     name = "soprovod.tickets"
+
+    def ready(self) -> None:
+        from django.db.models import Q
+
+        from soprovod.sla import queries as sla_queries
+        from soprovod.tickets.models import OPEN_STATUSES
+        from soprovod.tickets.queries import open_tickets_on_policy
+
+        # sla sits below tickets: tell it which clocks and tickets are open.
+        sla_queries.connect_tickets(
+            sla_queries.TicketRules(
+                open_clock=Q(ticket__status__in=OPEN_STATUSES),
+                open_tickets_on=open_tickets_on_policy,
+            )
+        )

@@ -4,7 +4,7 @@ Each client files tickets while it is a client (from the start of the demo's mon
 its contract, until today or its churn), more on bigger tariffs and while being set up. A
 ticket is a history — the client's request, the first reply, sometimes a question and a wait
 for the client, internal notes, the resolution, now and then a reopening, a CSAT rating,
-closing a week later — and all histories go through `tickets.imports.replay`, the same
+closing a week later — and all histories go through `tickets.replay.replay`, the same
 rules as the live actions with explicit times, so every SLA clock is computed, never made up.
 
 The mix: mostly standard tickets and consultations, a few emergencies (barriers and readers
@@ -33,15 +33,6 @@ from soprovod.clients.models import Client, ClientStatus, Contact, Site
 from soprovod.core.demo import DemoContext
 from soprovod.sla.calendars import business_calendar
 from soprovod.sla.models import WorkCalendar
-from soprovod.tickets.imports import (
-    History,
-    change_status,
-    client_reply,
-    note,
-    rate,
-    replay,
-    reply,
-)
 from soprovod.tickets.models import (
     OPEN_STATUSES,
     Category,
@@ -49,6 +40,15 @@ from soprovod.tickets.models import (
     TicketMessage,
     TicketStatus,
     TicketType,
+)
+from soprovod.tickets.replay import (
+    History,
+    change_status,
+    client_reply,
+    note,
+    rate,
+    replay,
+    reply,
 )
 
 MINUTE = dt.timedelta(minutes=1)

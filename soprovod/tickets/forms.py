@@ -10,6 +10,7 @@ from soprovod.clients.models import Contact, Site
 from soprovod.clients.permissions import clients_visible_to
 from soprovod.tickets import queries
 from soprovod.tickets.models import Channel, Escalation, TicketMessage, TicketType
+from soprovod.tickets.templatetags.tickets_ui import duration
 
 # What each type means, in plain words, for whoever types in a phone call. The promised
 # first-response time comes from the default SLA policy, so it stays true when the head edits it.
@@ -31,8 +32,6 @@ TYPE_EXPLANATIONS = {
 def _promise(target: tuple[int, bool] | None) -> str:
     if target is None:
         return ""
-    from soprovod.tickets.templatetags.tickets_ui import duration
-
     minutes, around_the_clock = target
     if around_the_clock:
         return gettext("First response within %(time)s, around the clock.") % {

@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from soprovod.sla.models import Metric
+from soprovod.tickets import actions
 from soprovod.tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -161,8 +163,6 @@ def wants_acknowledgement(ticket: Ticket) -> bool:
 
 def acknowledgement_text(ticket: Ticket) -> str:
     """The acknowledgement's text, with the first-response due time when there is one."""
-    from soprovod.sla.models import Metric
-
     clock = ticket.clocks.filter(metric=Metric.FIRST_RESPONSE, stopped_at__isnull=True).first()
     with translation.override(settings.LANGUAGE_CODE):
         return render_to_string(
@@ -177,8 +177,6 @@ def acknowledgement_text(ticket: Ticket) -> str:
 def acknowledge(ticket_id: int) -> TicketMessage | None:
     """Add the automatic acknowledgement to a new ticket (once); it is mailed like any staff
     reply but does not stop the first-response clock (sla.md)."""
-    from soprovod.tickets import actions
-
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
         if ticket is None or not wants_acknowledgement(ticket):

@@ -5,11 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class TicketType(models.TextChoices):
-    EMERGENCY = "emergency", _("Emergency")
-    STANDARD = "standard", _("Standard")
-    CONSULTATION = "consultation", _("Consultation")
+from soprovod.sla.models import TicketType
 
 
 class TicketStatus(models.TextChoices):

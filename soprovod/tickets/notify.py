@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.core.notify import notify
+from soprovod.tickets import tasks
 from soprovod.tickets.models import Escalation, Ticket, TicketMessage
 
 
@@ -29,9 +30,7 @@ def ticket_created(ticket_id: int) -> None:
         email=ticket.type == "emergency",
     )
     # The client hears back at once: an automatic acknowledgement (does not stop first response).
-    from soprovod.tickets.tasks import acknowledge
-
-    acknowledge.delay(ticket.pk)
+    tasks.acknowledge.delay(ticket.pk)
 
 
 def message_added(message_id: int) -> None:
@@ -39,9 +38,7 @@ def message_added(message_id: int) -> None:
     ticket = message.ticket
     if message.from_staff and message.kind == TicketMessage.Kind.PUBLIC:
         # Public staff replies (and the acknowledgement) are mailed to the client.
-        from soprovod.tickets.tasks import send_message
-
-        send_message.delay(message.pk)
+        tasks.send_message.delay(message.pk)
     if not message.from_staff and ticket.assignee:
         notify(
             [ticket.assignee],

@@ -46,8 +46,17 @@ from django.utils.translation import gettext_lazy as _
 from soprovod.accounts.models import User
 from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import SUPPORT_STAFF
+from soprovod.sla import clocks
+from soprovod.sla import queries as sla_queries
 from soprovod.sla.calendars import business_calendar
-from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaTarget, WorkCalendar
+from soprovod.sla.models import (
+    ClockStatus,
+    Metric,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+    WorkCalendar,
+)
 from soprovod.tickets.models import (
     OPEN_STATUSES,
     Category,
@@ -92,25 +101,12 @@ _NUMBER = re.compile(r"^#?\s*(\d{1,18})$")
 # ---- clocks --------------------------------------------------------------------------------
 
 
-def running_clock() -> Q:
-    """A clock that is ticking now: not stopped, not paused."""
-    return Q(stopped_at__isnull=True, paused_since__isnull=True)
-
-
-def breached_clock(now: dt.datetime) -> Q:
-    """sla.md: a clock is breached when it stopped after its due time or is still running past
-    it. The stored status says so for stopped and paused clocks (set by the clock rules); a
-    running clock is judged against ``now``, since the stored status is refreshed only by the
-    periodic checker."""
-    return Q(status=ClockStatus.BREACHED) | Q(running_clock(), due_at__lt=now)
-
-
 def _clocks_of_row() -> QuerySet[SlaClock]:
     return SlaClock.objects.filter(ticket=OuterRef("pk"))
 
 
 def _next_running() -> QuerySet[SlaClock]:
-    return _clocks_of_row().filter(running_clock()).order_by("due_at", "pk")
+    return _clocks_of_row().filter(sla_queries.running()).order_by("due_at", "pk")
 
 
 def worst_clock_status(now: dt.datetime) -> Subquery:
@@ -125,13 +121,13 @@ def worst_clock_status(now: dt.datetime) -> Subquery:
         _clocks_of_row()
         .annotate(
             rank=Case(
-                When(breached_clock(now), then=Value(0)),
+                When(sla_queries.breached(now), then=Value(0)),
                 When(stopped_at__isnull=True, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
             ),
             label=Case(
-                When(breached_clock(now), then=Value(ClockStatus.BREACHED)),
+                When(sla_queries.breached(now), then=Value(ClockStatus.BREACHED)),
                 When(stopped_at__isnull=True, then=Value(ClockStatus.PENDING)),
                 default=Value(ClockStatus.MET),
                 output_field=CharField(),
@@ -145,7 +141,7 @@ def worst_clock_status(now: dt.datetime) -> Subquery:
 def has_breached_clock(now: dt.datetime) -> IsNull:
     """The ticket has a breached clock. Written as "the first breached clock is not null"
     rather than EXISTS for the reason in `worst_clock_status`: a probe per ticket."""
-    first = _clocks_of_row().filter(breached_clock(now)).values("pk")[:1]
+    first = _clocks_of_row().filter(sla_queries.breached(now)).values("pk")[:1]
     return IsNull(Subquery(first), False)
 
 
@@ -153,9 +149,9 @@ def is_breaching_soon(now: dt.datetime, hours: int = SOON_HOURS) -> Q:
     """The ticket's next running clock is due in ``(now, now + hours]``: some running clock is
     due in that window and none is overdue already (those are in «breached»)."""
     due_soon = _clocks_of_row().filter(
-        running_clock(), due_at__gt=now, due_at__lte=now + dt.timedelta(hours=hours)
+        sla_queries.running(), due_at__gt=now, due_at__lte=now + dt.timedelta(hours=hours)
     )
-    overdue = _clocks_of_row().filter(running_clock(), due_at__lte=now)
+    overdue = _clocks_of_row().filter(sla_queries.running(), due_at__lte=now)
     return Q(Exists(due_soon)) & ~Q(Exists(overdue))
 
 
@@ -196,15 +192,9 @@ def business_seconds_left(
     negative when overdue. For a running clock this equals ``clocks.remaining_seconds``: its due
     time is ``add(started, allowed + paused)``, so what is left is ``between(now, due)``."""
     engine = business_calendar(calendar) if calendar is not None else None
-
-    def between(a: dt.datetime, b: dt.datetime) -> int:
-        if engine is None:
-            return max(0, int((b - a).total_seconds()))
-        return engine.between_seconds(a, b)
-
     if due_at >= now:
-        return between(now, due_at)
-    return -between(due_at, now)
+        return clocks.seconds_between(engine, now, due_at)
+    return -clocks.seconds_between(engine, due_at, now)
 
 
 def attach_time_left(tickets: Iterable[Ticket], now: dt.datetime) -> list[Ticket]:
@@ -278,22 +268,14 @@ class QueueFilters:
 
     def condition(self) -> Q:
         """The filters and the search as one condition on Ticket (no tab)."""
-        condition = Q()
-        if self.type:
-            condition &= Q(type=self.type)
-        if self.client:
-            condition &= Q(client_id=self.client)
-        if self.category:
-            condition &= Q(category_id=self.category)
-        if self.assignee == NO_ASSIGNEE:
-            condition &= Q(assignee__isnull=True)
-        elif self.assignee:
-            condition &= Q(assignee_id=int(self.assignee))
-        if self.channel:
-            condition &= Q(channel=self.channel)
-        if self.q:
-            condition &= search_condition(self.q)
-        return condition
+        return ticket_condition(
+            type=self.type,
+            client=self.client,
+            category=self.category,
+            assignee=self.assignee,
+            channel=self.channel,
+            q=self.q,
+        )
 
     @property
     def keeps_to_open(self) -> bool:
@@ -308,6 +290,48 @@ class QueueFilters:
         if self.q:
             return Q()
         return Q(status__in=OPEN_STATUSES)
+
+
+def ticket_condition(
+    *,
+    type: str = "",
+    status: str = "",
+    open: bool | None = None,
+    client: int | None = None,
+    category: int | None = None,
+    assignee: int | str | None = None,
+    channel: str = "",
+    created_from: dt.date | None = None,
+    created_to: dt.date | None = None,
+    q: str = "",
+) -> Q:
+    """The filters and the search that the queue and the API share, as one condition on
+    Ticket. ``assignee`` is a user id or NO_ASSIGNEE; ``open`` keeps to open (True) or to
+    finished (False) tickets; the creation dates are the department's calendar days."""
+    condition = Q()
+    if type:
+        condition &= Q(type=type)
+    if status:
+        condition &= Q(status=status)
+    if open is not None:
+        condition &= Q(status__in=OPEN_STATUSES) if open else ~Q(status__in=OPEN_STATUSES)
+    if client:
+        condition &= Q(client_id=client)
+    if category:
+        condition &= Q(category_id=category)
+    if assignee == NO_ASSIGNEE:
+        condition &= Q(assignee__isnull=True)
+    elif assignee:
+        condition &= Q(assignee_id=int(assignee))
+    if channel:
+        condition &= Q(channel=channel)
+    if created_from:
+        condition &= Q(created_at__date__gte=created_from)
+    if created_to:
+        condition &= Q(created_at__date__lte=created_to)
+    if q.strip():
+        condition &= search_condition(q.strip())
+    return condition
 
 
 def _case_variants(text: str) -> list[str]:
@@ -374,6 +398,15 @@ def queue_counts(user: User, filters: QueueFilters, now: dt.datetime | None = No
     return qs.aggregate(**counts)
 
 
+def open_tickets_on_policy(policy: SlaPolicy) -> QuerySet[Ticket]:
+    """The open tickets that follow ``policy`` (those without a policy follow the default);
+    sla recomputes their clocks when the policy changes (``sla.queries.open_tickets_on``)."""
+    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    if policy.is_default:
+        return tickets.filter(Q(policy=policy) | Q(policy__isnull=True))
+    return tickets.filter(policy=policy)
+
+
 def support_staff() -> QuerySet[User]:
     """People tickets can be assigned to (actions refuse anyone else)."""
     return users_with_role(SUPPORT_STAFF)
@@ -411,8 +444,6 @@ class ClockView:
 
 def clock_views(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
     """The ticket's clocks with live status and time left (one query; calendars are cached)."""
-    from soprovod.sla import clocks
-
     order = {"first_response": 0, "resolution": 1, "resolution_ceiling": 2}
     rows = sorted(
         SlaClock.objects.filter(ticket=ticket).select_related("calendar"),

@@ -12,6 +12,7 @@ from ninja import Field, Schema
 
 from soprovod.apiutils import InputSchema, ObjectId, QuerySchema
 from soprovod.clients.schemas import ClientRef, UserRef
+from soprovod.sla.clocks import ticket_sla_status
 from soprovod.tickets.models import TicketType
 
 TypeCode = Literal["emergency", "standard", "consultation"]
@@ -72,8 +73,6 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_sla_status(obj) -> str:
-        from soprovod.sla.clocks import ticket_sla_status
-
         return ticket_sla_status(c.status for c in obj.clocks.all())
 
 

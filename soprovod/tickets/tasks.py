@@ -1,5 +1,5 @@
-"""Background jobs of the ticket desk: thin wrappers around actions, mail and intake, each
-idempotent by its natural key (architecture.md «Background work»)."""
+"""Background jobs of the ticket desk: thin wrappers around actions, mail, intake and the SLA
+checker, each idempotent by its natural key (architecture.md «Background work»)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import smtplib
 from dataclasses import asdict
 
 from celery import shared_task
+
+from soprovod.tickets import actions, intake, mail, sla_checker
 
 # Network trouble and SMTP refusals are retried with a growing pause (about an hour in all).
 MAIL_RETRY = {
@@ -20,31 +22,29 @@ MAIL_RETRY = {
 @shared_task(name="tickets.send_message", acks_late=True, **MAIL_RETRY)
 def send_message(message_id: int) -> bool:
     """Mail one public staff message to the client (once; see `tickets.mail`)."""
-    from soprovod.tickets.mail import send_ticket_message
-
-    return send_ticket_message(message_id)
+    return mail.send_ticket_message(message_id)
 
 
 @shared_task(name="tickets.acknowledge", acks_late=True)
 def acknowledge(ticket_id: int) -> int | None:
     """Add (and so mail) the automatic acknowledgement of a new ticket, once."""
-    from soprovod.tickets.mail import acknowledge as add_acknowledgement
-
-    message = add_acknowledgement(ticket_id)
+    message = mail.acknowledge(ticket_id)
     return message.pk if message else None
 
 
 @shared_task(name="tickets.close_resolved", acks_late=True)
 def close_resolved() -> int:
     """Daily: close tickets resolved longer ago than the reopen window."""
-    from soprovod.tickets.actions import do_close_resolved
-
-    return do_close_resolved()
+    return actions.do_close_resolved()
 
 
 @shared_task(name="tickets.fetch_mail", acks_late=True)
 def fetch_mail() -> dict[str, int]:
     """Every minute when IMAP_HOST is set: turn new mail into tickets and replies."""
-    from soprovod.tickets.intake import fetch_mail as run_intake
+    return asdict(intake.fetch_mail())
 
-    return asdict(run_intake())
+
+@shared_task(name="sla.check", acks_late=True, ignore_result=False)
+def check_sla() -> dict[str, int]:
+    """Every minute (CELERY_BEAT_SCHEDULE): warnings, breaches and escalations, each once."""
+    return asdict(sla_checker.check_sla())

@@ -9,13 +9,11 @@ exists (404); other colleagues get 403 on the queue and 404 on a ticket.
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +34,7 @@ from soprovod.clients.permissions import clients_visible_to
 from soprovod.core.errors import StaleObjectError
 from soprovod.sla.clocks import ExtensionError
 from soprovod.tickets import actions, queries
+from soprovod.tickets.downloads import attachment_response
 from soprovod.tickets.forms import (
     BulkForm,
     EscalateForm,
@@ -47,36 +46,11 @@ from soprovod.tickets.forms import (
 )
 from soprovod.tickets.models import Escalation, Ticket, TicketStatus
 from soprovod.tickets.permissions import (
-    attachments_visible_to,
     get_ticket_or_404,
     messages_visible_to,
     tickets_visible_to,
 )
-
-# Content types a browser may be told as they are; anything else downloads as bytes.
-SAFE_CONTENT_TYPES = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "text/plain",
-        "text/csv",
-        "application/zip",
-        "application/x-7z-compressed",
-        "video/mp4",
-        "video/quicktime",
-        "message/rfc822",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.ms-excel",
-        "application/msword",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-    }
-)
-
+from soprovod.tickets.templatetags.tickets_ui import department_time
 
 # ---- who gets in -------------------------------------------------------------------------
 
@@ -428,8 +402,6 @@ def extend(request: HttpRequest, number: int) -> HttpResponse:
         except (ExtensionError, actions.TicketError) as error:
             form.add_error(None, str(error))
         else:
-            from soprovod.tickets.templatetags.tickets_ui import department_time
-
             messages.success(
                 request,
                 _("Resolution due time extended to %(due)s.")
@@ -463,25 +435,8 @@ def escalate(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 @require_GET
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
-    """Download a file: only from a message the user may read (404 otherwise), always as a
-    download and with a content type that cannot make the browser run it."""
-    item = attachments_visible_to(request.user).filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    content_type = (item.content_type or "").split(";")[0].strip().lower()
-    if content_type not in SAFE_CONTENT_TYPES:
-        guessed, _encoding = mimetypes.guess_type(item.filename)
-        content_type = guessed if guessed in SAFE_CONTENT_TYPES else "application/octet-stream"
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=item.filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    """Download a file of a message the user may read (404 otherwise)."""
+    return attachment_response(request.user, pk)
 
 
 # ---- a new ticket from a phone call ----------------------------------------------------------

@@ -16,8 +16,8 @@ from django.utils import timezone
 from soprovod.celery import app
 from soprovod.sla import clocks
 from soprovod.sla.models import Metric, SlaClock
-from soprovod.sla.tasks import check
 from soprovod.tickets.models import Escalation
+from soprovod.tickets.tasks import check_sla as check
 from soprovod.tickets.tests.factories import TicketFactory
 
 pytestmark = [

@@ -13,7 +13,7 @@ from soprovod.lib.periods import (
     parse_year,
     previous_month,
 )
-from soprovod.reports.generator import parse_period, period_code, period_label
+from soprovod.reports.kinds import parse_period, period_code, period_label
 
 
 def test_month_quarter_year():

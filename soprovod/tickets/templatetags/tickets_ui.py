@@ -13,6 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from soprovod.sla.models import ClockStatus, Metric
+from soprovod.tickets.models import Ticket
+
 register = template.Library()
 
 
@@ -53,15 +56,11 @@ def is_negative(value) -> bool:
 @register.filter
 def sla_label(status: str) -> str:
     """The label of a clock status (``met``, ``breached``, ``pending``)."""
-    from soprovod.sla.models import ClockStatus
-
     return str(ClockStatus(status).label) if status in ClockStatus.values else "—"
 
 
 @register.filter
 def metric_label(metric: str) -> str:
-    from soprovod.sla.models import Metric
-
     return str(Metric(metric).label) if metric in Metric.values else ""
 
 
@@ -84,8 +83,6 @@ def _change_value(value):
 @register.filter
 def audit_changes(event) -> list[tuple[str, object, object]]:
     """An audit event's ``{field: [old, new]}`` as (label, old, new) rows for a ticket page."""
-    from soprovod.tickets.models import Ticket
-
     rows = []
     for name, pair in (event.changes or {}).items():
         label = _CHANGE_LABELS.get(name)

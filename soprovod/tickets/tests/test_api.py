@@ -274,3 +274,21 @@ def test_second_rating_of_a_closed_ticket_is_refused_and_changes_nothing(
     ticket.refresh_from_db()
     assert (ticket.csat_score, ticket.csat_comment, ticket.csat_at, ticket.version) == before
     assert AuditEvent.objects.count() == trail
+
+
+def test_the_api_filters_and_searches_as_the_queue_does(client, staff, tickets):
+    """The same search and filters as the queue (tickets/queries.py): Cyrillic in any case,
+    on SQLite too; ``#N`` is the ticket N only."""
+    auth = bearer(staff.head)
+
+    def numbers(**params) -> set[int]:
+        listing = client.get("/api/v1/tickets", params, **auth).json()
+        return {item["number"] for item in listing["items"]}
+
+    both = {tickets["a"].pk, tickets["b"].pk}
+    assert numbers(q="считыватель") == both
+    assert numbers(q="СЧИТЫВАТЕЛЬ") == both
+    assert numbers(q=f"#{tickets['a'].pk}") == {tickets["a"].pk}
+    assert numbers(q="шлагбаум") == set()
+    assert numbers(client=tickets["b"].client_id, open="true") == {tickets["b"].pk}
+    assert numbers(open="false") == set()

@@ -17,16 +17,7 @@ from soprovod.core.models import Notification
 from soprovod.lib.csvio import CsvFileError
 from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaPause
 from soprovod.tickets import actions
-from soprovod.tickets.imports import (
-    History,
-    change_status,
-    client_reply,
-    import_tickets,
-    note,
-    rate,
-    replay,
-    reply,
-)
+from soprovod.tickets.imports import import_tickets
 from soprovod.tickets.models import (
     Category,
     Channel,
@@ -34,6 +25,15 @@ from soprovod.tickets.models import (
     TicketMessage,
     TicketStatus,
     TicketType,
+)
+from soprovod.tickets.replay import (
+    History,
+    change_status,
+    client_reply,
+    note,
+    rate,
+    replay,
+    reply,
 )
 from soprovod.tickets.tests.factories import CategoryFactory
 

@@ -696,3 +696,17 @@ def test_client1_gets_404_for_company_b_ticket_and_attachment(client, companies)
     assert download(client, attachment_b).status_code == 404
     client.force_login(companies.client2)
     assert download(client, attachment_b).status_code == 200
+
+
+def test_staff_and_portal_downloads_answer_alike(client, files, staff, companies):
+    """One attachment_response: the same type whitelist, nosniff, sandbox and disposition."""
+    public, _internal = files
+    client.force_login(staff.support)
+    by_staff = download(client, public)
+    client.force_login(companies.client1)
+    by_portal = client.get(reverse("portal:attachment", args=[public.pk]))
+    headers = ("Content-Type", "Content-Disposition", "X-Content-Type-Options")
+    assert by_portal.status_code == by_staff.status_code == 200
+    assert [by_portal[h] for h in headers] == [by_staff[h] for h in headers]
+    assert by_portal["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert by_portal["Content-Security-Policy"] == by_staff["Content-Security-Policy"]

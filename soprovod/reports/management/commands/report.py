@@ -20,8 +20,11 @@ from django.core.management.base import CommandError
 
 from soprovod.core.management import SoprovodCommand
 from soprovod.lib.periods import PeriodError
-from soprovod.reports.generator import build_report_data, parse_period, period_code
+from soprovod.reports.generator import build_report_data
+from soprovod.reports.kinds import parse_period, period_code
 from soprovod.reports.models import Report, ReportKind
+from soprovod.reports.pdf import render_pdf
+from soprovod.reports.xlsx import render_xlsx
 
 # kind → (option, metavar, example)
 PERIOD_OPTIONS = {
@@ -83,14 +86,7 @@ class Command(SoprovodCommand):
         data = build_report_data(
             kind, report_period, commentary=stored.commentary if stored else ""
         )
-        if fmt == "pdf":
-            from soprovod.reports.pdf import render_pdf
-
-            content = render_pdf(data)
-        else:
-            from soprovod.reports.xlsx import render_xlsx
-
-            content = render_xlsx(data)
+        content = render_pdf(data) if fmt == "pdf" else render_xlsx(data)
         if output == "-":
             sys.stdout.buffer.write(content)
             sys.stdout.buffer.flush()

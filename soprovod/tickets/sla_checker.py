@@ -1,4 +1,6 @@
-"""The SLA checker (sla.md «Warnings and escalations»), run every minute by `sla.check`.
+"""The SLA checker (sla.md «Warnings and escalations»), run every minute by the task
+`sla.check`. It lives with the tickets because it escalates them; the clock rules it applies
+are `soprovod.sla.clocks` and `soprovod.sla.queries`.
 
 For every running clock of an open ticket:
 
@@ -33,16 +35,19 @@ from decimal import Decimal
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.core.notify import notify
 from soprovod.sla import clocks
+from soprovod.sla import queries as sla_queries
 from soprovod.sla.calendars import business_calendar
 from soprovod.sla.models import (
+    ClockStatus,
     Metric,
     SlaClock,
     SlaNotification,
@@ -50,8 +55,8 @@ from soprovod.sla.models import (
     SlaTarget,
     WorkCalendar,
 )
-from soprovod.tickets.actions import do_auto_escalate
-from soprovod.tickets.models import OPEN_STATUSES, Escalation
+from soprovod.tickets import actions
+from soprovod.tickets.models import Escalation
 
 logger = logging.getLogger(__name__)
 
@@ -119,21 +124,15 @@ def warn_at(clock: SlaClock, ratio: Decimal) -> dt.datetime:
 
 
 def _is_overdue(clock: SlaClock, now: dt.datetime) -> bool:
-    if clock.paused_since is not None:
-        return clock.paused_since > clock.due_at
-    return now > clock.due_at
+    """sla_queries.overdue(now) for one clock that has not stopped."""
+    return clocks.evaluate(clock, now) == ClockStatus.BREACHED
 
 
 # ---- finding the clocks that are due a notice ------------------------------------------
 
 
 def _live_clocks():
-    return SlaClock.objects.filter(
-        stopped_at__isnull=True,
-        frozen=False,
-        due_at__isnull=False,
-        ticket__status__in=OPEN_STATUSES,
-    )
+    return sla_queries.open_clocks().filter(stopped_at__isnull=True, due_at__isnull=False)
 
 
 def _without_notice(queryset, threshold: str):
@@ -144,11 +143,8 @@ def _without_notice(queryset, threshold: str):
 
 
 def _breach_candidates(now: dt.datetime) -> list[tuple[int, str, dt.datetime]]:
-    overdue = Q(paused_since__isnull=True, due_at__lt=now) | Q(
-        paused_since__isnull=False, paused_since__gt=F("due_at")
-    )
     rows = (
-        _without_notice(_live_clocks().filter(overdue), BREACH)
+        _without_notice(_live_clocks().filter(sla_queries.overdue(now)), BREACH)
         .order_by("due_at", "pk")
         .values_list("pk", "due_at")
     )
@@ -206,8 +202,6 @@ def _ticket_url(ticket_id: int) -> str:
 
 
 def _users(*roles: str):
-    from soprovod.tickets.notify import users_with_role
-
     return list(users_with_role(*roles))
 
 
@@ -243,7 +237,7 @@ def _escalate(clock: SlaClock, due_at: dt.datetime, level: str, now: dt.datetime
         if ceiling
         else _("SLA breached: %(metric)s of ticket #%(number)s was due %(due)s.")
     ) % _describe(clock, due_at)
-    raised = do_auto_escalate(
+    raised = actions.do_auto_escalate(
         ticket,
         level=level,
         source=Escalation.Source.CEILING if ceiling else Escalation.Source.SLA_BREACH,
@@ -299,7 +293,7 @@ def _handle_clock(
             or clock.stopped_at is not None
             or clock.frozen
             or clock.due_at != due_at
-            or clock.ticket.status not in OPEN_STATUSES
+            or not clock.ticket.is_open
         ):
             return None
         if threshold == WARNING and (

@@ -8,11 +8,11 @@ import pytest
 import time_machine
 
 from soprovod.core.models import Notification
-from soprovod.sla import checker
 from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaNotification, SlaPolicy
-from soprovod.sla.tasks import check
 from soprovod.tickets import actions
+from soprovod.tickets import sla_checker as checker
 from soprovod.tickets.models import Channel, Escalation, TicketStatus, TicketType
+from soprovod.tickets.tasks import check_sla as check
 
 MSK = ZoneInfo("Europe/Moscow")
 pytestmark = pytest.mark.django_db
