@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from soprovod.accounts.models import ApiToken, User, UserRole
+from soprovod.audit.readonly import ReadOnlyAdminMixin
 
 
 class UserRoleInline(admin.TabularInline):
@@ -17,6 +18,8 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: tokens are issued and revoked on the profile page, through actions."""
+
     list_display = ("user", "name", "hint", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("token_hash", "hint")

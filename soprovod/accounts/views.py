@@ -4,10 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from soprovod.accounts import actions
 from soprovod.accounts.models import ApiToken
 
 
@@ -34,7 +34,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         if not name:
             messages.error(request, _("Name the token, e.g. “Export script”."))
         else:
-            _token, new_token = ApiToken.issue(request.user, name)
+            _token, new_token = actions.do_issue_api_token(request.user, name)
             messages.success(request, _("Token created. Copy it now: it will not be shown again."))
     tokens = request.user.api_tokens.active().order_by("-created_at")
     return render(request, "accounts/profile.html", {"tokens": tokens, "new_token": new_token})
@@ -44,7 +44,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    actions.do_revoke_api_token(request.user, token)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("accounts:profile")

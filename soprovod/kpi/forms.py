@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django import forms
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from soprovod.audit.models import AuditEvent
-from soprovod.audit.recorder import diff, record, snapshot
+from soprovod.kpi.actions import do_set_kpi_target
 from soprovod.kpi.engine import KpiDef, kpi_definitions
 from soprovod.kpi.models import KpiTarget
 from soprovod.lib.periods import Period, add_months, calendar_month
@@ -226,24 +224,13 @@ class KpiTargetForm(forms.Form):
         value = float(self.cleaned_data["target"])
         return value / 100 if self.in_percent else value
 
-    @transaction.atomic
     def save(self, actor) -> KpiTarget:
-        """Write the target (a second target from the same date replaces the first) and
-        its audit event."""
+        """Write the target through `actions.do_set_kpi_target`."""
         data = self.cleaned_data
-        fields = ("key", "valid_from", "target", "comparison")
-        existing = (
-            KpiTarget.objects.select_for_update()
-            .filter(key=self.definition.key, valid_from=data["valid_from"])
-            .first()
+        return do_set_kpi_target(
+            actor,
+            self.definition.key,
+            target=data["target"],
+            comparison=data["comparison"],
+            valid_from=data["valid_from"],
         )
-        before = snapshot(existing, fields) if existing else {}
-        target = existing or KpiTarget(key=self.definition.key, valid_from=data["valid_from"])
-        target.target = data["target"]
-        target.comparison = data["comparison"]
-        target.set_by = actor
-        target.set_at = timezone.now()
-        target.save()
-        action = AuditEvent.Action.UPDATED if existing else AuditEvent.Action.CREATED
-        record(actor, target, action, diff(before, snapshot(target, fields)))
-        return target

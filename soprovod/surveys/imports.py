@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from soprovod.accounts.models import User
-from soprovod.audit.models import AuditEvent
 from soprovod.clients.models import Client
 from soprovod.lib.csvio import (
     CsvFileError,
@@ -43,6 +41,7 @@ from soprovod.lib.csvio import (
     parse_int,
     read_table,
 )
+from soprovod.surveys.actions import do_add_nps_answers
 from soprovod.surveys.models import SurveyResponse
 
 REQUIRED_COLUMNS = ("client_external_id", "answered_at", "score")
@@ -119,9 +118,7 @@ def import_nps(
         for row in fresh
     ]
     try:
-        with transaction.atomic():
-            SurveyResponse.objects.bulk_create(responses)
-            AuditEvent.objects.bulk_create(_audit(responses, actor, filename, now))
+        do_add_nps_answers(actor, responses, filename=filename, at=now)
     except IntegrityError:
         raise CsvFileError(
             [
@@ -215,25 +212,3 @@ def _new_rows(rows: list[_Row], errors: RowErrors) -> list[_Row]:
                     "an import never changes an answer",
                 )
     return fresh
-
-
-def _audit(responses: list[SurveyResponse], actor, filename: str, now: dt.datetime):
-    content_type = ContentType.objects.get_for_model(SurveyResponse)
-    for response in responses:
-        yield AuditEvent(
-            at=now,
-            actor=actor if getattr(actor, "pk", None) else None,
-            action=AuditEvent.Action.IMPORTED,
-            content_type=content_type,
-            object_id=str(response.pk),
-            object_repr=str(response)[:300],
-            changes={
-                "client": [None, str(response.client)],
-                "answered_at": [None, response.answered_at.isoformat()],
-                "score": [None, response.score],
-                "comment": [None, response.comment],
-            },
-            reason=filename,
-            parent_type=ContentType.objects.get_for_model(Client),
-            parent_id=str(response.client_id),
-        )

@@ -3,9 +3,11 @@ writes), and nobody else (interfaces.md «HTTP API»)."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from soprovod.accounts.models import ApiToken
+from soprovod.audit.models import AuditEvent
 
 CLIENTS = "/api/v1/clients"
 
@@ -239,3 +241,18 @@ def test_shared_handlers_answer_json_errors(raising_api):
     assert status == 400
     assert "value too long" not in message  # the database's own words stay in the log
     assert answer("400") == (400, "Invalid value: Invalid isoformat string: 'x'")
+
+
+def test_issuing_and_revoking_a_token_on_the_profile_page_is_audited(client, staff):
+    client.force_login(staff.head)
+    client.post(reverse("accounts:profile"), {"name": "Выгрузка в 1С"})
+    token = ApiToken.objects.get(user=staff.head)
+    issued = AuditEvent.objects.get(object_id=str(token.pk), action=AuditEvent.Action.CREATED)
+    assert issued.actor == staff.head
+    assert issued.changes == {"name": ["", "Выгрузка в 1С"]}
+    client.post(reverse("accounts:revoke_token", args=[token.pk]))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(
+        object_id=str(token.pk), action=AuditEvent.Action.OTHER, actor=staff.head
+    ).exists()
