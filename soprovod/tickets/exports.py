@@ -38,21 +38,10 @@ from django.utils import timezone
 from soprovod.lib.periods import Period
 from soprovod.sla.clocks import evaluate, ticket_sla_status
 from soprovod.sla.models import Metric, SlaClock, SlaPause
-from soprovod.tickets.imports import IMPORT_COLUMNS
+from soprovod.tickets.imports import COMPUTED_COLUMNS, IMPORT_COLUMNS
 from soprovod.tickets.models import Ticket
 
-SLA_COLUMNS = (
-    "first_response_due",
-    "resolution_due",
-    "resolution_ceiling",
-    "first_response_status",
-    "resolution_status",
-    "sla_status",
-    "first_response_minutes",
-    "resolution_business_minutes",
-    "is_repeat",
-)
-COLUMNS = (*IMPORT_COLUMNS, *SLA_COLUMNS, "number")
+COLUMNS = (*IMPORT_COLUMNS, *COMPUTED_COLUMNS)
 BOM = "\ufeff"
 CHUNK = 500
 

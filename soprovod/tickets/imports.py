@@ -78,8 +78,8 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("first_response_at", "resolved_at", "on_hold", "csat")
 IMPORT_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-# What `soprovod export tickets` adds (tickets/exports.py): accepted, ignored, recomputed.
-COMPUTED_COLUMNS = (
+# The SLA figures `soprovod export tickets` adds after the import columns (tickets/exports.py).
+SLA_COLUMNS = (
     "first_response_due",
     "resolution_due",
     "resolution_ceiling",
@@ -89,8 +89,9 @@ COMPUTED_COLUMNS = (
     "first_response_minutes",
     "resolution_business_minutes",
     "is_repeat",
-    "number",
 )
+# What the export adds: accepted, ignored, recomputed.
+COMPUTED_COLUMNS = (*SLA_COLUMNS, "number")
 
 # Spellings accepted in the type column: the codes and the Russian labels people type.
 TYPE_SPELLINGS: dict[str, str] = {

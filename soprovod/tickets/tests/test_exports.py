@@ -12,8 +12,8 @@ import time_machine
 
 from soprovod.cli import main
 from soprovod.clients.tests.factories import ClientFactory
-from soprovod.tickets.exports import COLUMNS, SLA_COLUMNS, export_tickets
-from soprovod.tickets.imports import import_tickets
+from soprovod.tickets.exports import COLUMNS, export_tickets
+from soprovod.tickets.imports import SLA_COLUMNS, import_tickets
 from soprovod.tickets.models import Ticket
 
 MSK = ZoneInfo("Europe/Moscow")
