@@ -13,8 +13,7 @@ from soprovod.audit.recorder import snapshot
 from soprovod.clients.actions import CLIENT_FIELDS
 from soprovod.clients.models import Client, Contact, Site
 from soprovod.clients.queries import sales_people, success_managers
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+from soprovod.core.forms import CsvUploadForm
 
 # The time zones of Russia, offered as suggestions; any IANA zone is accepted.
 RUSSIAN_TIME_ZONES = (
@@ -144,24 +143,5 @@ class ContactForm(forms.ModelForm):
         fields = ["full_name", "position", "email", "phone", "is_primary"]
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"})
-    )
-    dry_run = forms.BooleanField(
-        label=_("Dry run: check the file without saving anything"),
-        required=False,
-        initial=True,
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into parts."),
-                params={
-                    "size": f"{upload.size / 1024 / 1024:.1f}",
-                    "limit": MAX_IMPORT_BYTES // 1024 // 1024,
-                },
-            )
-        return upload
+class ImportForm(CsvUploadForm):
+    """The clients CSV (up to 5 MB, CsvUploadForm's default)."""

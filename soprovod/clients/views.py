@@ -30,7 +30,6 @@ from soprovod.accounts.permissions import (
 )
 from soprovod.clients import actions, imports, queries
 from soprovod.clients.forms import (
-    MAX_IMPORT_BYTES,
     RUSSIAN_TIME_ZONES,
     ClientForm,
     ContactForm,
@@ -44,7 +43,7 @@ from soprovod.clients.permissions import (
     get_contact_or_404,
     get_site_or_404,
 )
-from soprovod.lib.csvio import CsvFileError
+from soprovod.core.http import is_htmx, posted, resubmission
 
 # ---- who gets in -------------------------------------------------------------------------
 
@@ -70,19 +69,6 @@ def _client_contact_response(request: HttpRequest, client_id: int) -> HttpRespon
         return None
     get_client_or_404(request.user, client_id)
     return _to_portal()
-
-
-def _posted(request: HttpRequest):
-    """The submitted data, so that even an empty POST is validated (and refused) as such."""
-    return request.POST if request.method == "POST" else None
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore wants the whole page, not the fragment it once swapped in.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 # ---- the portfolio -----------------------------------------------------------------------
@@ -117,7 +103,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "can_create": can_create_client(user),
         "can_import": can_import_clients(user),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "clients/_portfolio.html", context)
     else:
         context["managers"] = queries.success_managers()
@@ -152,7 +138,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
     initial = {"status": ClientStatus.ONBOARDING}
     if can_edit_own_clients(request.user):  # a success manager proposes themself
         initial["success_manager"] = request.user.pk
-    form = ClientForm(_posted(request), initial=initial)
+    form = ClientForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             client = actions.do_create_client(request.user, **form.values())
@@ -170,7 +156,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if (response := _client_contact_response(request, pk)) is not None:
         return response
     client = get_client_or_404(request.user, pk, for_update=True)
-    form = ClientForm(_posted(request), instance=client)
+    form = ClientForm(posted(request), instance=client)
     stale = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,10 +177,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"name": current},
                 "differences": form.differences_from(current),
             }
-            # Keep the user's input, now based on the saved version: saving again is a
-            # deliberate choice to replace what the other person saved.
-            data = request.POST.copy()
-            data["version"] = str(current.version)
+            data = resubmission(request, current)
             form = ClientForm(data, instance=current)
         except ValidationError as error:
             form.add_error(None, error)
@@ -250,7 +233,7 @@ def site_create(request: HttpRequest, client_id: int) -> HttpResponse:
     if (response := _client_contact_response(request, client_id)) is not None:
         return response
     client = get_client_or_404(request.user, client_id, for_update=True)
-    form = SiteForm(_posted(request))
+    form = SiteForm(posted(request))
 
     def save(**values):
         return actions.do_save_site(request.user, client, **values)
@@ -267,7 +250,7 @@ def site_edit(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
         return response
     site = _child_of(request, client_id, get_site_or_404, pk)
     # The form works on a copy: the action compares the saved site with the new values.
-    form = SiteForm(_posted(request), instance=_copy(site))
+    form = SiteForm(posted(request), instance=_copy(site))
 
     def save(**values):
         return actions.do_save_site(request.user, site.client, site, **values)
@@ -298,7 +281,7 @@ def contact_create(request: HttpRequest, client_id: int) -> HttpResponse:
     if (response := _client_contact_response(request, client_id)) is not None:
         return response
     client = get_client_or_404(request.user, client_id, for_update=True)
-    form = ContactForm(_posted(request))
+    form = ContactForm(posted(request))
 
     def save(**values):
         return actions.do_save_contact(request.user, client, **values)
@@ -314,7 +297,7 @@ def contact_edit(request: HttpRequest, client_id: int, pk: int) -> HttpResponse:
     if (response := _client_contact_response(request, client_id)) is not None:
         return response
     contact = _child_of(request, client_id, get_contact_or_404, pk)
-    form = ContactForm(_posted(request), instance=_copy(contact))
+    form = ContactForm(posted(request), instance=_copy(contact))
 
     def save(**values):
         return actions.do_save_contact(request.user, contact.client, contact, **values)
@@ -355,20 +338,10 @@ def client_import(request: HttpRequest) -> HttpResponse:
     if (response := _require_portfolio(request)) is not None:
         return response
     require(can_import_clients(request.user))
-    form = ImportForm(_posted(request), request.FILES if request.method == "POST" else None)
-    result = None
-    issues: list[str] = []
+    form = ImportForm(posted(request), request.FILES if request.method == "POST" else None)
+    result, issues = None, []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = imports.import_clients(
-                upload.read(),
-                actor=request.user,
-                filename=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        except CsvFileError as error:
-            issues = [str(issue) for issue in error.issues]
+        result, issues = form.run(imports.import_clients, actor=request.user)
     return render(
         request,
         "clients/import.html",
@@ -376,6 +349,6 @@ def client_import(request: HttpRequest) -> HttpResponse:
             "form": form,
             "result": result,
             "issues": issues,
-            "max_megabytes": MAX_IMPORT_BYTES // 1024 // 1024,
+            "max_megabytes": form.max_megabytes,
         },
     )

@@ -100,13 +100,6 @@ class CommentaryForm(forms.Form):
 # ---- pages -------------------------------------------------------------------------------
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
 @login_required
 def archive(request: HttpRequest) -> HttpResponse:
     """Every report, newest period first, with downloads; the head also gets the form."""

@@ -14,6 +14,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.clients.models import validate_timezone
+from soprovod.core.forms import CsvUploadForm
 from soprovod.sla import actions
 from soprovod.sla.models import (
     CalendarDay,
@@ -23,8 +24,6 @@ from soprovod.sla.models import (
     TicketType,
     WorkCalendar,
 )
-
-MAX_IMPORT_BYTES = 1024 * 1024
 
 # "9:00-13:00, 14:00-18:00": a hyphen or a dash between the times, intervals separated by
 # commas, semicolons or spaces.
@@ -175,24 +174,16 @@ class CalendarDayForm(forms.Form):
         return day
 
 
-class CalendarImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("Columns date and kind; an optional note column."),
-    )
-    dry_run = forms.BooleanField(
-        label=_("Dry run: check the file and show what would change, save nothing"),
-        required=False,
-    )
+class CalendarImportForm(CsvUploadForm):
+    max_bytes = 1024 * 1024
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(limit)s MB.")
-                % {"limit": MAX_IMPORT_BYTES // 1024 // 1024}
-            )
-        return upload
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("Columns date and kind; an optional note column.")
+        self.fields["dry_run"].label = _(
+            "Dry run: check the file and show what would change, save nothing"
+        )
+        self.fields["dry_run"].initial = False
 
 
 # ---- policies ----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from soprovod.accounts.permissions import can_edit_sla, can_read_sla, require
 from soprovod.audit.recorder import trail_for
 from soprovod.core.errors import StaleObjectError
-from soprovod.lib.csvio import CsvFileError
+from soprovod.core.http import posted, resubmission
 from soprovod.sla import actions
 from soprovod.sla.calendars import (
     business_calendar,
@@ -40,7 +40,6 @@ from soprovod.sla.calendars import (
     day_minutes,
 )
 from soprovod.sla.forms import (
-    MAX_IMPORT_BYTES,
     CalendarDayForm,
     CalendarForm,
     CalendarImportForm,
@@ -70,10 +69,6 @@ def _require_editor(request: HttpRequest) -> None:
     """404 for those who may not even read the page, 403 for a reader who may not edit."""
     _require_reader(request)
     require(can_edit_sla(request.user))
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -339,7 +334,7 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The head changes the weekly hours, the time zone and the name."""
     _require_editor(request)
     calendar = _calendar_or_404(pk)
-    form = CalendarForm(_posted(request), calendar=calendar)
+    form = CalendarForm(posted(request), calendar=calendar)
     stale = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -355,8 +350,7 @@ def calendar_edit(request: HttpRequest, pk: int) -> HttpResponse:
             # choice to replace what the other person saved.
             stale = str(error)
             calendar = error.obj
-            data = request.POST.copy()
-            data["version"] = str(calendar.version)
+            data = resubmission(request, calendar)
             form = CalendarForm(data, calendar=calendar)
         except ValidationError as error:
             _add_errors(form, error)
@@ -402,7 +396,7 @@ def calendar_day(request: HttpRequest, pk: int, day: str | None = None) -> HttpR
         initial = {"date": date, "kind": existing.kind if existing else "", "note": ""}
         if existing:
             initial["note"] = existing.note
-    data = _posted(request)
+    data = posted(request)
     if data is not None and day is not None:
         data = data.copy()
         data["date"] = day  # the address says which date is edited
@@ -464,21 +458,10 @@ def calendar_import(request: HttpRequest, pk: int) -> HttpResponse:
     calendar = _calendar_or_404(pk)
     if calendar.is_24x7:
         raise Http404
-    form = CalendarImportForm(_posted(request), request.FILES if request.method == "POST" else None)
-    result = None
-    issues: list[str] = []
+    form = CalendarImportForm(posted(request), request.FILES if request.method == "POST" else None)
+    result, issues = None, []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = import_calendar(
-                upload.read(),
-                actor=request.user,
-                filename=upload.name,
-                dry_run=form.cleaned_data["dry_run"],
-                calendar=calendar,
-            )
-        except CsvFileError as error:
-            issues = [str(issue) for issue in error.issues]
+        result, issues = form.run(import_calendar, actor=request.user, calendar=calendar)
     return render(
         request,
         "sla/import.html",
@@ -487,7 +470,7 @@ def calendar_import(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "result": result,
             "issues": issues,
-            "max_megabytes": MAX_IMPORT_BYTES // 1024 // 1024,
+            "max_megabytes": form.max_megabytes,
         },
     )
 
@@ -543,7 +526,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     policy = get_object_or_404(SlaPolicy, pk=pk)
-    form = PolicyForm(_posted(request), policy=policy, targets=_policy_targets(policy))
+    form = PolicyForm(posted(request), policy=policy, targets=_policy_targets(policy))
     stale = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -558,8 +541,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleObjectError as error:
             stale = str(error)
             policy = error.obj
-            data = request.POST.copy()
-            data["version"] = str(policy.version)
+            data = resubmission(request, policy)
             form = PolicyForm(data, policy=policy, targets=_policy_targets(policy))
         except ValidationError as error:
             _add_errors(form, error)

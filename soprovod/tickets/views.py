@@ -32,6 +32,7 @@ from soprovod.accounts.permissions import (
 from soprovod.audit.recorder import trail_for
 from soprovod.clients.permissions import clients_visible_to
 from soprovod.core.errors import StaleObjectError
+from soprovod.core.http import is_htmx, resubmission
 from soprovod.sla.clocks import ExtensionError
 from soprovod.tickets import actions, queries
 from soprovod.tickets.downloads import attachment_response
@@ -76,14 +77,6 @@ def _ticket_for_work(request: HttpRequest, number: int) -> Ticket:
     return get_ticket_or_404(request.user, number, for_work=True)
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    # A history restore wants the whole page, not the fragment it once swapped in.
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
 def _back(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
@@ -126,7 +119,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     if can_work:
         context["assignees"] = list(queries.support_staff())
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "tickets/_queue_results.html", context)
     else:
         context.update(
@@ -319,10 +312,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
         )
     except StaleObjectError as error:
         current = get_ticket_or_404(request.user, number)
-        data = request.POST.copy()
-        # Based on the saved version now: sending again is a deliberate choice, made after
-        # reading what the other person did.
-        data["version"] = str(current.version)
+        data = resubmission(request, current)
         stale = str(error)
         if form.cleaned_data["attachments"]:
             stale += " " + _("Attach the files again: a browser cannot keep them.")

@@ -938,7 +938,7 @@ def test_import_error_rendering_shows_every_issue(as_user, staff, monkeypatch):
 
 
 def test_import_refuses_a_file_over_the_limit(as_user, staff, monkeypatch):
-    monkeypatch.setattr("soprovod.clients.forms.MAX_IMPORT_BYTES", 1024 * 1024)
+    monkeypatch.setattr("soprovod.clients.forms.ImportForm.max_bytes", 1024 * 1024)
     response = _upload(as_user(staff.head), b"x" * (1024 * 1024 + 1), dry_run=True)
     assert response.status_code == 200
     assert "The file is 1.0 MB; the limit is 1 MB" in response.content.decode()
