@@ -59,6 +59,8 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
+from soprovod.lib.periods import add_months  # noqa: E402
+
 BENCH_DB = "soprovod_bench_kpi"
 DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 TICKETS = 2_000_000
@@ -147,11 +149,6 @@ def setup_django(url: str, data_dir: str) -> None:
 
 
 # ---- the period ------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def last_month() -> tuple[dt.date, dt.date]:
@@ -733,7 +730,7 @@ def explain_document(period) -> None:
 def measure(head_id: int, repeats: int, show_plans: bool) -> dict[str, float | None]:
     from django.db import connection
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
     from soprovod.accounts.models import User
     from soprovod.kpi.engine import Period, compute
@@ -761,12 +758,7 @@ def measure(head_id: int, repeats: int, show_plans: bool) -> dict[str, float | N
     with connection.cursor() as cursor:
         cursor.execute("RESET jit")
 
-    try:
-        url = reverse("kpi:dashboard")
-    except NoReverseMatch:
-        log("# note: kpi.dashboard skipped: the URL kpi:dashboard does not exist yet")
-        results["dashboard"] = None
-        return results
+    url = reverse("kpi:dashboard")
     logging.getLogger("axes").setLevel(logging.WARNING)  # no "successful login" lines
     browser = Client(SERVER_NAME="localhost")
     browser.force_login(User.objects.get(pk=head_id))
