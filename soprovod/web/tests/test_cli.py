@@ -329,7 +329,8 @@ def test_serve_runs_web_and_worker_and_stops_both(tmp_path):
     schedule = str(tmp_path / "data" / "celerybeat-schedule")
     try:
         status = None
-        for _ in range(120):
+        # A generous bound: on a loaded machine the server's start-up checks take a while.
+        for _ in range(480):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as page:
                     status = page.status

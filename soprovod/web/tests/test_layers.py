@@ -86,12 +86,20 @@ def test_a_wrong_way_import_fails_lint(package_copy, add_module, package, source
     assert f"{module} -> {imported}" in result.stdout
 
 
+# Apps the contract already places between tickets and kpi, before they exist.
+APPS_TO_COME = ("knowledge", "integrations", "success", "handoffs", "devrequests", "budget")
+
+
 def test_an_app_to_come_takes_its_declared_place(package_copy, add_module):
     """A future app only needs its package: it may use the layers below it, not above."""
-    add_module("projects", "from soprovod.tickets import models", name="models")
+    absent = [name for name in APPS_TO_COME if not (ROOT / "soprovod" / name).exists()]
+    if not absent:
+        pytest.skip("every app the contract lists exists now")
+    app = absent[0]
+    add_module(app, "from soprovod.tickets import models", name="models")
     result = lint(package_copy)
     assert result.returncode == 0, result.stdout
-    module = add_module("projects", "from soprovod.kpi import engine", name="kpi_use")
+    module = add_module(app, "from soprovod.kpi import engine", name="kpi_use")
     result = lint(package_copy)
     assert result.returncode == 1
     assert f"{module} -> soprovod.kpi.engine" in result.stdout
