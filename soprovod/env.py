@@ -66,7 +66,21 @@ def env_database(name: str, default: str) -> dict:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    else:
+        config["OPTIONS"] = _without_jit(config.get("OPTIONS", {}))
     return config
+
+
+def _without_jit(options: dict) -> dict:
+    """PostgreSQL connection options with JIT compilation off for Soprovod's own sessions.
+
+    The queue and KPI queries are short; JIT compiles any query its planner estimates as
+    costly and adds 0.1–2 s to them (bench/kpi.py). A ``jit`` setting already given in the
+    URL's ``options`` wins, so an operator can still turn it on."""
+    given = options.get("options", "")
+    if "jit" in given:
+        return options
+    return {**options, "options": f"{given} -c jit=off".strip()}
 
 
 def env_redis(name: str) -> str:

@@ -7,6 +7,8 @@ from django.views.i18n import JavaScriptCatalog
 from soprovod.api import api
 from soprovod.web import views as web_views
 
+handler500 = "soprovod.web.views.server_error"
+
 urlpatterns = [
     path("favicon.ico", web_views.no_favicon),
     path("", web_views.home, name="home"),

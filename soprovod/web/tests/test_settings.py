@@ -62,3 +62,24 @@ def test_bad_environment_value_names_the_variable(tmp_path, name, value, message
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+def test_postgres_connections_turn_jit_off(monkeypatch):
+    from soprovod.env import env_database
+
+    monkeypatch.setenv("SOPROVOD_TEST_DB", "postgres://u@db:5432/soprovod")
+    assert env_database("SOPROVOD_TEST_DB", "")["OPTIONS"]["options"] == "-c jit=off"
+    # An operator's own jit choice in the URL wins.
+    monkeypatch.setenv("SOPROVOD_TEST_DB", "postgres://u@db:5432/soprovod?options=-c%20jit%3Don")
+    assert env_database("SOPROVOD_TEST_DB", "")["OPTIONS"]["options"] == "-c jit=on"
+
+
+@pytest.mark.django_db
+def test_the_live_postgres_session_has_jit_off():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is a PostgreSQL setting; this run is on SQLite")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
