@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -11,8 +12,16 @@ from django.utils import timezone
 
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
-from soprovod.clients import history
-from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, Contact, Site
+from soprovod.clients import history, revenue
+from soprovod.clients.models import (
+    Client,
+    ClientStatus,
+    ClientStatusChange,
+    Contact,
+    MrrChange,
+    MrrReason,
+    Site,
+)
 from soprovod.core.errors import StaleObjectError  # noqa: F401 - re-exported for callers
 
 CLIENT_FIELDS = (
@@ -30,6 +39,7 @@ CLIENT_FIELDS = (
     "segment",
     "notes",
 )
+MRR_FIELDS = ("effective_on", "mrr_rub", "reason", "comment")
 SITE_FIELDS = ("name", "address", "timezone", "equipment_notes")
 CONTACT_FIELDS = ("full_name", "email", "phone", "position", "is_primary", "user")
 
@@ -60,6 +70,14 @@ def do_create_client(
             client.status, client.contract_start, client.churned_at, timezone.localdate()
         )
     )
+    # The MRR the client arrives with is its first dated value (interfaces.md «mrr»).
+    MrrChange.objects.create(
+        client=client,
+        effective_on=client.contract_start,
+        mrr_rub=client.mrr_rub,
+        reason=MrrReason.NEW,
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
     record(actor, client, action, diff({}, snapshot(client, CLIENT_FIELDS)), reason=reason)
     return client
 
@@ -71,6 +89,8 @@ def do_update_client(
     *,
     expected_version: int | None = None,
     status_effective_on: date | None = None,
+    mrr_effective_on: date | None = None,
+    mrr_reason: str = "",
     reason: str = "",
     action: str = AuditEvent.Action.UPDATED,
     **values: Any,
@@ -78,12 +98,15 @@ def do_update_client(
     """Apply ``values`` to ``client``. With ``expected_version``, refuse a stale form.
 
     A status change writes a dated `ClientStatusChange` (effective on ``status_effective_on``,
-    the churn date for a churned client, else today)."""
+    the churn date for a churned client, else today). A changed MRR writes a dated
+    `MrrChange` (effective on ``mrr_effective_on``, else today; ``mrr_reason``, else the one
+    `revenue.inferred_reason` gives)."""
     current = Client.objects.select_for_update().get(pk=client.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleObjectError(current)
     before = snapshot(current, CLIENT_FIELDS)
     old_status, old_start, old_churn = current.status, current.contract_start, current.churned_at
+    old_mrr = current.mrr_rub
     for name, value in values.items():
         setattr(current, name, value)
     current.full_clean()
@@ -102,6 +125,17 @@ def do_update_client(
         )
     else:
         _move_dated_records(current, old_start, old_churn)
+    if current.contract_start != old_start:
+        _move_first_mrr_value(current, old_start)
+    if current.mrr_rub != old_mrr:
+        _save_mrr_value(
+            actor,
+            current,
+            effective_on=mrr_effective_on or timezone.localdate(),
+            mrr_rub=current.mrr_rub,
+            reason=mrr_reason,
+            audited=False,  # the client's own event below says the MRR changed
+        )
     record(actor, current, action, changes, reason=reason)
     return current
 
@@ -208,3 +242,118 @@ def do_repair_status_history(actor, client: Client, *, reason: str, today: date 
         reason=reason,
     )
     return True
+
+
+# ---- MRR history -----------------------------------------------------------------------------
+
+
+def _move_first_mrr_value(client: Client, old_start: date) -> None:
+    """A corrected contract start moves the first MRR value that was dated by it (unless a
+    later value would then come before it)."""
+    values = list(client.mrr_history.order_by("effective_on")[:2])
+    if not values or values[0].effective_on != old_start:
+        return
+    if len(values) > 1 and values[1].effective_on <= client.contract_start:
+        return
+    values[0].effective_on = client.contract_start
+    values[0].save(update_fields=["effective_on"])
+
+
+def _save_mrr_value(
+    actor,
+    client: Client,
+    *,
+    effective_on: date,
+    mrr_rub: Decimal,
+    reason: str = "",
+    comment: str = "",
+    action: str = AuditEvent.Action.UPDATED,
+    audit_reason: str = "",
+    audited: bool = True,
+) -> str:
+    """Create or correct the client's MRR value of ``effective_on`` (one per day); audited
+    on the client unless the caller's own event tells it. Returns ``created``, ``updated`` or ``unchanged``. An empty ``reason``
+    keeps a stored one, or is inferred from the value before (`revenue.inferred_reason`)."""
+    stored = MrrChange.objects.filter(client=client, effective_on=effective_on).first()
+    if stored is None:
+        previous = (
+            MrrChange.objects.filter(client=client, effective_on__lt=effective_on)
+            .order_by("-effective_on")
+            .values_list("mrr_rub", flat=True)
+            .first()
+        )
+        change = MrrChange(
+            client=client,
+            effective_on=effective_on,
+            mrr_rub=mrr_rub,
+            reason=reason or revenue.inferred_reason(previous, mrr_rub),
+            comment=comment,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        before = {}
+    else:
+        change = stored
+        before = snapshot(stored, MRR_FIELDS)
+        change.mrr_rub = mrr_rub
+        change.reason = reason or stored.reason
+        change.comment = comment or stored.comment
+    change.full_clean(exclude=["client", "actor"], validate_unique=False)
+    changes = diff(before, snapshot(change, MRR_FIELDS))
+    if not changes:
+        return "unchanged"
+    change.save()
+    if not audited:
+        return "created" if stored is None else "updated"
+    if action != AuditEvent.Action.IMPORTED:
+        action = AuditEvent.Action.CREATED if stored is None else AuditEvent.Action.UPDATED
+    record(actor, change, action, changes, reason=audit_reason, parent=client)
+    return "created" if stored is None else "updated"
+
+
+def current_mrr(client: Client, today: date | None = None) -> Decimal | None:
+    """The MRR the history gives for today (`revenue.mrr_on`), None when it has none yet."""
+    return (
+        client.mrr_history.filter(effective_on__lte=today or timezone.localdate())
+        .order_by("-effective_on")
+        .values_list("mrr_rub", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def do_record_mrr_change(
+    actor,
+    client: Client,
+    *,
+    effective_on: date,
+    mrr_rub: Decimal,
+    reason: str = "",
+    comment: str = "",
+    action: str = AuditEvent.Action.UPDATED,
+    audit_reason: str = "",
+) -> str:
+    """Record a dated MRR value (an upsell, a downsell, a price change, a churn) and keep
+    the client's current MRR equal to what its history says for today. Returns
+    ``created``, ``updated`` or ``unchanged``; re-recording the same value changes nothing."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    outcome = _save_mrr_value(
+        actor,
+        client,
+        effective_on=effective_on,
+        mrr_rub=mrr_rub,
+        reason=reason,
+        comment=comment,
+        action=action,
+        audit_reason=audit_reason,
+    )
+    now_mrr = current_mrr(client)
+    if outcome != "unchanged" and now_mrr is not None and now_mrr != client.mrr_rub:
+        record(
+            actor,
+            client,
+            action,
+            {"mrr_rub": [client.mrr_rub, now_mrr]},
+            reason=audit_reason,
+        )
+        Client.objects.filter(pk=client.pk).update(mrr_rub=now_mrr, version=F("version") + 1)
+    return outcome

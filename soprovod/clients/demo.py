@@ -27,7 +27,15 @@ from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, snapshot
 from soprovod.clients.actions import CLIENT_FIELDS, CONTACT_FIELDS, SITE_FIELDS
-from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, Contact, Site
+from soprovod.clients.models import (
+    Client,
+    ClientStatus,
+    ClientStatusChange,
+    Contact,
+    MrrChange,
+    MrrReason,
+    Site,
+)
 from soprovod.core.demo import PORTAL_USERNAMES, DemoContext
 from soprovod.lib.inn import generate_inn
 
@@ -651,3 +659,52 @@ def _audit_trail(
             )
         )
     return events
+
+
+def create_mrr_history(ctx: DemoContext) -> None:
+    """Each client's dated MRR history, ending at its MRR today: the first value at the
+    contract start, the yearly price indexation (7 %) on 1 January, and now and then an
+    upsell (more sites, more modules) or, more often for clients at risk, a downsell."""
+    rng = ctx.rng
+    changes: list[MrrChange] = []
+    for client in ctx.clients:
+        last = min(ctx.today, client.churned_at or ctx.today)
+        # (day, reason, the value after it ÷ the value before it)
+        steps: dict[date, tuple[str, Decimal]] = {}
+        year = last.year
+        while date(year, 1, 1) > client.contract_start + timedelta(days=180):
+            steps[date(year, 1, 1)] = (MrrReason.PRICE, Decimal("1.07"))
+            year -= 1
+        span = (last - client.contract_start).days
+        moves = rng.choices([0, 1, 2], weights=[55, 35, 10])[0] if span > 120 else 0
+        down_odds = 0.6 if client.status == ClientStatus.AT_RISK else 0.25
+        for _ in range(moves):
+            day = client.contract_start + timedelta(days=rng.randint(60, span))
+            if rng.random() < down_odds:
+                steps.setdefault(day, (MrrReason.DOWNSELL, Decimal(rng.choice(("0.7", "0.85")))))
+            else:
+                steps.setdefault(day, (MrrReason.UPSELL, Decimal(rng.choice(("1.2", "1.5")))))
+        # Walk back from today's MRR: undoing each change gives the value before it.
+        value = client.mrr_rub
+        for day in sorted(steps, reverse=True):
+            reason, factor = steps[day]
+            changes.append(_mrr_change(ctx, client, day, reason, value))
+            value = _round500(value / factor)
+        changes.append(_mrr_change(ctx, client, client.contract_start, MrrReason.NEW, value))
+    MrrChange.objects.bulk_create(changes, batch_size=2000)
+    ctx.log(f"  {len(changes)} dated MRR values")
+
+
+def _mrr_change(ctx: DemoContext, client: Client, day: date, reason: str, mrr: Decimal):
+    return MrrChange(
+        client=client,
+        effective_on=day,
+        mrr_rub=mrr,
+        reason=reason,
+        recorded_at=ctx.at(day, 12),
+        actor=client.success_manager,
+    )
+
+
+def _round500(amount: Decimal) -> Decimal:
+    return Decimal(max(500, int(round(amount / 500)) * 500))

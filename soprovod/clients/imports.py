@@ -1,4 +1,5 @@
-"""Client portfolio import from CSV (interfaces.md, «CSV files», clients).
+"""Client portfolio and MRR history imports from CSV (interfaces.md, «CSV files», clients
+and mrr; `import_mrr` at the end).
 
 Columns: ``external_id, name, inn, tariff, mrr_rub, status, contract_start`` and, optional,
 ``churned_at, success_manager_email, segment``. Rows are matched to clients by
@@ -26,12 +27,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from soprovod.accounts.models import User
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
-from soprovod.clients.actions import do_create_client, do_update_client
-from soprovod.clients.models import Client, ClientStatus
+from soprovod.clients.actions import do_create_client, do_record_mrr_change, do_update_client
+from soprovod.clients.models import Client, ClientStatus, MrrChange, MrrReason
 from soprovod.lib.csvio import (
     FieldError,
     ImportResult,
@@ -292,3 +294,150 @@ def _column_of(field: str) -> str | None:
     if field in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         return field
     return None
+
+
+# ---- MRR history -----------------------------------------------------------------------------
+# Columns ``client_external_id, effective_on, mrr_rub`` and, optional, ``reason``. A row is
+# the client's MRR from ``effective_on`` on; it is matched to the stored history by client
+# and date (one value per day): a new date is added, a stored one with another value is
+# corrected (audited), an equal one is left alone — so importing a file again changes
+# nothing. A date before the client's contract start or in the future is refused: the
+# history tells what the client paid, not a plan. An empty ``reason`` is inferred from the
+# value before (`revenue.inferred_reason`), or keeps the stored one.
+
+MRR_REQUIRED_COLUMNS = ("client_external_id", "effective_on", "mrr_rub")
+MRR_OPTIONAL_COLUMNS = ("reason",)
+
+MRR_REASON_SPELLINGS: dict[str, str] = {
+    "new": MrrReason.NEW,
+    "initial": MrrReason.NEW,
+    "upsell": MrrReason.UPSELL,
+    "downsell": MrrReason.DOWNSELL,
+    "price": MrrReason.PRICE,
+    "price_change": MrrReason.PRICE,
+    "churn": MrrReason.CHURN,
+    "новый": MrrReason.NEW,
+    "расширение": MrrReason.UPSELL,
+    "сокращение": MrrReason.DOWNSELL,
+    "изменение цены": MrrReason.PRICE,
+    "уход": MrrReason.CHURN,
+}
+
+
+@dataclass(frozen=True)
+class _MrrRow:
+    number: int
+    client: Client
+    effective_on: date
+    mrr_rub: Decimal
+    reason: str
+
+
+def import_mrr(
+    data: bytes,
+    *,
+    actor: User | None = None,
+    filename: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate the whole file, then add or correct dated MRR values in one transaction
+    (see the comment above). Raises CsvFileError listing every problem, writing nothing."""
+    table = read_table(
+        data, required=MRR_REQUIRED_COLUMNS, optional=MRR_OPTIONAL_COLUMNS, filename=filename
+    )
+    errors = RowErrors(filename=filename)
+    total = len(table.rows)
+    if not total:
+        errors.add(None, None, "the file has a header but no MRR values")
+    clients = Client.objects.in_bulk(
+        {raw["client_external_id"] for _, raw in table.rows if raw["client_external_id"]},
+        field_name="external_id",
+    )
+    today = timezone.localdate()
+    rows: list[_MrrRow] = []
+    first_row_of: dict[tuple[int, date], int] = {}
+    for done, (number, raw) in enumerate(table.rows, start=1):
+        before = len(errors.issues)
+        client = errors.parse(number, raw, "client_external_id", _known_client, clients)
+        effective_on = errors.parse(number, raw, "effective_on", parse_date)
+        mrr = errors.parse(number, raw, "mrr_rub", _money)
+        reason = errors.parse(
+            number, raw, "reason", parse_choice, MRR_REASON_SPELLINGS, optional=True
+        )
+        if effective_on is not None and effective_on > today:
+            errors.add(number, "effective_on", "is in the future")
+        elif client is not None and effective_on is not None:
+            if effective_on < client.contract_start:
+                errors.add(
+                    number,
+                    "effective_on",
+                    f"is before the client's contract start {client.contract_start.isoformat()}",
+                )
+            elif (client.pk, effective_on) in first_row_of:
+                errors.add(
+                    number,
+                    "effective_on",
+                    "the same client's value for this date is already in row "
+                    f"{first_row_of[(client.pk, effective_on)]}",
+                )
+            else:
+                first_row_of[(client.pk, effective_on)] = number
+        if len(errors.issues) == before:
+            rows.append(_MrrRow(number, client, effective_on, mrr, reason or ""))
+        if dry_run and progress:
+            progress(done, total)
+    errors.raise_if_any()
+
+    stored = _stored_mrr(rows)
+    if dry_run:
+        outcomes = [
+            _mrr_outcome(stored.get((row.client.pk, row.effective_on)), row) for row in rows
+        ]
+        return ImportResult(
+            outcomes.count("created"),
+            outcomes.count("updated"),
+            outcomes.count("unchanged"),
+            dry_run=True,
+        )
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with transaction.atomic():
+        # By date, so an inferred reason compares with the value the file gave just before.
+        for done, row in enumerate(sorted(rows, key=lambda r: r.effective_on), start=1):
+            outcome = do_record_mrr_change(
+                actor,
+                row.client,
+                effective_on=row.effective_on,
+                mrr_rub=row.mrr_rub,
+                reason=row.reason,
+                action=AuditEvent.Action.IMPORTED,
+                audit_reason=filename,
+            )
+            counts[outcome] += 1
+            if progress:
+                progress(done, total)
+    return ImportResult(counts["created"], counts["updated"], counts["unchanged"])
+
+
+def _known_client(value: str, clients: Mapping[str, Client]) -> Client:
+    try:
+        return clients[value]
+    except KeyError:
+        raise FieldError(f"no client with external_id {value!r}") from None
+
+
+def _stored_mrr(rows: list[_MrrRow]) -> dict[tuple[int, date], MrrChange]:
+    stored: dict[tuple[int, date], MrrChange] = {}
+    clients = sorted({row.client.pk for row in rows})
+    for start in range(0, len(clients), 900):  # under SQLite's limit of query parameters
+        for change in MrrChange.objects.filter(client__in=clients[start : start + 900]):
+            stored[(change.client_id, change.effective_on)] = change
+    return stored
+
+
+def _mrr_outcome(stored: MrrChange | None, row: _MrrRow) -> str:
+    if stored is None:
+        return "created"
+    if stored.mrr_rub != row.mrr_rub or (row.reason and row.reason != stored.reason):
+        return "updated"
+    return "unchanged"

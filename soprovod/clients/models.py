@@ -186,3 +186,44 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class MrrReason(models.TextChoices):
+    """Why a client's MRR changed (domain.md «MrrChange»; interfaces.md «CSV files», mrr)."""
+
+    NEW = "new", _("New contract")
+    UPSELL = "upsell", _("Upsell")
+    DOWNSELL = "downsell", _("Downsell")
+    PRICE = "price", _("Price change")
+    CHURN = "churn", _("Churn")
+
+
+class MrrChange(models.Model):
+    """Dated MRR history: a client's MRR on a date is the value of its last change effective
+    on or before that date (kpi.md «revenue.grr», «revenue.nrr»). One value per day."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="mrr_history")
+    effective_on = models.DateField(_("effective on"))
+    mrr_rub = models.DecimalField(
+        _("MRR, ₽"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=MrrReason.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("MRR change")
+        verbose_name_plural = _("MRR history")
+        ordering = ["-effective_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "effective_on"], name="one_mrr_value_per_client_and_day"
+            ),
+            models.CheckConstraint(condition=models.Q(mrr_rub__gte=0), name="mrr_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.mrr_rub} ₽ ({self.effective_on})"

@@ -13,12 +13,25 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from soprovod.clients.models import Client, ClientStatus, ClientStatusChange
+from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, MrrChange
 from soprovod.kpi.aggregates import PercentileCont
 from soprovod.kpi.models import KpiTarget
 from soprovod.lib.periods import Period
@@ -119,6 +132,8 @@ def _defs() -> list[KpiDef]:
             "quality",
         ),
         KpiDef("retention", _("Client retention"), 0.98, ">=", "share", "clients"),
+        KpiDef("revenue.grr", _("Gross revenue retention (GRR)"), 0.95, ">=", "share", "clients"),
+        KpiDef("revenue.nrr", _("Net revenue retention (NRR)"), 1.0, ">=", "share", "clients"),
         KpiDef("csat", _("Client satisfaction (CSAT)"), 4.5, ">=", "score", "clients"),
         KpiDef("nps", _("NPS"), 50.0, ">=", "score", "clients"),
         KpiDef(
@@ -445,14 +460,58 @@ def client_annotations(period: Period) -> dict:
     }
 
 
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def mrr_on(day: dt.date):
+    """The client's MRR on ``day``: the value of its last dated MRR change on or before it
+    (kpi.md «revenue.grr»)."""
+    latest = Subquery(
+        MrrChange.objects.filter(client=OuterRef("pk"), effective_on__lte=day)
+        .order_by("-effective_on")
+        .values("mrr_rub")[:1],
+        output_field=MONEY,
+    )
+    # A client recorded without any MRR history (e.g. loaded by hand) counts with its MRR now.
+    return Coalesce(latest, F("mrr_rub"), output_field=MONEY)
+
+
+def revenue_annotations(period: Period, status_at_end: str = "status_at_end") -> dict:
+    """kpi.md «revenue.grr», «revenue.nrr»: each client's MRR on the day before the period
+    (``mrr_before``) and at its end (``mrr_at_end``: 0 for a client churned by then), on
+    clients annotated with `client_annotations`."""
+    return {
+        "mrr_before": mrr_on(period.start - dt.timedelta(days=1)),
+        "mrr_at_end": Case(
+            When(**{status_at_end: ClientStatus.CHURNED}, then=Value(0, output_field=MONEY)),
+            default=mrr_on(period.end),
+            output_field=MONEY,
+        ),
+    }
+
+
 def _clients(period: Period) -> dict:
-    """One query: retention (kpi.md «retention») and active clients at the end of the period
-    (kpi.md «portfolio.active_clients»), from the dated status history."""
+    """One query: retention (kpi.md «retention»), active clients at the end of the period
+    (kpi.md «portfolio.active_clients») from the dated status history, and revenue retention
+    (kpi.md «revenue.grr», «revenue.nrr») over the clients retention counts at the start,
+    from the dated MRR history."""
     filters = client_filters(period)
-    return Client.objects.annotate(**client_annotations(period)).aggregate(
-        at_start=Count("pk", filter=filters["at_start"]),
-        kept=Count("pk", filter=filters["kept"]),
-        active_at_end=Count("pk", filter=filters["active_at_end"]),
+    at_start = filters["at_start"]
+    return (
+        Client.objects.annotate(**client_annotations(period))
+        .annotate(**revenue_annotations(period))
+        .aggregate(
+            at_start=Count("pk", filter=at_start),
+            kept=Count("pk", filter=filters["kept"]),
+            active_at_end=Count("pk", filter=filters["active_at_end"]),
+            mrr_start=Sum("mrr_before", filter=at_start, output_field=MONEY),
+            mrr_end=Sum("mrr_at_end", filter=at_start, output_field=MONEY),
+            mrr_kept=Sum(
+                Least("mrr_at_end", "mrr_before", output_field=MONEY),
+                filter=at_start,
+                output_field=MONEY,
+            ),
+        )
     )
 
 
@@ -522,6 +581,14 @@ def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
         "numerator": clients["kept"],
         "denominator": clients["at_start"],
     }
+    mrr_start = float(clients["mrr_start"] or 0)
+    for key, total in (("revenue.grr", clients["mrr_kept"]), ("revenue.nrr", clients["mrr_end"])):
+        total = float(total or 0)
+        values[key] = {
+            "value": total / mrr_start if mrr_start else None,
+            "numerator": total,
+            "denominator": mrr_start,
+        }
     values["portfolio.active_clients"] = {
         "value": float(clients["active_at_end"]),
         "count": clients["active_at_end"],

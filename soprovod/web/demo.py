@@ -24,6 +24,7 @@ from soprovod.core.demo import DEMO_PASSWORD, PORTAL_USERNAMES, DemoContext
 DEMO_STEPS: list[tuple[str, str]] = [
     ("users", "soprovod.accounts.demo.create_users"),
     ("clients", "soprovod.clients.demo.create_clients"),
+    ("mrr", "soprovod.clients.demo.create_mrr_history"),
     ("tickets", "soprovod.tickets.demo.create_tickets"),
     ("nps", "soprovod.surveys.demo.create_nps_answers"),
 ]

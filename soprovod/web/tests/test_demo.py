@@ -12,7 +12,14 @@ from django.db import transaction
 
 from soprovod.accounts.models import User
 from soprovod.audit.models import AuditEvent
-from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, Contact, Site
+from soprovod.clients.models import (
+    Client,
+    ClientStatus,
+    ClientStatusChange,
+    Contact,
+    MrrReason,
+    Site,
+)
 from soprovod.lib.inn import is_valid_inn
 from soprovod.lib.periods import months_before
 from soprovod.web import demo
@@ -111,6 +118,18 @@ def test_status_history_is_dated_in_the_past_and_ends_in_the_status(db):
     for client in churned:
         assert window_start <= client.churned_at < TODAY
         assert client.status_history.filter(status=ClientStatus.ACTIVE).exists()
+
+
+def test_mrr_history_starts_at_the_contract_and_ends_at_todays_mrr(small_demo):
+    reasons = set()
+    for client in Client.objects.prefetch_related("mrr_history"):
+        history = sorted(client.mrr_history.all(), key=lambda change: change.effective_on)
+        assert history[0].effective_on == client.contract_start
+        assert history[0].reason == MrrReason.NEW
+        assert history[-1].mrr_rub == client.mrr_rub
+        assert all(change.effective_on <= TODAY and change.mrr_rub > 0 for change in history)
+        reasons |= {change.reason for change in history}
+    assert {MrrReason.PRICE, MrrReason.UPSELL} <= reasons
 
 
 def test_creation_is_in_the_audit_trail(small_demo):

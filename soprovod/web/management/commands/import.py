@@ -28,6 +28,7 @@ IMPORTERS: dict[str, str] = {
     "clients": "soprovod.clients.imports.import_clients",
     "tickets": "soprovod.tickets.imports.import_tickets",
     "nps": "soprovod.surveys.imports.import_nps",
+    "mrr": "soprovod.clients.imports.import_mrr",
     "calendar": "soprovod.sla.imports.import_calendar",
 }
 
