@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "soprovod.tickets",
     "soprovod.surveys",
     "soprovod.projects",
+    "soprovod.devrequests",
     "soprovod.kpi",
     "soprovod.reports",
     "soprovod.web",
@@ -198,6 +199,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # Agreement clocks of requests to development: 80 % warnings and breaches, once each.
+    "devrequests-clocks": {
+        "task": "devrequests.check_clocks",
+        "schedule": 300.0,
+        "options": {"expires": 280},
+    },
 }
 
 EMAIL_BACKEND = env_str(
@@ -281,6 +288,12 @@ ATTACHMENT_EXTENSIONS = env_list(
         "eml",
     ],
 )
+
+# Requests to development are agreed within this many hours (kpi.md «dev_request.on_time»),
+# counted in calendar time ("calendar"), on the department's default work calendar
+# ("business"), or on the work calendar of that name.
+DEV_REQUEST_AGREEMENT_HOURS = env_int("DEV_REQUEST_AGREEMENT_HOURS", 48, minimum=1)
+DEV_REQUEST_CLOCK = env_str("DEV_REQUEST_CLOCK", "calendar")
 
 # The department's portfolio capacity (job description: up to 400 clients).
 PORTFOLIO_CAPACITY = env_int("PORTFOLIO_CAPACITY", 400, minimum=1)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("notifications/", include("soprovod.core.views_notifications")),
     path("portal/", include("soprovod.portal.urls")),
     path("projects/", include("soprovod.projects.urls")),
+    path("devrequests/", include("soprovod.devrequests.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("api/v1/", api.urls),

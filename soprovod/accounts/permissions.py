@@ -203,3 +203,33 @@ def can_edit_project_templates(user) -> bool:
 def can_work_every_project(user) -> bool:
     """The head works every project (others their own: projects.permissions)."""
     return is_signed_in(user) and _is_head(user)
+
+
+# ---- requests to development ---------------------------------------------------------------
+# Role capabilities only; which requests a user may read is `devrequests/permissions.py`.
+
+
+def can_see_dev_requests(user) -> bool:
+    """The requests to development: development, the support department and the CEO."""
+    return is_signed_in(user) and (user.reads_all_clients or user.has_role(Role.DEVELOPMENT))
+
+
+def can_file_dev_requests(user) -> bool:
+    """File, link, vote and tell clients of a release: the support department."""
+    return is_signed_in(user) and user.is_support_staff
+
+
+def can_decide_dev_requests(user) -> bool:
+    """Accept, decline and move a request on to its release: development."""
+    return is_signed_in(user) and (user.is_superuser or user.has_role(Role.DEVELOPMENT))
+
+
+def can_merge_dev_requests(user) -> bool:
+    """Merge duplicates: development, and the head of support who sees them come in."""
+    return can_decide_dev_requests(user) or (is_signed_in(user) and _is_head(user))
+
+
+def sees_dev_request_clients(user) -> bool:
+    """Which clients a request concerns, by name: portfolio readers only. Development sees
+    the impact figures (how many clients, their MRR), never the portfolio itself."""
+    return reads_all_clients(user)

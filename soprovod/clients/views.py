@@ -44,6 +44,7 @@ from soprovod.clients.permissions import (
     get_site_or_404,
 )
 from soprovod.core.http import is_htmx, posted, resubmission
+from soprovod.core.panels import render_panels
 
 # ---- who gets in -------------------------------------------------------------------------
 
@@ -122,7 +123,13 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "clients/detail.html",
-        {"page": page, "client": client, "can_edit": can_edit_client(request.user, client)},
+        {
+            "page": page,
+            "client": client,
+            "can_edit": can_edit_client(request.user, client),
+            # What higher apps show about the client (core.panels).
+            "panels": render_panels("client", request, client),
+        },
     )
 
 

@@ -434,16 +434,24 @@ def do_escalate(actor, ticket: Ticket, level: str, reason: str) -> Escalation:
 
 @transaction.atomic
 def do_auto_escalate(
-    ticket: Ticket, *, level: str, source: str, reason: str, key: str, at: dt.datetime
+    ticket: Ticket | None,
+    *,
+    level: str,
+    source: str,
+    reason: str,
+    key: str,
+    at: dt.datetime,
+    client_id: int | None = None,
 ) -> Escalation | None:
-    """An escalation raised by the SLA checker, once per natural ``key`` (ticket, metric,
-    due time, level): returns it when raised now, None when it was raised before. The
-    checker announces it itself, so nothing is queued here."""
+    """An escalation raised by a checker, once per natural ``key`` (ticket, metric, due
+    time, level): returns it when raised now, None when it was raised before. The checker
+    announces it itself, so nothing is queued here. Without a ticket (a clock of another
+    department's request, e.g. a development request with no ticket) the caller audits it."""
     escalation, created = Escalation.objects.get_or_create(
         key=key,
         defaults={
             "ticket": ticket,
-            "client_id": ticket.client_id,
+            "client_id": ticket.client_id if ticket is not None else client_id,
             "level": level,
             "source": source,
             "reason": reason,
@@ -452,13 +460,14 @@ def do_auto_escalate(
     )
     if not created:
         return None
-    record(
-        None,
-        ticket,
-        AuditEvent.Action.OTHER,
-        {"escalation": [None, Escalation.Level(level).label]},
-        reason=reason,
-    )
+    if ticket is not None:
+        record(
+            None,
+            ticket,
+            AuditEvent.Action.OTHER,
+            {"escalation": [None, Escalation.Level(level).label]},
+            reason=reason,
+        )
     return escalation
 
 

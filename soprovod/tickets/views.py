@@ -33,6 +33,7 @@ from soprovod.audit.recorder import trail_for
 from soprovod.clients.permissions import clients_visible_to
 from soprovod.core.errors import StaleObjectError
 from soprovod.core.http import is_htmx, resubmission
+from soprovod.core.panels import render_panels
 from soprovod.sla.clocks import ExtensionError
 from soprovod.tickets import actions, queries
 from soprovod.tickets.downloads import attachment_response
@@ -263,7 +264,10 @@ def _status_actions(ticket: Ticket) -> list[tuple[str, str, str]]:
 
 
 def _render_detail(request: HttpRequest, ticket: Ticket, **forms) -> HttpResponse:
-    return render(request, "tickets/detail.html", _detail_context(request, ticket, **forms))
+    context = _detail_context(request, ticket, **forms)
+    # What higher apps show about the ticket (core.panels: e.g. linked development requests).
+    context["panels"] = render_panels("ticket", request, ticket)
+    return render(request, "tickets/detail.html", context)
 
 
 @login_required

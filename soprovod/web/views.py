@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.permissions import is_client_account
+from soprovod.accounts.permissions import can_decide_dev_requests, is_client_account
 from soprovod.accounts.roles import Role
+from soprovod.devrequests import views as devrequest_views
 
 
 @login_required
@@ -18,7 +19,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if is_client_account(user):
         return redirect("portal:home")
     roles = [str(Role(code).label) for code in sorted(user.role_codes)]
-    return render(request, "web/home.html", {"roles": roles})
+    context = {"roles": roles}
+    if can_decide_dev_requests(user):  # development starts from its inbox
+        context["dev_inbox"] = devrequest_views.home_inbox(user)
+    return render(request, "web/home.html", context)
 
 
 def no_favicon(request: HttpRequest) -> HttpResponse:
