@@ -135,7 +135,7 @@ class AgreementRound(models.Model):
     target_seconds = models.PositiveIntegerField()
     due_at = models.DateTimeField(_("due"))
     warn_at = models.DateTimeField()
-    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=RoundOutcome.choices, blank=True
     )
