@@ -435,7 +435,14 @@ def do_tell_clients(actor, request: DevRequest) -> int:
 
 
 @transaction.atomic
-def do_merge(actor, duplicate: DevRequest, survivor: DevRequest, *, reason: str = "") -> DevRequest:
+def do_merge(
+    actor,
+    duplicate: DevRequest,
+    survivor: DevRequest,
+    *,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> DevRequest:
     """Merge ``duplicate`` into ``survivor``: its tickets, clients and votes carry over, it
     points at the survivor and is finished. A clock still running on the duplicate ends
     without a decision (withdrawn). Returns the survivor."""
@@ -453,7 +460,7 @@ def do_merge(actor, duplicate: DevRequest, survivor: DevRequest, *, reason: str 
         raise DevRequestError(_("A finished request cannot be merged."))
     if survivor.status in FINAL_STATUSES:
         raise DevRequestError(_("Merge into a request that is still open."))
-    now = timezone.now()
+    now = at or timezone.now()
     running = _running_round(duplicate)
     if running is not None:
         running.ended_at, running.outcome = now, RoundOutcome.WITHDRAWN
