@@ -301,7 +301,7 @@ def sla_outcome_annotations(now: dt.datetime) -> dict[str, Exists]:
     `SLA_MET` and `SLA_BREACHED` then select the tickets that meet or breach SLA; the rest
     are pending and left out."""
     clocks = SlaClock.objects.filter(ticket=OuterRef("pk"))
-    breached = clocks.filter(sla_queries.breached(now))
+    breached = clocks.filter(sla_queries.breaches_sla(now))
     running = clocks.filter(stopped_at__isnull=True)
     return {
         "is_breached": Exists(breached),

@@ -3,15 +3,28 @@
 The ticket workflow calls these functions inside its own transaction; they never commit,
 notify or audit on their own (except `extend_due`, which is an action of its own).
 
-A clock's business time so far is ``between(started_at, t) - paused_seconds`` (minus the
-open pause), so its due time is ``add(started_at, target + extension + paused_seconds)``.
-``resolution_ceiling`` runs on calendar time (no calendar) and never pauses.
+A ticket's clocks are kept as a cache of one rule applied to its history: when they started,
+when they stopped, and the pauses of its resolution clock (`SlaPause` rows: waiting for the
+client, and the time between a resolution and a reopening). Every event of the workflow
+writes that history and then settles the ticket's clocks from it with
+`soprovod.lib.clockrules.settle` — the same function the import replay, the recalculations,
+the data migration and `soprovod verify` use, so following a ticket live and recomputing it
+from its history give the same due times and outcomes (sla.md «Pauses and due times»).
+
+A clock's due time is ``add(started_at, target + extension + paused_seconds)`` on its own
+calendar, where ``paused_seconds`` counts only the pauses that began on or before the due
+time; pauses that began after it are in ``late_paused_seconds`` (they do not move the due
+time, yet the clock did not run). ``resolution_ceiling`` runs on calendar time, pauses with
+the resolution clock and is never earlier than the resolution target (sla.md «Target and
+ceiling»).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.db import transaction
@@ -20,7 +33,8 @@ from django.utils.translation import gettext as _
 
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
-from soprovod.lib.businesstime import BusinessCalendar
+from soprovod.lib import clockrules
+from soprovod.lib.businesstime import BusinessCalendar, CalendarSpec, get_calendar
 from soprovod.sla import queries
 from soprovod.sla.calendars import business_calendar
 from soprovod.sla.models import (
@@ -34,6 +48,22 @@ from soprovod.sla.models import (
 )
 
 UTC = dt.UTC
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+STATUSES = [ClockStatus(name) for name in clockrules.STATUS_NAMES]
+# The clocks that decide whether a ticket meets SLA (sla.md: its first response and its
+# resolution). The ceiling limits extensions and escalates; it is no SLA outcome.
+SLA_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
+# The fields `settle` computes (the rest is history: started, stopped, allowances).
+SETTLED_FIELDS = [
+    "due_at",
+    "ceiling_at",
+    "paused_since",
+    "paused_seconds",
+    "late_paused_seconds",
+    "stopped_at",
+    "elapsed_seconds",
+    "status",
+]
 
 
 class ExtensionError(ValueError):
@@ -67,10 +97,14 @@ def allowed_seconds(clock: SlaClock) -> int:
 
 
 def elapsed_seconds(clock: SlaClock, at: dt.datetime) -> int:
-    """Business seconds the clock has run by ``at`` (pauses excluded)."""
+    """Business seconds the clock has run by ``at`` (every pause excluded)."""
     cal = engine(clock)
     end = min(at, clock.stopped_at) if clock.stopped_at else at
-    spent = seconds_between(cal, clock.started_at, end) - clock.paused_seconds
+    spent = (
+        seconds_between(cal, clock.started_at, end)
+        - clock.paused_seconds
+        - clock.late_paused_seconds
+    )
     if clock.paused_since and clock.paused_since < end:
         spent -= seconds_between(cal, clock.paused_since, end)
     return max(0, spent)
@@ -78,23 +112,170 @@ def elapsed_seconds(clock: SlaClock, at: dt.datetime) -> int:
 
 def remaining_seconds(clock: SlaClock, at: dt.datetime) -> int:
     """Business seconds left until due (negative when overdue)."""
-    return allowed_seconds(clock) - elapsed_seconds(clock, at)
-
-
-def refresh_due(clock: SlaClock, cal: BusinessCalendar | None) -> None:
-    """The due time from the clock's start, allowance and pauses (module doc)."""
-    clock.due_at = add_seconds(cal, clock.started_at, allowed_seconds(clock) + clock.paused_seconds)
+    if clock.due_at is None:
+        return 0
+    cal = engine(clock)
+    if clock.due_at >= at:
+        return seconds_between(cal, at, clock.due_at)
+    return -seconds_between(cal, clock.due_at, at)
 
 
 def evaluate(clock: SlaClock, now: dt.datetime) -> str:
-    """sla.md: met (stopped on or before due), breached (stopped after due, or still running
-    past due), pending (running, not yet due). A paused clock is breached if it was already
-    overdue when the pause began."""
+    """The clock's status as of ``now`` (sla.md: met — stopped on or before due; breached —
+    stopped after due, or still running past due, or paused after it; pending — running, not
+    yet due). What users and clients see is always this, never the stored status of a running
+    clock, which only the periodic checker refreshes (`queries.breached` is the same rule in
+    the database)."""
     if clock.stopped_at is not None:
         return ClockStatus.MET if clock.stopped_at <= clock.due_at else ClockStatus.BREACHED
     if clock.paused_since is not None:
         return ClockStatus.BREACHED if clock.paused_since > clock.due_at else ClockStatus.PENDING
     return ClockStatus.BREACHED if now > clock.due_at else ClockStatus.PENDING
+
+
+def status_now(clock: SlaClock, now: dt.datetime | None = None) -> str:
+    """`evaluate` at the current time: the status the API, the pages and the export show."""
+    return evaluate(clock, now or timezone.now())
+
+
+def ticket_status_now(clocks: Iterable[SlaClock], now: dt.datetime | None = None) -> str:
+    """The ticket's SLA status as of now from its clocks (sla.md: it meets SLA when its first
+    response and its resolution are met; the ceiling does not count)."""
+    now = now or timezone.now()
+    return ticket_sla_status(evaluate(c, now) for c in clocks if c.metric in SLA_METRICS)
+
+
+# ---- settling clocks from their history ------------------------------------------------------
+
+
+@dataclass
+class TicketClocks:
+    """One ticket's clocks and the pauses of its resolution clock, (start, end or None) in
+    time order; ``now`` is the instant running clocks are judged at."""
+
+    first_response: SlaClock | None = None
+    resolution: SlaClock | None = None
+    ceiling: SlaClock | None = None
+    pauses: list[tuple[dt.datetime, dt.datetime | None]] = field(default_factory=list)
+    now: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, clocks: Iterable[SlaClock], pauses=(), now=None) -> TicketClocks:
+        group = cls(pauses=list(pauses), now=now)
+        for clock in clocks:
+            if clock.metric == Metric.FIRST_RESPONSE:
+                group.first_response = clock
+            elif clock.metric == Metric.RESOLUTION:
+                group.resolution = clock
+            elif clock.metric == Metric.RESOLUTION_CEILING:
+                group.ceiling = clock
+        return group
+
+    def clocks(self) -> list[SlaClock]:
+        return [c for c in (self.first_response, self.resolution, self.ceiling) if c is not None]
+
+
+_ALWAYS_ON = ("calendar-time",)
+
+
+def calendar_time() -> BusinessCalendar:
+    return get_calendar(_ALWAYS_ON, 1, lambda: CalendarSpec.always_on("UTC"))
+
+
+def engines(clocks: Iterable[SlaClock]) -> dict[int | None, BusinessCalendar]:
+    """The engines of the clocks' calendars, in one query for those not loaded yet."""
+    found: dict[int | None, BusinessCalendar] = {None: calendar_time()}
+    missing = set()
+    for clock in clocks:
+        if clock.calendar_id in found:
+            continue
+        if SlaClock.calendar.is_cached(clock):
+            found[clock.calendar_id] = business_calendar(clock.calendar)
+        else:
+            missing.add(clock.calendar_id)
+    for calendar in WorkCalendar.objects.filter(pk__in=missing - set(found)):
+        found[calendar.pk] = business_calendar(calendar)
+    return found
+
+
+def _epoch(value: dt.datetime | None) -> float:
+    return np.nan if value is None else value.timestamp()
+
+
+def _instant(epoch: float) -> dt.datetime | None:
+    """Epoch seconds → an aware UTC datetime, to the microsecond as `clockrules` compares."""
+    if np.isnan(epoch):
+        return None
+    return EPOCH + dt.timedelta(microseconds=int(clockrules.microseconds(epoch)))
+
+
+def settle(
+    groups: Iterable[TicketClocks],
+    now: dt.datetime | None = None,
+    calendars: dict[int | None, BusinessCalendar] | None = None,
+) -> None:
+    """Set every computed field of the groups' clocks from their history, in memory, with
+    one `clockrules.settle` call per calendar (module doc). ``now`` judges running clocks
+    of groups that carry no ``now`` of their own."""
+    now = now or timezone.now()
+    groups = list(groups)
+    if calendars is None:
+        calendars = engines(c for g in groups for c in g.clocks())
+    # (clock, its group, whether it is the group's resolution clock) per calendar
+    rows: dict[int | None, list[tuple[SlaClock, TicketClocks, bool]]] = defaultdict(list)
+    for group in groups:
+        if group.resolution is not None:
+            rows[group.resolution.calendar_id].append((group.resolution, group, True))
+        if group.first_response is not None:
+            rows[group.first_response.calendar_id].append((group.first_response, group, False))
+    for calendar_id, batch in rows.items():
+        _settle_batch(calendars[calendar_id], batch, now)
+
+
+def _settle_batch(cal: BusinessCalendar, batch: list, now: dt.datetime) -> None:
+    n = len(batch)
+    width = max([len(group.pauses) for _clock, group, main in batch if main] + [1])
+    starts = np.full((n, width), np.nan)
+    ends = np.full((n, width), np.nan)
+    for i, (_clock, group, main) in enumerate(batch):
+        for k, (begin, end) in enumerate(group.pauses if main else ()):
+            starts[i, k] = begin.timestamp()
+            ends[i, k] = _epoch(end)
+    ceiling = [
+        group.ceiling.target_seconds if main and group.ceiling is not None else 0
+        for _clock, group, main in batch
+    ]
+    result = clockrules.settle(
+        cal,
+        started=np.array([clock.started_at.timestamp() for clock, _g, _m in batch]),
+        target=np.array([clock.target_seconds for clock, _g, _m in batch], dtype=np.int64),
+        extension=np.array([clock.extension_seconds for clock, _g, _m in batch], dtype=np.int64),
+        ceiling=np.array(ceiling, dtype=np.int64),
+        stopped=np.array([_epoch(clock.stopped_at) for clock, _g, _m in batch]),
+        pause_starts=starts,
+        pause_ends=ends,
+        now=np.array([(group.now or now).timestamp() for _c, group, _m in batch]),
+    )
+    for i, (clock, group, main) in enumerate(batch):
+        clock.due_at = _instant(result.due[i])
+        clock.paused_seconds = int(result.paused[i])
+        clock.late_paused_seconds = int(result.late[i])
+        clock.paused_since = _instant(result.paused_since[i])
+        clock.elapsed_seconds = None if result.elapsed[i] < 0 else int(result.elapsed[i])
+        clock.status = STATUSES[result.status[i]]
+        ceiling_clock = group.ceiling if main else None
+        clock.ceiling_at = _instant(result.ceiling_due[i]) if ceiling_clock is not None else None
+        if ceiling_clock is not None:
+            ceiling_clock.due_at = clock.ceiling_at
+            ceiling_clock.ceiling_at = clock.ceiling_at
+            ceiling_clock.started_at = clock.started_at
+            ceiling_clock.stopped_at = clock.stopped_at
+            ceiling_clock.paused_since = clock.paused_since
+            ceiling_clock.paused_seconds = int(result.ceiling_paused[i])
+            ceiling_clock.late_paused_seconds = int(result.ceiling_late[i])
+            elapsed = result.ceiling_elapsed[i]
+            ceiling_clock.elapsed_seconds = None if elapsed < 0 else int(elapsed)
+            ceiling_clock.status = STATUSES[result.ceiling_status[i]]
 
 
 # ---- starting ----------------------------------------------------------------------------
@@ -116,13 +297,13 @@ def targets_for(policy: SlaPolicy, ticket_type: str) -> list[SlaTarget]:
 def build_clocks(
     ticket, now: dt.datetime | None = None, *, targets: list[SlaTarget] | None = None
 ) -> list[SlaClock]:
-    """Unsaved clocks for a new ticket from its policy (or the default), started at its
-    creation time. A bulk caller may pass the ticket type's ``targets`` it already loaded."""
+    """Unsaved, unsettled clocks for a new ticket from its policy (or the default), started
+    at its creation time. A bulk caller may pass the ticket type's ``targets`` it already
+    loaded. `settle` computes their due times."""
     if targets is None:
         targets = targets_for(ticket.policy or default_policy(), ticket.type)
     clocks = []
     for target in targets:
-        cal = business_calendar(target.calendar)
         clock = SlaClock(
             ticket=ticket,
             metric=target.metric,
@@ -131,29 +312,25 @@ def build_clocks(
             target_seconds=target.target_minutes * 60,
             started_at=ticket.created_at,
         )
-        refresh_due(clock, cal)
         if target.ceiling_minutes:
-            clock.ceiling_at = ticket.created_at + dt.timedelta(minutes=target.ceiling_minutes)
-            ceiling = SlaClock(
-                ticket=ticket,
-                metric=Metric.RESOLUTION_CEILING,
-                calendar=None,
-                target_seconds=target.ceiling_minutes * 60,
-                started_at=ticket.created_at,
-                ceiling_at=clock.ceiling_at,
+            clocks.append(
+                SlaClock(
+                    ticket=ticket,
+                    metric=Metric.RESOLUTION_CEILING,
+                    calendar=None,
+                    target_seconds=target.ceiling_minutes * 60,
+                    started_at=ticket.created_at,
+                )
             )
-            refresh_due(ceiling, None)
-            clocks.append(ceiling)
         clocks.append(clock)
-    now = now or timezone.now()
-    for clock in clocks:
-        clock.status = evaluate(clock, now)
     return clocks
 
 
 def start_clocks(ticket, now: dt.datetime | None = None) -> list[SlaClock]:
     """Create and save the clocks of a new ticket."""
+    now = now or timezone.now()
     clocks = build_clocks(ticket, now)
+    settle([TicketClocks.of(clocks, now=now)])
     SlaClock.objects.bulk_create(clocks)
     return clocks
 
@@ -161,111 +338,97 @@ def start_clocks(ticket, now: dt.datetime | None = None) -> list[SlaClock]:
 # ---- the workflow's events -----------------------------------------------------------------
 
 
-def _clock(ticket, metric: str) -> SlaClock | None:
-    return (
+def _locked(ticket) -> TicketClocks:
+    """The ticket's clocks, locked, with the pauses of its resolution clock."""
+    rows = list(
         SlaClock.objects.select_for_update(of=("self",))
         .select_related("calendar")
-        .filter(ticket=ticket, metric=metric)
-        .first()
+        .filter(ticket=ticket)
+        .order_by("pk")
     )
-
-
-def stop(clock: SlaClock, at: dt.datetime) -> SlaClock:
-    """Stop a clock (first public reply, or resolution). A running pause ends at ``at``."""
-    if clock.stopped_at is not None:
-        return clock
-    cal = engine(clock)
-    if clock.paused_since is not None:
-        _close_pause(clock, cal, at)
-    clock.stopped_at = max(at, clock.started_at)
-    clock.elapsed_seconds = elapsed_seconds(clock, clock.stopped_at)
-    clock.status = evaluate(clock, at)
-    clock.save()
-    return clock
-
-
-def pause(
-    clock: SlaClock, at: dt.datetime, reason: str = SlaPause.Reason.WAITING_CLIENT
-) -> SlaClock:
-    """Pause a running resolution clock (sla.md: while the ticket waits for the client)."""
-    if clock.metric != Metric.RESOLUTION or clock.stopped_at or clock.paused_since:
-        return clock
-    clock.paused_since = max(at, clock.started_at)
-    clock.status = evaluate(clock, at)
-    clock.save()
-    SlaPause.objects.create(clock=clock, started_at=clock.paused_since, reason=reason)
-    return clock
-
-
-def _close_pause(clock: SlaClock, cal: BusinessCalendar | None, at: dt.datetime) -> None:
-    end = max(at, clock.paused_since)
-    clock.paused_seconds += seconds_between(cal, clock.paused_since, end)
-    SlaPause.objects.filter(clock=clock, ended_at__isnull=True).update(ended_at=end)
-    clock.paused_since = None
-    refresh_due(clock, cal)
-
-
-def resume(clock: SlaClock, at: dt.datetime) -> SlaClock:
-    """End a pause: the due time moves by the business time spent waiting."""
-    if clock.paused_since is None:
-        return clock
-    _close_pause(clock, engine(clock), at)
-    clock.status = evaluate(clock, at)
-    clock.save()
-    return clock
-
-
-def reopen(clock: SlaClock, at: dt.datetime) -> SlaClock:
-    """sla.md: reopening restarts the resolution clock from where it stopped — the time
-    already spent counts, the time the ticket stood resolved does not. The calendar-time
-    ceiling runs on from creation."""
-    if clock.stopped_at is None:
-        return clock
-    cal = engine(clock)
-    if clock.metric == Metric.RESOLUTION:
-        end = max(at, clock.stopped_at)
-        SlaPause.objects.create(
-            clock=clock, started_at=clock.stopped_at, ended_at=end, reason=SlaPause.Reason.RESOLVED
+    group = TicketClocks.of(rows)
+    if group.resolution is not None:
+        group.pauses = list(
+            SlaPause.objects.filter(clock=group.resolution)
+            .order_by("started_at", "pk")
+            .values_list("started_at", "ended_at")
         )
-        clock.paused_seconds += seconds_between(cal, clock.stopped_at, end)
-        refresh_due(clock, cal)
-    clock.stopped_at = None
-    clock.elapsed_seconds = None
-    clock.status = evaluate(clock, at)
-    clock.save()
-    return clock
+    return group
+
+
+def _save(group: TicketClocks, at: dt.datetime) -> None:
+    group.now = at
+    settle([group])
+    for clock in group.clocks():
+        clock.save()
+
+
+def _end_pause(group: TicketClocks, at: dt.datetime) -> None:
+    """End the pause going on, if any, at ``at`` (never before it began)."""
+    if not group.pauses or group.pauses[-1][1] is not None:
+        return
+    begin = group.pauses[-1][0]
+    end = max(at, begin)
+    group.pauses[-1] = (begin, end)
+    SlaPause.objects.filter(clock=group.resolution, ended_at__isnull=True).update(ended_at=end)
 
 
 def on_first_public_reply(ticket, at: dt.datetime) -> None:
-    clock = _clock(ticket, Metric.FIRST_RESPONSE)
-    if clock:
-        stop(clock, at)
+    group = _locked(ticket)
+    clock = group.first_response
+    if clock is not None and clock.stopped_at is None:
+        clock.stopped_at = max(at, clock.started_at)
+        _save(group, at)
 
 
 def on_waiting_client(ticket, at: dt.datetime) -> None:
-    clock = _clock(ticket, Metric.RESOLUTION)
-    if clock:
-        pause(clock, at)
+    """sla.md: the resolution clock and the ceiling pause while the ticket waits for the
+    client."""
+    group = _locked(ticket)
+    clock = group.resolution
+    if clock is None or clock.stopped_at is not None or clock.paused_since is not None:
+        return
+    begin = max(at, clock.started_at)
+    SlaPause.objects.create(clock=clock, started_at=begin, reason=SlaPause.Reason.WAITING_CLIENT)
+    group.pauses.append((begin, None))
+    _save(group, at)
 
 
 def on_client_replied(ticket, at: dt.datetime) -> None:
-    clock = _clock(ticket, Metric.RESOLUTION)
-    if clock:
-        resume(clock, at)
+    """The pause ends: it moves the due times only if it began before them."""
+    group = _locked(ticket)
+    if group.resolution is None or group.resolution.paused_since is None:
+        return
+    _end_pause(group, at)
+    _save(group, at)
 
 
 def on_resolved(ticket, at: dt.datetime) -> None:
-    for metric in (Metric.RESOLUTION, Metric.RESOLUTION_CEILING):
-        clock = _clock(ticket, metric)
-        if clock:
-            stop(clock, at)
+    """The resolution clock and the ceiling stop; a pause going on ends."""
+    group = _locked(ticket)
+    clock = group.resolution
+    if clock is None or clock.stopped_at is not None:
+        return
+    _end_pause(group, at)
+    clock.stopped_at = max(at, clock.started_at)
+    _save(group, at)
 
 
 def on_reopened(ticket, at: dt.datetime) -> None:
-    for metric in (Metric.RESOLUTION, Metric.RESOLUTION_CEILING):
-        clock = _clock(ticket, metric)
-        if clock:
-            reopen(clock, at)
+    """sla.md: reopening restarts the resolution clock from where it stopped — the time
+    already spent counts, the time the ticket stood resolved does not (a pause, which moves
+    the due time only if the resolution came before it). The ceiling does the same."""
+    group = _locked(ticket)
+    clock = group.resolution
+    if clock is None or clock.stopped_at is None:
+        return
+    end = max(at, clock.stopped_at)
+    SlaPause.objects.create(
+        clock=clock, started_at=clock.stopped_at, ended_at=end, reason=SlaPause.Reason.RESOLVED
+    )
+    group.pauses.append((clock.stopped_at, end))
+    clock.stopped_at = None
+    _save(group, at)
 
 
 def on_closed(ticket) -> None:
@@ -286,15 +449,19 @@ def refresh_statuses(now: dt.datetime | None = None) -> int:
 
 def extend_due(clock: SlaClock, new_due: dt.datetime, *, actor, reason: str) -> SlaClock:
     """Move a resolution due time later, with a written reason kept in the audit trail;
-    never past the ceiling (sla.md «Target and ceiling»)."""
+    never past the ceiling (sla.md «Target and ceiling»), and never for a clock already past
+    its due time (it stays breached, sla.md «Pauses and due times»)."""
 
     reason = (reason or "").strip()
+    now = timezone.now()
     if not reason:
         raise ExtensionError(_("Say why the due time is extended."))
     if clock.metric != Metric.RESOLUTION or clock.ceiling_at is None:
         raise ExtensionError(_("Only a resolution due time with a ceiling can be extended."))
     if clock.stopped_at is not None or clock.frozen:
         raise ExtensionError(_("The clock has stopped: its due time can no longer change."))
+    if evaluate(clock, now) == ClockStatus.BREACHED:
+        raise ExtensionError(_("The due time has passed: the resolution SLA stays breached."))
     if new_due <= clock.due_at:
         raise ExtensionError(_("The new due time must be later than the current one."))
     if new_due > clock.ceiling_at:
@@ -302,17 +469,15 @@ def extend_due(clock: SlaClock, new_due: dt.datetime, *, actor, reason: str) -> 
             _("The new due time is past the ceiling (%(ceiling)s).")
             % {"ceiling": timezone.localtime(clock.ceiling_at).strftime("%d.%m.%Y %H:%M")}
         )
+    group = _locked(clock.ticket)
+    clock = group.resolution
     cal = engine(clock)
     old_due = clock.due_at
     reach = seconds_between(cal, clock.started_at, new_due) - clock.paused_seconds
     if clock.paused_since is not None:
         reach -= seconds_between(cal, clock.paused_since, new_due)
     clock.extension_seconds = max(clock.extension_seconds, reach - clock.target_seconds)
-    refresh_due(clock, cal)
-    if clock.due_at > clock.ceiling_at:  # the new due fell in non-working time past the ceiling
-        clock.due_at = clock.ceiling_at
-    clock.status = evaluate(clock, timezone.now())
-    clock.save()
+    _save(group, now)
     record(
         actor,
         clock.ticket,
@@ -333,119 +498,82 @@ def recompute_ticket(ticket, now: dt.datetime | None = None) -> list[SlaClock]:
     if not ticket.is_open:
         return list(ticket.clocks.all())
     now = now or timezone.now()
-    old = {c.metric: c for c in SlaClock.objects.select_for_update().filter(ticket=ticket)}
-    pauses = list(SlaPause.objects.filter(clock__ticket=ticket, clock__metric=Metric.RESOLUTION))
+    old = _locked(ticket)
+    previous = {c.metric: c for c in old.clocks()}
     fresh = build_clocks(ticket, now)
-    keep = []
+    stopped = {c.metric: c.stopped_at for c in old.clocks()}
     for clock in fresh:
-        previous = old.pop(clock.metric, None)
-        if previous is not None:
-            clock.pk = previous.pk
-            clock.stopped_at = previous.stopped_at
-            clock.paused_since = (
-                previous.paused_since if clock.metric == Metric.RESOLUTION else None
-            )
-            clock.extension_seconds = previous.extension_seconds if clock.ceiling_at else 0
-        cal = engine(clock)
-        if clock.metric == Metric.RESOLUTION:
-            clock.paused_seconds = sum(
-                seconds_between(cal, p.started_at, p.ended_at)
-                for p in pauses
-                if p.ended_at is not None
-            )
-        refresh_due(clock, cal)
-        if clock.stopped_at is not None:
-            clock.elapsed_seconds = elapsed_seconds(clock, clock.stopped_at)
-        clock.status = evaluate(clock, now)
-        keep.append(clock)
+        before = previous.pop(clock.metric, None)
+        if before is not None:
+            clock.pk = before.pk
+            clock.extension_seconds = before.extension_seconds
+        if clock.metric == Metric.FIRST_RESPONSE:
+            clock.stopped_at = stopped.get(Metric.FIRST_RESPONSE)
+        else:
+            clock.stopped_at = stopped.get(Metric.RESOLUTION)
+    group = TicketClocks.of(fresh, pauses=old.pauses, now=now)
+    if group.ceiling is None and group.resolution is not None:
+        group.resolution.extension_seconds = 0  # no ceiling, nothing to extend to
+    settle([group])
     # Metrics the new targets no longer have (e.g. no ceiling for an emergency) go first.
-    SlaClock.objects.filter(pk__in=[c.pk for c in old.values()]).delete()
-    for clock in keep:
+    SlaClock.objects.filter(pk__in=[c.pk for c in previous.values()]).delete()
+    for clock in fresh:
         clock.save()  # a kept metric reuses its row, so its pauses stay attached
-    return keep
+    return fresh
 
 
 def recompute_for_calendar(
-    calendar: WorkCalendar, now: dt.datetime | None = None, *, chunk: int = 5000
+    calendar: WorkCalendar, now: dt.datetime | None = None, *, chunk: int = 2000
 ) -> int:
-    """After a calendar edit: recompute the due times (and pause lengths) of every running
-    or paused clock of open tickets on that calendar, vectorised. Returns the count."""
+    """After a calendar edit: recompute the clocks of the open tickets with a clock on that
+    calendar from their history, vectorised. Returns how many clocks on the calendar were
+    recomputed."""
     now = now or timezone.now()
     calendar.refresh_from_db()
-    cal = business_calendar(calendar)
-    ids = list(
+    ticket_ids = list(
         queries.open_clocks()
-        .filter(calendar=calendar, stopped_at__isnull=True)
-        .values_list("pk", flat=True)
+        .filter(calendar=calendar)
+        .values_list("ticket_id", flat=True)
+        .distinct()
+        .order_by("ticket_id")
     )
     done = 0
-    for offset in range(0, len(ids), chunk):
+    for offset in range(0, len(ticket_ids), chunk):
         with transaction.atomic():
-            done += _recompute_chunk(ids[offset : offset + chunk], cal, now, calendar.version)
+            done += _recompute_chunk(ticket_ids[offset : offset + chunk], calendar, now)
     return done
 
 
-def _recompute_chunk(ids: list[int], cal: BusinessCalendar, now: dt.datetime, version: int) -> int:
-    """Lock the clocks and recompute those still running: a clock stopped meanwhile (a ticket
-    resolved during the recalculation) keeps what its stop wrote."""
-    batch = list(
-        SlaClock.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids, stopped_at__isnull=True, frozen=False)
-        .only(
-            "pk",
-            "calendar_id",
-            "started_at",
-            "target_seconds",
-            "extension_seconds",
-            "paused_since",
-            "ceiling_at",
-            "due_at",
-            "stopped_at",
-            "status",
-        )
-    )
-    recompute_clocks(batch, cal, now, version)
-    SlaClock.objects.bulk_update(
-        batch, ["due_at", "paused_seconds", "status", "calendar_version"], batch_size=1000
-    )
-    return len(batch)
+def load_groups(ticket_ids: list[int], *, lock: bool = False) -> list[TicketClocks]:
+    """The clocks of the tickets with their resolution pauses: two queries."""
+    rows = SlaClock.objects.filter(ticket_id__in=ticket_ids).order_by("ticket_id", "pk")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    by_ticket: dict[int, list[SlaClock]] = defaultdict(list)
+    for clock in rows:
+        by_ticket[clock.ticket_id].append(clock)
+    pauses: dict[int, list] = defaultdict(list)
+    for ticket_id, begin, end in (
+        SlaPause.objects.filter(clock__ticket_id__in=ticket_ids, clock__metric=Metric.RESOLUTION)
+        .order_by("clock__ticket_id", "started_at", "pk")
+        .values_list("clock__ticket_id", "started_at", "ended_at")
+    ):
+        pauses[ticket_id].append((begin, end))
+    return [TicketClocks.of(by_ticket[pk], pauses[pk]) for pk in ticket_ids if pk in by_ticket]
 
 
-def recompute_clocks(
-    clocks: list[SlaClock], cal: BusinessCalendar, now: dt.datetime, calendar_version: int
-) -> None:
-    """Vectorised recomputation of ``paused_seconds`` and ``due_at`` for running/paused
-    clocks on one calendar (the batch path of the SLA issue)."""
-    if not clocks:
-        return
-    index = {c.pk: i for i, c in enumerate(clocks)}
-    rows = list(
-        SlaPause.objects.filter(clock_id__in=index, ended_at__isnull=False).values_list(
-            "clock_id", "started_at", "ended_at"
-        )
-    )
-    paused = np.zeros(len(clocks), dtype=np.int64)
-    if rows:
-        owner = np.fromiter((index[r[0]] for r in rows), dtype=np.int64, count=len(rows))
-        a = np.fromiter((r[1].timestamp() for r in rows), dtype=np.float64, count=len(rows))
-        b = np.fromiter((r[2].timestamp() for r in rows), dtype=np.float64, count=len(rows))
-        paused = np.bincount(owner, weights=cal.between_many(a, b), minlength=len(clocks)).astype(
-            np.int64
-        )
-    starts = np.fromiter(
-        (c.started_at.timestamp() for c in clocks), dtype=np.float64, count=len(clocks)
-    )
-    budget = np.fromiter(
-        (c.target_seconds + c.extension_seconds for c in clocks), dtype=np.int64, count=len(clocks)
-    )
-    dues = cal.add_many(starts, budget + paused)
-    for clock, seconds, due in zip(clocks, paused, dues, strict=True):
-        clock.paused_seconds = int(seconds)
-        clock.due_at = dt.datetime.fromtimestamp(float(due), tz=UTC)
-        if clock.ceiling_at and clock.extension_seconds and clock.due_at > clock.ceiling_at:
-            clock.due_at = clock.ceiling_at
-        clock.status = evaluate(clock, now)
-        clock.calendar_version = calendar_version
+def _recompute_chunk(ticket_ids: list[int], calendar: WorkCalendar, now: dt.datetime) -> int:
+    """Lock the tickets' clocks and settle those not frozen meanwhile."""
+    groups = [
+        g for g in load_groups(ticket_ids, lock=True) if not any(c.frozen for c in g.clocks())
+    ]
+    settle(groups, now)
+    batch = [c for g in groups for c in g.clocks()]
+    for clock in batch:
+        if clock.calendar_id == calendar.pk:
+            clock.calendar_version = calendar.version
+    SlaClock.objects.bulk_update(batch, [*SETTLED_FIELDS, "calendar_version"], batch_size=1000)
+    return sum(1 for c in batch if c.calendar_id == calendar.pk)
 
 
 def recompute_for_policy(policy: SlaPolicy, now: dt.datetime | None = None) -> int:
@@ -460,7 +588,8 @@ def recompute_for_policy(policy: SlaPolicy, now: dt.datetime | None = None) -> i
 
 
 def ticket_sla_status(statuses: Iterable[str]) -> str:
-    """A ticket meets SLA when every metric is met; breached if any is; else pending."""
+    """A ticket meets SLA when every metric that counts is met; breached if any is; else
+    pending. Callers pass the first-response and resolution statuses (`SLA_METRICS`)."""
     statuses = list(statuses)
     if ClockStatus.BREACHED in statuses:
         return ClockStatus.BREACHED

@@ -171,9 +171,10 @@ class ClockStatus(models.TextChoices):
 class SlaClock(models.Model):
     """The state of one metric of one ticket (sla.md «Clocks»).
 
-    The running business time is ``between(started_at, t) - paused_seconds`` (minus the open
-    pause, if any); the due time is therefore ``add(started_at, target + extension + paused)``.
-    ``resolution_ceiling`` runs on calendar time (``calendar`` is null) and never pauses.
+    The due time is ``add(started_at, target + extension + paused_seconds)``; the business
+    time run is ``between(started_at, t)`` minus every pause. ``resolution_ceiling`` runs on
+    calendar time (``calendar`` is null), pauses with the resolution clock and is never
+    earlier than the resolution target (`sla.clocks`, `lib.clockrules`).
     """
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="clocks")
@@ -189,8 +190,13 @@ class SlaClock(models.Model):
     started_at = models.DateTimeField()
     due_at = models.DateTimeField(null=True, blank=True, help_text="null while paused")
     paused_since = models.DateTimeField(null=True, blank=True)
-    # Business seconds spent in closed pauses (and between a resolution and a reopening).
+    # Business seconds spent in closed pauses (and between a resolution and a reopening)
+    # that began on or before the due time: they moved it.
     paused_seconds = models.PositiveIntegerField(default=0)
+    # Business seconds of closed pauses that began after the due time: they leave the due
+    # time and the breach as they were, yet the clock did not run (sla.md «Pauses and due
+    # times»).
+    late_paused_seconds = models.PositiveIntegerField(default=0)
     stopped_at = models.DateTimeField(null=True, blank=True)
     # Business seconds the clock ran, set when it stops.
     elapsed_seconds = models.PositiveIntegerField(null=True, blank=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q, QuerySet
 
-from soprovod.sla.models import ClockStatus, SlaClock, SlaPolicy
+from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,18 @@ def breached(now: dt.datetime) -> Q:
     running clock is judged against ``now``, since the stored status is refreshed only by the
     periodic checker."""
     return Q(status=ClockStatus.BREACHED) | Q(running(), due_at__lt=now)
+
+
+def counts_for_sla() -> Q:
+    """A clock that decides whether its ticket meets SLA: first response and resolution
+    (sla.md «Target and ceiling»: the ceiling never turns a ticket into a breach)."""
+    return Q(metric__in=[Metric.FIRST_RESPONSE, Metric.RESOLUTION])
+
+
+def breaches_sla(now: dt.datetime) -> Q:
+    """A clock that makes its ticket breach SLA at ``now``: `breached` among the clocks that
+    count for SLA. The queue, the ticket's status and the KPI engine use this one."""
+    return counts_for_sla() & breached(now)
 
 
 def overdue(now: dt.datetime) -> Q:

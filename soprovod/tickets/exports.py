@@ -6,8 +6,8 @@ followed by what the product computes from the clocks:
 - ``first_response_due``, ``resolution_due``, ``resolution_ceiling``: ISO 8601 in the
   department's zone; empty when the ticket's type has no such clock;
 - ``first_response_status``, ``resolution_status``: ``met``, ``breached`` or ``pending``
-  now (`sla.clocks.evaluate`); ``sla_status`` combines every clock of the ticket as the
-  KPIs do (`sla.clocks.ticket_sla_status`: the ceiling counts too);
+  now (`sla.clocks.evaluate`); ``sla_status`` is met when both are met, as the KPIs count
+  it (`sla.clocks.ticket_status_now`: the ceiling limits extensions, it is no SLA outcome);
 - ``first_response_minutes``: minutes to the first public reply on the metric's own
   calendar (24/7 for emergencies, business minutes otherwise); ``resolution_business_minutes``:
   business minutes to resolution, pauses excluded; empty while the clock runs (kpi.md);
@@ -36,7 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from soprovod.lib.periods import Period
-from soprovod.sla.clocks import evaluate, ticket_sla_status
+from soprovod.sla.clocks import evaluate, ticket_status_now
 from soprovod.sla.models import Metric, SlaClock, SlaPause
 from soprovod.tickets.imports import COMPUTED_COLUMNS, IMPORT_COLUMNS
 from soprovod.tickets.models import Ticket
@@ -132,7 +132,7 @@ def _row(ticket: Ticket, clocks: dict[str, SlaClock], pauses: list, now: dt.date
         _time(ceiling.due_at if ceiling else None),
         statuses.get(Metric.FIRST_RESPONSE, ""),
         statuses.get(Metric.RESOLUTION, ""),
-        ticket_sla_status(statuses.values()) if statuses else "",
+        ticket_status_now(clocks.values(), now) if clocks else "",
         _minutes(first),
         _minutes(resolution),
         "true" if ticket.is_repeat else "false",

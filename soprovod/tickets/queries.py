@@ -110,8 +110,8 @@ def _next_running() -> QuerySet[SlaClock]:
 
 
 def worst_clock_status(now: dt.datetime) -> Subquery:
-    """The ticket's SLA status from its clocks, worst first (sla.md: met when every metric is
-    met): breached if any clock is, else pending if any runs or is paused, else met; None
+    """The ticket's SLA status from its clocks, worst first (sla.md: met when its first response
+    and its resolution are met; the ceiling does not count): breached if any clock is, else pending if any runs or is paused, else met; None
     without clocks.
 
     A scalar subquery with LIMIT 1 on purpose: PostgreSQL evaluates it per row (an index probe
@@ -119,6 +119,7 @@ def worst_clock_status(now: dt.datetime) -> Subquery:
     history — 300,000 rows on a million tickets, to answer for the 10,000 open ones."""
     worst_first = (
         _clocks_of_row()
+        .filter(sla_queries.counts_for_sla())
         .annotate(
             rank=Case(
                 When(sla_queries.breached(now), then=Value(0)),
@@ -141,7 +142,7 @@ def worst_clock_status(now: dt.datetime) -> Subquery:
 def has_breached_clock(now: dt.datetime) -> IsNull:
     """The ticket has a breached clock. Written as "the first breached clock is not null"
     rather than EXISTS for the reason in `worst_clock_status`: a probe per ticket."""
-    first = _clocks_of_row().filter(sla_queries.breached(now)).values("pk")[:1]
+    first = _clocks_of_row().filter(sla_queries.breaches_sla(now)).values("pk")[:1]
     return IsNull(Subquery(first), False)
 
 

@@ -34,15 +34,7 @@ from soprovod.clients.models import Client
 from soprovod.lib.csvio import Progress
 
 # The clock module's own arithmetic, so that replayed clocks are computed exactly as live ones.
-from soprovod.sla.clocks import (
-    build_clocks,
-    default_policy,
-    elapsed_seconds,
-    engine,
-    refresh_due,
-    seconds_between,
-)
-from soprovod.sla.clocks import evaluate as evaluate_clock
+from soprovod.sla.clocks import TicketClocks, build_clocks, default_policy, settle
 from soprovod.sla.models import Metric, SlaClock, SlaPause, SlaTarget
 
 # The workflow's own transition table and error.
@@ -148,6 +140,8 @@ class Replayed:
     pauses: list[SlaPause]
     audit: list[tuple]  # (actor, action, changes, reason, at)
     repeat_of: Ticket | int | None = None
+    # When the live workflow last settled the clocks (creation: the replay's ``now``).
+    settled_at: dt.datetime | None = None
 
 
 def replayed(histories: Sequence[History], *, now: dt.datetime | None = None) -> list[Replayed]:
@@ -157,6 +151,17 @@ def replayed(histories: Sequence[History], *, now: dt.datetime | None = None) ->
     replayer = Replayer(now)
     with translation.override(settings.LANGUAGE_CODE):
         results = [replayer.ticket(h) for h in sorted(histories, key=lambda h: h.created_at)]
+    settle(
+        [
+            TicketClocks.of(
+                result.clocks,
+                pauses=[(p.started_at, p.ended_at) for p in result.pauses],
+                now=result.settled_at or now,
+            )
+            for result in results
+        ],
+        now,
+    )
     find_repeats(results)
     return results
 
@@ -316,16 +321,14 @@ class Replayer:
             ticket.reopened_count += 1
             ticket.is_repeat = True  # kpi.md: reopened after resolution is a repeat
             ticket.resolved_at = None
-            for metric in (Metric.RESOLUTION, Metric.RESOLUTION_CEILING):
-                self._reopen(state, metric, at)
+            self._reopen(state, at)
         elif status == TicketStatus.WAITING_CLIENT:
             self._pause(state, at)
         elif old == TicketStatus.WAITING_CLIENT and status == TicketStatus.OPEN:
             self._resume(state, at)
         if status == TicketStatus.RESOLVED:
             ticket.resolved_at = at
-            for metric in (Metric.RESOLUTION, Metric.RESOLUTION_CEILING):
-                self._stop(state, metric, at)
+            self._stop(state, Metric.RESOLUTION, at)
         if status == TicketStatus.CLOSED:
             ticket.closed_at = at
             for clock in state.clocks:
@@ -368,69 +371,68 @@ class Replayer:
             at=event.at,
         )
 
-    # -- the clocks (sla.clocks: stop, pause, resume, reopen) -------------------------------------
+    # -- the clocks (sla.clocks: on_first_public_reply, on_waiting_client, ...) -----------------
+    # Each writes the clock's history (stop, pauses) as the live event does and notes when
+    # the live event would have settled the clocks; `replayed` settles them all at the end
+    # with the same rule (`sla.clocks.settle`).
 
     @staticmethod
     def _clock(state: Replayed, metric: str) -> SlaClock | None:
         return next((clock for clock in state.clocks if clock.metric == metric), None)
 
+    @staticmethod
+    def _open_pause(state: Replayed) -> SlaPause | None:
+        last = state.pauses[-1] if state.pauses else None
+        return last if last is not None and last.ended_at is None else None
+
+    def _end_pause(self, state: Replayed, at: dt.datetime) -> None:
+        pause = self._open_pause(state)
+        if pause is not None:
+            pause.ended_at = max(at, pause.started_at)
+
     def _stop(self, state: Replayed, metric: str, at: dt.datetime) -> None:
         clock = self._clock(state, metric)
         if clock is None or clock.stopped_at is not None:
             return
-        if clock.paused_since is not None:
-            self._close_pause(state, clock, at)
+        if metric == Metric.RESOLUTION:
+            self._end_pause(state, at)
         clock.stopped_at = max(at, clock.started_at)
-        clock.elapsed_seconds = elapsed_seconds(clock, clock.stopped_at)
-        clock.status = evaluate_clock(clock, at)
+        state.settled_at = at
 
     def _pause(self, state: Replayed, at: dt.datetime) -> None:
         clock = self._clock(state, Metric.RESOLUTION)
-        if clock is None or clock.stopped_at or clock.paused_since:
+        if clock is None or clock.stopped_at or self._open_pause(state):
             return
-        clock.paused_since = max(at, clock.started_at)
-        clock.status = evaluate_clock(clock, at)
         state.pauses.append(
             SlaPause(
-                clock=clock, started_at=clock.paused_since, reason=SlaPause.Reason.WAITING_CLIENT
+                clock=clock,
+                started_at=max(at, clock.started_at),
+                reason=SlaPause.Reason.WAITING_CLIENT,
             )
         )
-
-    def _close_pause(self, state: Replayed, clock: SlaClock, at: dt.datetime) -> None:
-        end = max(at, clock.paused_since)
-        clock.paused_seconds += seconds_between(engine(clock), clock.paused_since, end)
-        for pause in state.pauses:
-            if pause.clock is clock and pause.ended_at is None:
-                pause.ended_at = end
-        clock.paused_since = None
-        refresh_due(clock, engine(clock))
+        state.settled_at = at
 
     def _resume(self, state: Replayed, at: dt.datetime) -> None:
         clock = self._clock(state, Metric.RESOLUTION)
-        if clock is None or clock.paused_since is None:
+        if clock is None or self._open_pause(state) is None:
             return
-        self._close_pause(state, clock, at)
-        clock.status = evaluate_clock(clock, at)
+        self._end_pause(state, at)
+        state.settled_at = at
 
-    def _reopen(self, state: Replayed, metric: str, at: dt.datetime) -> None:
-        clock = self._clock(state, metric)
+    def _reopen(self, state: Replayed, at: dt.datetime) -> None:
+        clock = self._clock(state, Metric.RESOLUTION)
         if clock is None or clock.stopped_at is None:
             return
-        if clock.metric == Metric.RESOLUTION:
-            end = max(at, clock.stopped_at)
-            state.pauses.append(
-                SlaPause(
-                    clock=clock,
-                    started_at=clock.stopped_at,
-                    ended_at=end,
-                    reason=SlaPause.Reason.RESOLVED,
-                )
+        state.pauses.append(
+            SlaPause(
+                clock=clock,
+                started_at=clock.stopped_at,
+                ended_at=max(at, clock.stopped_at),
+                reason=SlaPause.Reason.RESOLVED,
             )
-            clock.paused_seconds += seconds_between(engine(clock), clock.stopped_at, end)
-            refresh_due(clock, engine(clock))
+        )
         clock.stopped_at = None
-        clock.elapsed_seconds = None
-        clock.status = evaluate_clock(clock, at)
+        state.settled_at = at
 
     # -- audit.recorder.record ---------------------------------------------------------------------
 

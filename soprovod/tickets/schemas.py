@@ -1,7 +1,8 @@
 """The shapes of tickets and messages in the HTTP API.
 
 A ticket answers with its SLA clocks as the product sees them (``due_at``, ``status``
-met|breached|pending, ``paused``), so integrations can audit the clocks. Internal notes are
+met|breached|pending as of the answer, never a stale stored one; ``paused``), so
+integrations can audit the clocks. Internal notes are
 never in a client contact's answers (the permission layer filters them out).
 """
 
@@ -12,7 +13,7 @@ from ninja import Field, Schema
 
 from soprovod.apiutils import InputSchema, ObjectId, QuerySchema
 from soprovod.clients.schemas import ClientRef, UserRef
-from soprovod.sla.clocks import ticket_sla_status
+from soprovod.sla.clocks import status_now, ticket_status_now
 from soprovod.tickets.models import TicketType
 
 TypeCode = Literal["emergency", "standard", "consultation"]
@@ -22,11 +23,15 @@ StatusCode = Literal["new", "open", "waiting_client", "resolved", "closed"]
 class ClockOut(Schema):
     metric: str
     due_at: dt.datetime
-    status: str = Field(description="met | breached | pending")
+    status: str = Field(description="met | breached | pending, as of the time of the answer")
     stopped_at: dt.datetime | None
     paused: bool
     ceiling_at: dt.datetime | None
     elapsed_minutes: float | None = Field(description="Business minutes, once stopped.")
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return status_now(obj)
 
     @staticmethod
     def resolve_paused(obj) -> bool:
@@ -56,7 +61,10 @@ class TicketOut(Schema):
     reopened_count: int
     csat_score: int | None
     version: int
-    sla_status: str = Field(description="met | breached | pending: every metric met means met.")
+    sla_status: str = Field(
+        description="met | breached | pending as of now: met when the first response and the "
+        "resolution are met (the ceiling does not count)."
+    )
     clocks: list[ClockOut]
 
     @staticmethod
@@ -73,7 +81,7 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_sla_status(obj) -> str:
-        return ticket_sla_status(c.status for c in obj.clocks.all())
+        return ticket_status_now(obj.clocks.all())
 
 
 class AttachmentOut(Schema):

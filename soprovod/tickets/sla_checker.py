@@ -7,8 +7,8 @@ For every running clock of an open ticket:
 - at the policy's warning ratio (80 % by default) of its allowed time, warn the assignee and
   the support managers;
 - at breach, tell the support managers and the head and raise an `Escalation` to the head;
-  an emergency target marked «escalate to the CEO», or any ticket past its resolution ceiling,
-  is escalated to the CEO as well.
+  an emergency target marked «escalate to the CEO», or any ticket past both its resolution
+  ceiling and its resolution due time, is escalated to the CEO as well.
 
 Exactly once: each notice is keyed by (clock, threshold, due time) — the `SlaNotification`
 unique row, written in the same transaction as the notices and escalations it stands for.
@@ -126,6 +126,18 @@ def warn_at(clock: SlaClock, ratio: Decimal) -> dt.datetime:
 def _is_overdue(clock: SlaClock, now: dt.datetime) -> bool:
     """sla_queries.overdue(now) for one clock that has not stopped."""
     return clocks.evaluate(clock, now) == ClockStatus.BREACHED
+
+
+def _past_resolution_due(ceiling: SlaClock, now: dt.datetime) -> bool:
+    """sla.md «Target and ceiling»: the ceiling escalates a ticket past both its ceiling and
+    its (possibly extended) resolution due time. The ceiling is never earlier than the
+    target, so this holds whenever the clocks are settled; it is checked, not assumed."""
+    resolution = (
+        SlaClock.objects.select_related("calendar")
+        .filter(ticket_id=ceiling.ticket_id, metric=Metric.RESOLUTION)
+        .first()
+    )
+    return resolution is not None and _is_overdue(resolution, now)
 
 
 # ---- finding the clocks that are due a notice ------------------------------------------
@@ -303,6 +315,8 @@ def _handle_clock(
         ):
             return None
         if threshold == BREACH and not _is_overdue(clock, now):
+            return None
+        if clock.metric == Metric.RESOLUTION_CEILING and not _past_resolution_due(clock, now):
             return None
         try:
             with transaction.atomic():

@@ -4,6 +4,7 @@ notes never reach a client, department work needs a support role."""
 import datetime as dt
 
 import pytest
+import time_machine
 
 from soprovod.accounts.models import ApiToken
 from soprovod.audit.models import AuditEvent
@@ -292,3 +293,21 @@ def test_the_api_filters_and_searches_as_the_queue_does(client, staff, tickets):
     assert numbers(q="шлагбаум") == set()
     assert numbers(client=tickets["b"].client_id, open="true") == {tickets["b"].pk}
     assert numbers(open="false") == set()
+
+
+def test_a_running_clock_past_due_reads_breached_without_the_checker(client, staff, tickets):
+    """Issue 9, point 5: the API judges clocks at the time of the answer, not by the status
+    the checker last stored (no worker runs in this test)."""
+    ticket = tickets["a"]
+    resolution = SlaClock.objects.get(ticket=ticket, metric=Metric.RESOLUTION)
+    assert resolution.status == "pending"
+    url = f"/api/v1/tickets/{ticket.pk}"
+    with time_machine.travel(resolution.due_at - dt.timedelta(minutes=1), tick=False):
+        before = client.get(url, **bearer(staff.support)).json()
+    with time_machine.travel(resolution.due_at + dt.timedelta(minutes=1), tick=False):
+        after = client.get(url, **bearer(staff.support)).json()
+    status = {c["metric"]: c["status"] for c in before["clocks"]}
+    assert (status["resolution"], before["sla_status"]) == ("pending", "pending")
+    status = {c["metric"]: c["status"] for c in after["clocks"]}
+    assert (status["resolution"], after["sla_status"]) == ("breached", "breached")
+    assert SlaClock.objects.get(pk=resolution.pk).status == "pending"  # nothing was stored

@@ -97,7 +97,8 @@ def test_on_hold_pauses_the_resolution_clock_by_business_time_worked_out_by_hand
     assert first.elapsed_seconds == 30 * 60
     assert first.due_at == msk(2026, 3, 2, 14, 0)
     assert first.status == ClockStatus.MET
-    assert clock(ticket, Metric.RESOLUTION_CEILING).due_at == msk(2026, 3, 7, 10, 0)
+    # The ceiling waited the 24 calendar hours on hold too.
+    assert clock(ticket, Metric.RESOLUTION_CEILING).due_at == msk(2026, 3, 8, 10, 0)
     assert ticket.first_response_at == msk(2026, 3, 2, 10, 30)
     assert ticket.resolved_at == msk(2026, 3, 3, 15, 0)
     assert ticket.csat_score == 5

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from soprovod.core.models import Notification
+from soprovod.sla import clocks
 from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaNotification, SlaPolicy
 from soprovod.tickets import actions
 from soprovod.tickets import sla_checker as checker
@@ -143,13 +144,29 @@ def test_ticket_past_its_ceiling_is_escalated_to_the_ceo(new_ticket, staff):
 def test_extension_gives_a_new_due_time_and_a_new_notice(new_ticket, staff):
     ticket = new_ticket()
     actions.do_add_message(staff.support, ticket, "Смотрим", at=msk(2026, 3, 2, 11, 0))
-    checker.check_sla(msk(2026, 3, 4, 16, 1))  # resolution breached (due Wed 16:00)
+    checker.check_sla(msk(2026, 3, 4, 15, 0))  # warned: 80 % of 24 h was Wed 11:12
     resolution = clock(ticket, Metric.RESOLUTION)
-    assert SlaNotification.objects.filter(clock=resolution, threshold="breach").count() == 1
-    with time_machine.travel(msk(2026, 3, 4, 16, 5), tick=False):
+    assert SlaNotification.objects.filter(clock=resolution, threshold="warning").count() == 1
+    with time_machine.travel(msk(2026, 3, 4, 15, 5), tick=False):
         actions.do_extend_due(staff.support, ticket, msk(2026, 3, 5, 18, 0), "Ждём поставщика")
+    checker.check_sla(msk(2026, 3, 4, 16, 1))  # the old due time passed: nothing breached
+    assert not SlaNotification.objects.filter(clock=resolution, threshold="breach").exists()
     checker.check_sla(msk(2026, 3, 5, 18, 1))
-    assert SlaNotification.objects.filter(clock=resolution, threshold="breach").count() == 2
+    assert SlaNotification.objects.filter(clock=resolution, threshold="breach").count() == 1
+
+
+def test_a_due_time_already_passed_is_not_extended(new_ticket, staff):
+    """sla.md «Pauses and due times»: a clock already past its due time stays breached."""
+    ticket = new_ticket()
+    checker.check_sla(msk(2026, 3, 4, 16, 1))  # resolution breached (due Wed 16:00)
+    with (
+        time_machine.travel(msk(2026, 3, 4, 16, 5), tick=False),
+        pytest.raises(clocks.ExtensionError),
+    ):
+        actions.do_extend_due(staff.support, ticket, msk(2026, 3, 5, 18, 0), "Ждём поставщика")
+    resolution = clock(ticket, Metric.RESOLUTION)
+    assert (resolution.due_at, resolution.extension_seconds) == (msk(2026, 3, 4, 16, 0), 0)
+    assert resolution.status == ClockStatus.BREACHED
 
 
 def test_stopped_and_paused_clocks_are_left_alone(new_ticket, staff):
