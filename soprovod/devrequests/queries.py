@@ -79,6 +79,17 @@ def _one_row_count(queryset) -> Subquery:
     return Coalesce(Subquery(counted[:1], output_field=IntegerField()), 0)
 
 
+def recent_by_category(since: dt.datetime) -> dict[int, int]:
+    """Tickets created since ``since``, per category (one query)."""
+    rows = (
+        Ticket.objects.filter(created_at__gte=since, category__isnull=False)
+        .values("category_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["category_id"]: row["n"] for row in rows}
+
+
 def impact_annotations(now: dt.datetime | None = None) -> dict:
     """Per request: linked tickets, emergency tickets among them, clients concerned, those
     clients' total MRR, tickets created in the last 90 days with the request's category or
@@ -87,19 +98,21 @@ def impact_annotations(now: dt.datetime | None = None) -> dict:
     linked = Ticket.objects.filter(dev_requests=OuterRef("pk"))
     clients = Client.objects.filter(dev_requests=OuterRef("pk"))
     since = now - dt.timedelta(days=RECENT_DAYS)
-    # Recent tickets of the request's category, plus its recent linked tickets of another
-    # (or no) category: the distinct union, as three index-friendly counts instead of an OR
-    # across the link table.
-    same_category = Ticket.objects.filter(
-        created_at__gte=since, category_id=OuterRef("category_id")
-    )
+    # Recent tickets of the request's category (one grouped query first: a category's count
+    # is the same for every request of it), plus its recent linked tickets of another or no
+    # category: together, the distinct union.
     linked_recent = linked.filter(created_at__gte=since)
+    same_category = Case(
+        *(When(category_id=pk, then=Value(n)) for pk, n in recent_by_category(since).items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     annotations = {
         "ticket_count": _one_row_count(linked),
         "emergency_count": _one_row_count(linked.filter(type=TicketType.EMERGENCY)),
         "client_count": _one_row_count(clients),
         "mrr_total": _total(clients, "mrr_rub"),
-        "recent_ticket_count": _one_row_count(same_category)
+        "recent_ticket_count": same_category
         + _one_row_count(linked_recent)
         - _one_row_count(linked_recent.filter(category_id=OuterRef("category_id"))),
     }
