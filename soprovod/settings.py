@@ -45,9 +45,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "soprovod.core",
     "soprovod.accounts",
     "soprovod.audit",
+    "soprovod.twofactor",
     "soprovod.clients",
     "soprovod.sla",
     "soprovod.tickets",
@@ -68,9 +72,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # After authentication and OTP: no page or session API call before the second factor.
+    "soprovod.twofactor.middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "soprovod.urls"
@@ -129,6 +136,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Two-factor authentication (soprovod.twofactor): the name authenticator apps show, and
+# wrong codes slowing further attempts down (1 s, 2 s, 4 s… per device).
+OTP_TOTP_ISSUER = "Soprovod"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("soprovod.accounts.urls")),
+    path("security/", include("soprovod.twofactor.urls")),
     path("clients/", include("soprovod.clients.urls")),
     path("sla/", include("soprovod.sla.urls")),
     path("tickets/", include("soprovod.tickets.urls")),

@@ -178,6 +178,19 @@ def can_use_api_tokens(user) -> bool:
     return is_signed_in(user)
 
 
+# ---- two-factor authentication ------------------------------------------------------------
+
+
+def can_use_second_factor(user) -> bool:
+    """Everyone signed in may turn on a second factor (client contacts opt in)."""
+    return is_signed_in(user)
+
+
+def can_manage_security(user) -> bool:
+    """The head chooses the roles that must use a second factor and resets a lost one."""
+    return is_signed_in(user) and _is_head(user)
+
+
 # ---- implementation projects ---------------------------------------------------------------
 # Role capabilities only; which projects a user may read or work is `projects/permissions.py`.
 

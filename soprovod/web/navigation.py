@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.permissions import (
+    can_manage_security,
     can_read_queue,
     can_read_reports,
     can_read_sla,
@@ -40,6 +41,7 @@ SECTIONS = [
     ("reports:archive", _("Reports"), can_read_reports),
     ("sla:calendars", _("SLA and calendar"), can_read_sla),
     ("portal:home", _("My tickets"), can_use_portal),
+    ("twofactor:security", _("Security"), can_manage_security),
 ]
 
 
