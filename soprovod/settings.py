@@ -205,6 +205,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Last month's report to the CEO on the first working day (the task knows which day).
     "reports-monthly": {"task": "reports.monthly", "schedule": crontab(hour=7, minute=30)},
+    # The NPS cadence: contacts due their six-monthly survey (the day's campaign, once).
+    "surveys-send-due": {"task": "surveys.send_due", "schedule": crontab(hour=10, minute=0)},
+    # The monthly internal survey: a reminder once per person and month.
+    "surveys-remind-internal": {
+        "task": "surveys.remind_internal",
+        "schedule": crontab(day_of_month=1, hour=10, minute=30),
+    },
     # Overdue project tasks and stages: once a task or stage, so hourly costs nothing.
     "projects-overdue": {
         "task": "projects.warn_overdue",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("portal/", include("soprovod.portal.urls")),
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
+    path("surveys/", include("soprovod.surveys.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("api/v1/", api.urls),

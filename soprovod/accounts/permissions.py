@@ -246,3 +246,48 @@ def sees_dev_request_clients(user) -> bool:
     """Which clients a request concerns, by name: portfolio readers only. Development sees
     the impact figures (how many clients, their MRR), never the portfolio itself."""
     return reads_all_clients(user)
+
+
+# ---- surveys ---------------------------------------------------------------------------------
+
+
+def can_see_surveys(user) -> bool:
+    """NPS campaigns and their response rates: the head, the success managers, the CEO."""
+    return is_signed_in(user) and (
+        user.is_superuser or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER, Role.CEO)
+    )
+
+
+def can_run_surveys(user) -> bool:
+    """Start an NPS campaign by hand: the head."""
+    return is_signed_in(user) and _is_head(user)
+
+
+def can_read_every_detractor_task(user) -> bool:
+    """The head and the CEO see every detractor task; success managers see their own."""
+    return is_signed_in(user) and (_is_head(user) or user.has_role(Role.CEO))
+
+
+def can_work_detractor_tasks(user) -> bool:
+    """Call detractors back and close the loop: success managers (their own) and the head."""
+    return is_signed_in(user) and (_is_head(user) or user.has_role(Role.SUCCESS_MANAGER))
+
+
+# Who answers the monthly internal survey (issue 11): sales, development and the support
+# staff who work with them — not the head, whose department it judges.
+INTERNAL_SURVEY_ROLES = (
+    Role.SALES,
+    Role.DEVELOPMENT,
+    Role.SUPPORT_MANAGER,
+    Role.SUCCESS_MANAGER,
+    Role.IMPLEMENTATION_MANAGER,
+    Role.SENIOR_ENGINEER,
+)
+
+
+def can_take_internal_survey(user) -> bool:
+    return (
+        is_signed_in(user)
+        and user.has_role(*INTERNAL_SURVEY_ROLES)
+        and not user.has_role(Role.HEAD)
+    )

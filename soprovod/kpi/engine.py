@@ -38,6 +38,7 @@ from soprovod.lib.periods import Period
 from soprovod.sla import queries as sla_queries
 from soprovod.sla.models import Metric, SlaClock
 from soprovod.surveys.models import SurveyResponse
+from soprovod.surveys.queries import nps_score
 from soprovod.tickets.models import Ticket
 
 TICKET_TYPES = ("emergency", "standard", "consultation")
@@ -369,11 +370,6 @@ def survey_stats() -> dict:
         "mean": Avg("score"),
         "total": Sum("score"),
     }
-
-
-def nps_score(promoters: int, detractors: int, answers: int) -> float | None:
-    """kpi.md «nps»: 100 × (promoters − detractors) ÷ responses."""
-    return 100 * (promoters - detractors) / answers if answers else None
 
 
 # ---- the queries -------------------------------------------------------------------------

@@ -298,6 +298,8 @@ def do_change_status(
         clocks.on_closed(ticket)
     ticket.status = status
     _save(ticket, *fields)
+    if status == TicketStatus.RESOLVED:
+        _after_commit(notify.resolved, ticket.pk)
     record(
         actor,
         ticket,

@@ -1,4 +1,5 @@
-"""Mail to clients: staff replies and the acknowledgement of a new ticket.
+"""Mail to clients: staff replies, the acknowledgement of a new ticket and the notice that it
+is resolved.
 
 Every outgoing mail is one public `TicketMessage` written by staff (or the automatic
 acknowledgement). It is sent by a Celery task after the message committed
@@ -17,7 +18,10 @@ cause carries the same Message-ID (mail programs show it once).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -33,6 +37,7 @@ from soprovod.tickets.models import (
     Channel,
     Ticket,
     TicketMessage,
+    TicketStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -86,11 +91,43 @@ def subject_for(ticket: Ticket) -> str:
     return f"[#{ticket.pk}] {ticket.subject}"
 
 
+# ---- what other parts add to a mail ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailExtra:
+    """A block added under a mail's text: plain text and its HTML (already escaped)."""
+
+    text: str
+    html: str
+
+
+MailExtraSource = Callable[[TicketMessage], "MailExtra | None"]
+_extras: dict[str, MailExtraSource] = {}
+
+
+def register_mail_extra(name: str, source: MailExtraSource) -> None:
+    """Let a part above the tickets add a block to the mail of a message (e.g. the surveys'
+    rating links under the resolution notice), from its ``AppConfig.ready``. ``source`` is
+    called while the mail is built, in the default language, and returns None to add
+    nothing; a source registered under the same name replaces the earlier one."""
+    _extras[name] = source
+
+
+def extras_for(message: TicketMessage) -> list[MailExtra]:
+    return [extra for source in _extras.values() if (extra := source(message)) is not None]
+
+
 def build_email(message: TicketMessage, message_id: str, recipient: str) -> EmailMultiAlternatives:
     """The mail for ``message`` (rendered in the default language)."""
     ticket = message.ticket
-    context = {"ticket": ticket, "message": message, "site_url": settings.SITE_URL}
     with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "ticket": ticket,
+            "message": message,
+            "site_url": settings.SITE_URL,
+            "extras": extras_for(message),
+        }
         text = render_to_string("tickets/email/message.txt", context)
         html = render_to_string("tickets/email/message.html", context)
         language = translation.get_language()
@@ -190,4 +227,46 @@ def acknowledge(ticket_id: int) -> TicketMessage | None:
             from_staff=True,
             is_automatic=True,
             source=TicketMessage.Source.SYSTEM,
+        )
+
+
+# ---- the resolution notice -----------------------------------------------------------------
+
+# Only a resolution made now is announced: an import replaying old history is not.
+RESOLUTION_NOTICE_WITHIN = dt.timedelta(days=1)
+
+
+def wants_resolution_notice(ticket: Ticket, now: dt.datetime) -> bool:
+    """A resolved ticket of a client with an address hears about it once per resolution;
+    imported history and internal tickets do not."""
+    if ticket.status != TicketStatus.RESOLVED or ticket.resolved_at is None:
+        return False
+    if ticket.channel == Channel.INTERNAL or not recipient_for(ticket):
+        return False
+    if now - ticket.resolved_at > RESOLUTION_NOTICE_WITHIN:
+        return False
+    first = ticket.messages.order_by("created_at", "id").first()
+    if first is not None and first.source == TicketMessage.Source.IMPORT:
+        return False
+    return not ticket.messages.filter(
+        source=TicketMessage.Source.RESOLUTION, created_at__gte=ticket.resolved_at
+    ).exists()
+
+
+def resolution_notice(ticket_id: int) -> TicketMessage | None:
+    """Add the notice that the ticket is resolved (once per resolution); it is mailed like
+    any staff reply, with what other parts add to it (the CSAT rating links)."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
+        if ticket is None or not wants_resolution_notice(ticket, timezone.now()):
+            return None
+        with translation.override(settings.LANGUAGE_CODE):
+            text = render_to_string("tickets/email/resolved.txt", {"ticket": ticket}).strip()
+        return actions.do_add_message(
+            None,
+            ticket,
+            text,
+            from_staff=True,
+            is_automatic=True,
+            source=TicketMessage.Source.RESOLUTION,
         )

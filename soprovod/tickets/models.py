@@ -186,6 +186,7 @@ class TicketMessage(models.Model):
         API = "api", _("API")
         IMPORT = "import", _("Import")
         SYSTEM = "system", _("System")
+        RESOLUTION = "resolution", _("Resolution notice")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(

@@ -50,6 +50,12 @@ def message_added(message_id: int) -> None:
         )
 
 
+def resolved(ticket_id: int) -> None:
+    """The client hears that the ticket is resolved (`mail.resolution_notice`), with the
+    rating links that other parts add to the mail (`mail.register_mail_extra`)."""
+    tasks.resolution_notice.delay(ticket_id)
+
+
 def assigned(ticket_id: int, actor_id: int | None) -> None:
     ticket = Ticket.objects.select_related("assignee").get(pk=ticket_id)
     if ticket.assignee_id and ticket.assignee_id != actor_id:

@@ -32,6 +32,13 @@ def acknowledge(ticket_id: int) -> int | None:
     return message.pk if message else None
 
 
+@shared_task(name="tickets.resolution_notice", acks_late=True)
+def resolution_notice(ticket_id: int) -> int | None:
+    """Add (and so mail) the notice that a ticket is resolved, once per resolution."""
+    message = mail.resolution_notice(ticket_id)
+    return message.pk if message else None
+
+
 @shared_task(name="tickets.close_resolved", acks_late=True)
 def close_resolved() -> int:
     """Daily: close tickets resolved longer ago than the reopen window."""

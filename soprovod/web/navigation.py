@@ -19,6 +19,7 @@ from soprovod.accounts.permissions import (
     can_see_kpi,
     can_see_portfolio,
     can_see_projects,
+    can_see_surveys,
     can_use_portal,
 )
 
@@ -37,6 +38,7 @@ SECTIONS = [
     ("clients:list", _("Clients"), can_see_portfolio),
     ("projects:list", _("Projects"), can_see_projects),
     ("devrequests:list", _("Development"), can_see_dev_requests),
+    ("surveys:campaigns", _("Surveys"), can_see_surveys),
     ("kpi:dashboard", _("KPI"), can_see_kpi),
     ("reports:archive", _("Reports"), can_read_reports),
     ("sla:calendars", _("SLA and calendar"), can_read_sla),

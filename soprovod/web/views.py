@@ -5,11 +5,18 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.permissions import can_decide_dev_requests, is_client_account
+from soprovod.accounts.permissions import (
+    can_decide_dev_requests,
+    can_take_internal_survey,
+    can_work_detractor_tasks,
+    is_client_account,
+)
 from soprovod.accounts.roles import Role
 from soprovod.devrequests import views as devrequest_views
+from soprovod.surveys import queries as survey_queries
 
 
 @login_required
@@ -22,6 +29,15 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"roles": roles}
     if can_decide_dev_requests(user):  # development starts from its inbox
         context["dev_inbox"] = devrequest_views.home_inbox(user)
+    if can_work_detractor_tasks(user):
+        # The success manager's loop to close: detractors to call back (issue 11).
+        tasks = list(survey_queries.open_tasks_of(user)[:20])
+        now = timezone.now()
+        for task in tasks:
+            task.is_overdue = task.due_at < now
+        context["detractor_tasks"] = tasks
+    if can_take_internal_survey(user):
+        context["internal_survey_due"] = not survey_queries.answered_internal_survey(user)
     return render(request, "web/home.html", context)
 
 
