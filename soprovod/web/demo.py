@@ -27,6 +27,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("mrr", "soprovod.clients.demo.create_mrr_history"),
     ("tickets", "soprovod.tickets.demo.create_tickets"),
     ("nps", "soprovod.surveys.demo.create_nps_answers"),
+    ("surveys", "soprovod.surveys.demo.create_survey_campaigns"),
     ("dev_requests", "soprovod.devrequests.demo.create_dev_requests"),
 ]
 

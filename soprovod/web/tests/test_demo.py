@@ -132,6 +132,19 @@ def test_mrr_history_starts_at_the_contract_and_ends_at_todays_mrr(small_demo):
     assert {MrrReason.PRICE, MrrReason.UPSELL} <= reasons
 
 
+def test_survey_campaigns_have_answers_detractor_tasks_and_internal_answers(small_demo):
+    from soprovod.surveys.models import DetractorTask, NpsCampaign, SurveyLink, SurveyResponse
+
+    campaign = NpsCampaign.objects.get(name="NPS: декабрьский опрос")
+    assert campaign.links.exists()
+    answered = SurveyLink.objects.filter(response__isnull=False)
+    assert answered.exists()
+    assert all(link.used_at == link.response.answered_at for link in answered)
+    for task in DetractorTask.objects.select_related("response"):
+        assert task.response.score <= 6 and task.due_at > task.created_at
+    assert SurveyResponse.objects.filter(kind="internal").exists()
+
+
 def test_creation_is_in_the_audit_trail(small_demo):
     client = Client.objects.first()
     created = AuditEvent.objects.get(
