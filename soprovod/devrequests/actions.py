@@ -486,6 +486,21 @@ def do_merge(
     return survivor
 
 
+# ---- repairs (soprovod verify --fix) --------------------------------------------------------
+
+
+@transaction.atomic
+def do_repair_round(actor, current: AgreementRound, *, reason: str = "", **values) -> None:
+    """Store a round's recomputed clock figures (``due_at``, ``warn_at``, ``elapsed_seconds``),
+    audited on its request."""
+    current = AgreementRound.objects.select_for_update().get(pk=current.pk)
+    before = {name: getattr(current, name) for name in values}
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.save(update_fields=list(values))
+    record(actor, current.request, AuditEvent.Action.OTHER, diff(before, values), reason=reason)
+
+
 # ---- warnings and escalation (run by the task `devrequests.check_clocks`) ---------------------
 
 WARNING = RoundNotice.Threshold.WARNING

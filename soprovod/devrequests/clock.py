@@ -59,9 +59,12 @@ def between(calendar: WorkCalendar | None, start: dt.datetime, end: dt.datetime)
     return business_calendar(calendar).between_seconds(start, end)
 
 
-def deadlines(calendar: WorkCalendar | None, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """(warning instant, due time) of a clock started at ``start``."""
-    seconds = agreement_seconds()
+def deadlines(
+    calendar: WorkCalendar | None, start: dt.datetime, seconds: int | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """(warning instant, due time) of a clock of ``seconds`` (the configured agreement time)
+    started at ``start``."""
+    seconds = agreement_seconds() if seconds is None else seconds
     return (
         add(calendar, start, warning_budget(seconds, WARNING_RATIO)),
         add(calendar, start, seconds),
