@@ -357,3 +357,41 @@ def do_record_mrr_change(
         )
         Client.objects.filter(pk=client.pk).update(mrr_rub=now_mrr, version=F("version") + 1)
     return outcome
+
+
+@transaction.atomic
+def do_repair_mrr(actor, client: Client, *, reason: str, today: date | None = None) -> bool:
+    """Make the client's MRR and its dated MRR history agree: a client without history gets
+    its MRR as the first value at its contract start; otherwise its MRR becomes the value
+    the history gives for today. Audited; returns True when something changed."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    today = today or timezone.localdate()
+    if not client.mrr_history.exists():
+        MrrChange.objects.create(
+            client=client,
+            effective_on=client.contract_start,
+            mrr_rub=client.mrr_rub,
+            reason=MrrReason.NEW,
+            actor=actor if getattr(actor, "pk", None) else None,
+            comment=reason[:500],
+        )
+        record(
+            actor,
+            client,
+            AuditEvent.Action.UPDATED,
+            {"mrr_history": [None, f"{client.mrr_rub} {client.contract_start.isoformat()}"]},
+            reason=reason,
+        )
+        return True
+    now_mrr = current_mrr(client, today)
+    if now_mrr is None or now_mrr == client.mrr_rub:
+        return False
+    record(
+        actor,
+        client,
+        AuditEvent.Action.UPDATED,
+        {"mrr_rub": [client.mrr_rub, now_mrr]},
+        reason=reason,
+    )
+    Client.objects.filter(pk=client.pk).update(mrr_rub=now_mrr, version=F("version") + 1)
+    return True

@@ -164,3 +164,27 @@ def test_a_corrected_contract_start_moves_the_first_value(alfa):
 
     do_update_client(None, alfa, contract_start=datetime.date(2024, 2, 1))
     assert history(alfa)[0][0] == datetime.date(2024, 2, 1)
+
+
+def test_verify_reports_and_fixes_an_mrr_the_history_does_not_tell(alfa, staff):
+    from soprovod.clients.tests.factories import ClientFactory
+    from soprovod.clients.verify import check_mrr_histories
+
+    bare = ClientFactory(external_id="BARE", mrr_rub=Decimal(7000))  # made without history
+    Client.objects.filter(pk=alfa.pk).update(mrr_rub=Decimal(99))
+    found = []
+    with time_machine.travel(TODAY, tick=False):
+        tally = check_mrr_histories(lambda d: found.append(d.line()))
+        assert sorted(found) == [
+            "client BARE mrr_history: stored 7000.00, recomputed —",
+            "client CRM-1 mrr_rub: stored 99.00, recomputed 25000.00",
+        ]
+        assert tally.checked == 2
+        tally = check_mrr_histories(lambda d: None, fix=True, actor=staff.head)
+        assert tally.fixed == 2
+        again = []
+        check_mrr_histories(lambda d: again.append(d.line()))
+    assert again == []
+    alfa.refresh_from_db()
+    assert alfa.mrr_rub == Decimal(25000)
+    assert history(bare) == [(bare.contract_start, Decimal(7000), MrrReason.NEW)]
