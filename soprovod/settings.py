@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "soprovod.surveys",
     "soprovod.projects",
     "soprovod.devrequests",
+    "soprovod.handoffs",
     "soprovod.kpi",
     "soprovod.reports",
     "soprovod.web",
@@ -213,6 +214,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(day_of_month=1, hour=10, minute=30),
     },
     # Overdue project tasks and stages: once a task or stage, so hourly costs nothing.
+    # Hand-off agreement clocks: the 80 % warning and the breach escalation, each once.
+    "handoffs-check": {
+        "task": "handoffs.check_clocks",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "projects-overdue": {
         "task": "projects.warn_overdue",
         "schedule": crontab(minute=5),
@@ -316,6 +323,13 @@ DEV_REQUEST_CLOCK = env_str("DEV_REQUEST_CLOCK", "calendar")
 
 # The department's portfolio capacity (job description: up to 400 clients).
 PORTFOLIO_CAPACITY = env_int("PORTFOLIO_CAPACITY", 400, minimum=1)
+# Hand-offs from sales (kpi.md «handoff.*»): support agrees within this many hours, counted
+# in calendar time, or on the SLA work calendar of this name («default»: the department's
+# default calendar) when set.
+HANDOFF_AGREEMENT_HOURS = env_int("HANDOFF_AGREEMENT_HOURS", 24, minimum=1)
+HANDOFF_CALENDAR = env_str("HANDOFF_CALENDAR", "")
+# Share of the agreement time after which the support side is warned.
+HANDOFF_WARNING_PERCENT = env_int("HANDOFF_WARNING_PERCENT", 80, minimum=1)
 
 LOGGING = {
     "version": 1,

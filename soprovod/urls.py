@@ -29,6 +29,7 @@ urlpatterns = [
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
     path("surveys/", include("soprovod.surveys.urls")),
+    path("handoffs/", include("soprovod.handoffs.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("api/v1/", api.urls),

@@ -291,3 +291,31 @@ def can_take_internal_survey(user) -> bool:
         and user.has_role(*INTERNAL_SURVEY_ROLES)
         and not user.has_role(Role.HEAD)
     )
+
+
+# ---- hand-offs from sales ------------------------------------------------------------------
+# Role capabilities only; which hand-offs a user may read is `handoffs/permissions.py`.
+
+
+def can_agree_handoffs(user) -> bool:
+    """Accept or return hand-offs for support: the head, success and implementation
+    managers (issue 10)."""
+    return is_signed_in(user) and (
+        user.is_superuser
+        or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER, Role.IMPLEMENTATION_MANAGER)
+    )
+
+
+def can_start_handoffs(user) -> bool:
+    """Sales hand their won clients over to support."""
+    return is_signed_in(user) and user.has_role(Role.SALES)
+
+
+def reads_all_handoffs(user) -> bool:
+    """The support department and the CEO read every hand-off; sales read their own."""
+    return is_signed_in(user) and user.reads_all_clients
+
+
+def can_see_handoffs(user) -> bool:
+    """The hand-off pages: sales, the support department and the CEO."""
+    return reads_all_handoffs(user) or can_start_handoffs(user)

@@ -39,6 +39,7 @@ from soprovod.kpi.engine import (
     clock_stats,
     created_in,
     csat_stats,
+    drilldown_source,
     nps_score,
     rated_in,
     sla_outcome_annotations,
@@ -418,7 +419,10 @@ def drilldown_outcomes(key: str) -> tuple[str, ...]:
     """The outcomes ``drilldown(period, key, outcome=...)`` accepts, the default first; an
     empty tuple when the key has no drill-down."""
     family = _family(key)
-    return _OUTCOMES[family] if family else ()
+    if family:
+        return _OUTCOMES[family]
+    source = drilldown_source(key)
+    return source.outcomes[key] if source else ()
 
 
 def has_drilldown(key: str) -> bool:
@@ -446,12 +450,16 @@ def drilldown(
     Raises `NoDrilldown` for a key without records or an outcome that does not apply.
     """
     family = _family(key)
-    if family is None:
+    outcomes = drilldown_outcomes(key)
+    if not outcomes:
         raise NoDrilldown(f"no drill-down for {key!r}")
-    outcome = outcome or _OUTCOMES[family][0]
-    if outcome not in _OUTCOMES[family]:
+    outcome = outcome or outcomes[0]
+    if outcome not in outcomes:
         raise NoDrilldown(f"{key!r} has no outcome {outcome!r}")
     now = now or timezone.now()
+    if family is None:
+        # A key a registered source computes (e.g. «handoff.on_time») lists its own records.
+        return drilldown_source(key).drilldown(period, key, outcome, now)
     if family in ("sla", "times", "repeat_rate", "csat"):
         return _ticket_drilldown(period, key, family, outcome, now)
     if family in ("retention", "portfolio.active_clients"):

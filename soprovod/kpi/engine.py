@@ -22,6 +22,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -230,14 +231,30 @@ class KpiSource:
     name: str
     definitions: Callable[[], list[KpiDef]]
     compute: Callable[[Period, dt.datetime], dict[str, dict]] | None = None
+    # The records behind its figures: ``{key: outcomes}`` (the default outcome first), and
+    # ``drilldown(period, key, outcome, now)`` returning them as a queryset, shown on the
+    # drill-down page with ``drilldown_template``.
+    outcomes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drilldown: Callable[[Period, str, str, dt.datetime], QuerySet] | None = None
+    drilldown_template: str = ""
 
 
 _sources: dict[str, KpiSource] = {}
 
 
 def register_source(source: KpiSource) -> None:
-    """Add ``source``; a source registered under the same name replaces the earlier one."""
+    """Add ``source``; a source registered under the same name replaces the earlier one.
+
+    A source may compute keys this module already declares (kpi.md's own, e.g.
+    «handoff.on_time»): their one definition stays here and the source gives the values."""
     _sources[source.name] = source
+
+
+def drilldown_source(key: str) -> KpiSource | None:
+    """The registered source that can show the records behind ``key``, if any."""
+    return next(
+        (s for s in _sources.values() if s.drilldown is not None and key in s.outcomes), None
+    )
 
 
 def _strategic_placeholder() -> list[KpiDef]:
@@ -260,8 +277,16 @@ register_source(KpiSource("strategic", _strategic_placeholder))
 
 
 def kpi_definitions() -> list[KpiDef]:
-    """Every key of the KPI document: kpi.md's own, then those of the registered sources."""
-    return _defs() + [d for source in _sources.values() for d in source.definitions()]
+    """Every key of the KPI document: kpi.md's own, then those of the registered sources
+    (each key once: a source's definition of a key already declared is left out)."""
+    defs = _defs()
+    seen = {d.key for d in defs}
+    for source in _sources.values():
+        for definition in source.definitions():
+            if definition.key not in seen:
+                seen.add(definition.key)
+                defs.append(definition)
+    return defs
 
 
 def _source_values(period: Period, now: dt.datetime) -> dict[str, dict]:
@@ -614,21 +639,10 @@ def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
         if internal
         else {"value": None, "denominator": 0}
     )
-    # Hand-offs, development requests, projects, meetings and the budget are recorded by
-    # parts of Soprovod that are not built yet: their KPIs say "no data" (null), never a guess.
-    for key in (
-        "implementation.completed",
-        "handoff.on_time",
-        "handoff.hours.median",
-        "dev_request.on_time",
-        "dev_request.hours.median",
-        "coordination.on_time",
-        "team.tasks_on_time",
-        "budget.execution",
-    ):
-        values[key] = {"value": None}
-
+    # Keys that the parts of Soprovod recording them give through a registered source
+    # (`register_source`); until one does, a key says "no data" (null), never a guess.
     values.update(_source_values(period, now))
+    values["coordination.on_time"] = coordination_on_time(values)
 
     document = KpiDocument(period=period, generated_at=now)
     for definition in kpi_definitions():
@@ -651,6 +665,29 @@ def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
             )
         )
     return document
+
+
+# kpi.md «coordination.on_time»: hand-offs and development requests together.
+COORDINATION_PARTS = ("handoff.on_time", "dev_request.on_time")
+
+
+def coordination_on_time(values: dict[str, dict]) -> dict:
+    """kpi.md «coordination.on_time»: the numerators and denominators of
+    `COORDINATION_PARTS` summed, over the parts whose source exists; null without any."""
+    parts = [
+        values[key]
+        for key in COORDINATION_PARTS
+        if values.get(key, {}).get("denominator") is not None
+    ]
+    if not parts:
+        return {"value": None}
+    numerator = sum(part.get("numerator") or 0 for part in parts)
+    denominator = sum(part["denominator"] for part in parts)
+    return {
+        "value": _share(numerator, denominator),
+        "numerator": numerator,
+        "denominator": denominator,
+    }
 
 
 def _met(value: float | None, target: float | None, comparison: str | None) -> bool | None:

@@ -39,7 +39,7 @@ from soprovod.kpi.breakdowns import (
     has_drilldown,
     trend,
 )
-from soprovod.kpi.engine import KpiValue, compute
+from soprovod.kpi.engine import COORDINATION_PARTS, KpiValue, compute, drilldown_source
 from soprovod.kpi.forms import KpiTargetForm, PeriodChoice, PeriodForm, definitions_by_key
 from soprovod.kpi.models import KpiTarget
 
@@ -73,6 +73,11 @@ OUTCOME_LABELS = {
     "answers": gettext_lazy("all answers"),
     "promoters": gettext_lazy("promoters"),
     "detractors": gettext_lazy("detractors"),
+    "on_time": gettext_lazy("agreed on time"),
+    "late": gettext_lazy("late"),
+    "agreed": gettext_lazy("agreed"),
+    "handoff.on_time": gettext_lazy("hand-offs"),
+    "dev_request.on_time": gettext_lazy("development requests"),
 }
 DASHBOARD_ROWS = 10
 PAGE_SIZE = 50
@@ -154,6 +159,25 @@ def _card(kpi: KpiValue, choice: PeriodChoice) -> Card:
         links = [
             (_("churned: %(count)s") % {"count": lost}, url),
             (_("active at the start"), _drilldown_url(kpi.key, choice, "at_start")),
+        ]
+    elif url and kpi.key == "handoff.on_time" and kpi.denominator:
+        on_time, counted = int(kpi.numerator or 0), int(kpi.denominator)
+        links = [
+            (
+                _("on time: %(count)s") % {"count": on_time},
+                _drilldown_url(kpi.key, choice, "on_time"),
+            ),
+            (
+                _("late: %(count)s") % {"count": counted - on_time},
+                _drilldown_url(kpi.key, choice, "late"),
+            ),
+        ]
+    elif kpi.key == "coordination.on_time":
+        # Hand-offs and development requests together: the records are each part's own.
+        links = [
+            (str(OUTCOME_LABELS.get(part, part)), _drilldown_url(part, choice))
+            for part in COORDINATION_PARTS
+            if has_drilldown(part)
         ]
     elif url and kpi.key == "nps" and kpi.denominator:
         links = [
@@ -286,6 +310,9 @@ def drilldown_page(request: HttpRequest, key: str) -> HttpResponse:
         "keep": {} if outcome == outcomes[0] else {"outcome": outcome},
         "keep_query": "" if outcome == outcomes[0] else f"&outcome={outcome}",
         "show_sla": key.startswith("sla."),
+        "drilldown_template": source.drilldown_template
+        if (source := drilldown_source(key))
+        else "",
         "show_minutes": key.startswith(("first_response.", "resolution.")),
         "dashboard_url": f"{reverse('kpi:dashboard')}?{choice.querystring()}",
     }

@@ -277,12 +277,14 @@ def test_nps_drilldown_lists_the_answers(department):
 
 
 def test_drilldown_refuses_keys_without_records_and_wrong_outcomes(db):
-    for key in ("handoff.on_time", "budget.execution", "sla.urgent", "nonsense"):
+    for key in ("dev_request.hours.median", "budget.execution", "sla.urgent", "nonsense"):
         assert not breakdowns.has_drilldown(key)
         with pytest.raises(NoDrilldown):
             drilldown(OCTOBER, key)
     with pytest.raises(NoDrilldown):
         drilldown(OCTOBER, "csat", outcome="breached")
+    with pytest.raises(NoDrilldown):  # a registered source's key checks its outcomes too
+        drilldown(OCTOBER, "handoff.on_time", outcome="breached")
     assert breakdowns.drilldown_outcomes("sla.all") == ("counted", "met", "breached")
 
 

@@ -267,7 +267,7 @@ def test_drilldown_is_paginated(staff, department, as_user, monkeypatch):
 
 def test_drilldown_of_unknown_keys_and_outcomes_is_404(staff, as_user):
     c = as_user(staff.head)
-    for key in ("nonsense", "budget.execution", "handoff.on_time"):
+    for key in ("nonsense", "budget.execution", "dev_request.hours.median"):
         assert c.get(reverse("kpi:drilldown", args=[key])).status_code == 404
     url = reverse("kpi:drilldown", args=["csat"]) + "?outcome=breached"
     assert c.get(url).status_code == 404

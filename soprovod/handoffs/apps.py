@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class HandoffsConfig(AppConfig):
+    name = "soprovod.handoffs"
