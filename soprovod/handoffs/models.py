@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from soprovod.clients.models import Client, validate_timezone
 from soprovod.sla.models import WorkCalendar
@@ -26,7 +27,7 @@ class HandoffStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Awaiting agreement")
     RETURNED = "returned", _("Returned to sales")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("hand-off", "Accepted")
 
 
 class Handoff(models.Model):
@@ -170,8 +171,8 @@ class HandoffDocument(models.Model):
 
 
 class RoundOutcome(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
-    RETURNED = "returned", _("Returned")
+    ACCEPTED = "accepted", pgettext_lazy("hand-off", "Accepted")
+    RETURNED = "returned", pgettext_lazy("hand-off", "Returned")
 
 
 class HandoffRound(models.Model):
@@ -183,7 +184,7 @@ class HandoffRound(models.Model):
 
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveSmallIntegerField(_("round"))
-    submitted_at = models.DateTimeField(_("submitted"))
+    submitted_at = models.DateTimeField(pgettext_lazy("hand-off", "submitted"))
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
