@@ -199,7 +199,7 @@ class HandoffRound(models.Model):
     target_seconds = models.PositiveIntegerField()
     warn_at = models.DateTimeField()
     due_at = models.DateTimeField(_("due"))
-    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -88,7 +88,7 @@ class Migration(migrations.Migration):
                 ('target_seconds', models.PositiveIntegerField()),
                 ('warn_at', models.DateTimeField()),
                 ('due_at', models.DateTimeField(verbose_name='due')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered')),
+                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
                 ('outcome', models.CharField(blank=True, choices=[('accepted', 'Accepted'), ('returned', 'Returned')], max_length=16, verbose_name='answer')),
                 ('elapsed_seconds', models.PositiveIntegerField(blank=True, null=True)),
                 ('reasons', models.JSONField(blank=True, default=dict)),
