@@ -43,9 +43,19 @@ def _parse_time(value: str) -> dt.time:
 
 def spec_for(calendar: WorkCalendar) -> CalendarSpec:
     """The engine's description of ``calendar``, with its dated overrides."""
+    overrides = (
+        {}
+        if calendar.is_24x7
+        else dict(CalendarDay.objects.filter(calendar=calendar).values_list("date", "kind"))
+    )
+    return spec_from(calendar, overrides)
+
+
+def spec_from(calendar, overrides: dict[dt.date, str]) -> CalendarSpec:
+    """`spec_for` from a calendar row and its overrides already read: any object with the
+    fields of `WorkCalendar` will do (a data migration passes its historical model's row)."""
     if calendar.is_24x7:
         return CalendarSpec.always_on(calendar.timezone)
-    overrides = dict(CalendarDay.objects.filter(calendar=calendar).values_list("date", "kind"))
     weekly = {int(day): parse_hours(hours) for day, hours in (calendar.weekly_hours or {}).items()}
     years = sorted({day.year for day in overrides})
     fallback = None

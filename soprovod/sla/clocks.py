@@ -25,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
@@ -209,73 +210,151 @@ def _instant(epoch: float) -> dt.datetime | None:
     return EPOCH + dt.timedelta(microseconds=int(clockrules.microseconds(epoch)))
 
 
+class Facts(NamedTuple):
+    """What a clock is computed from, as plain data (a model row, a historical model's row in
+    a migration, a ``values_list`` tuple in `soprovod verify`)."""
+
+    key: object  # the clock's primary key, or any key the caller maps back
+    ticket: object  # the ticket's key: clocks of one ticket are settled together
+    metric: str
+    calendar_id: int | None
+    started_at: dt.datetime
+    target_seconds: int
+    extension_seconds: int
+    stopped_at: dt.datetime | None
+
+
+FACT_FIELDS = list(Facts._fields[2:])  # the model fields after the two keys
+
+
+def facts_of(clock: SlaClock, key=None, ticket=None) -> Facts:
+    return Facts(
+        clock.pk if key is None else key,
+        clock.ticket_id if ticket is None else ticket,
+        clock.metric,
+        clock.calendar_id,
+        clock.started_at,
+        clock.target_seconds,
+        clock.extension_seconds,
+        clock.stopped_at,
+    )
+
+
+def recompute(
+    facts: Iterable[Facts],
+    pauses: dict[object, list[tuple[dt.datetime, dt.datetime | None]]],
+    calendars: dict[int | None, BusinessCalendar],
+    now: dt.datetime,
+    now_by_ticket: dict[object, dt.datetime] | None = None,
+) -> dict[object, dict[str, object]]:
+    """Every computed field (`SETTLED_FIELDS`) of every clock, by its key, from the facts
+    and the resolution pauses of each ticket (by ticket key, in time order), with one
+    `clockrules.settle` call per calendar. Running clocks are judged at ``now`` (or at
+    their ticket's instant in ``now_by_ticket``). No query: the live workflow, the replay,
+    the recalculations, the data migration and `soprovod verify` all come through here."""
+    tickets: dict[object, dict[str, Facts]] = defaultdict(dict)
+    for fact in facts:
+        tickets[fact.ticket][fact.metric] = fact
+    rows: dict[int | None, list[tuple[Facts, object, Facts | None, bool]]] = defaultdict(list)
+    for ticket, clocks in tickets.items():
+        resolution = clocks.get(Metric.RESOLUTION)
+        ceiling = clocks.get(Metric.RESOLUTION_CEILING)
+        if resolution is not None:
+            rows[resolution.calendar_id].append((resolution, ticket, ceiling, True))
+        first = clocks.get(Metric.FIRST_RESPONSE)
+        if first is not None:
+            rows[first.calendar_id].append((first, ticket, None, False))
+    out: dict[object, dict[str, object]] = {}
+    for calendar_id, batch in rows.items():
+        _recompute_batch(calendars[calendar_id], batch, pauses, now, now_by_ticket or {}, out)
+    return out
+
+
+def _recompute_batch(cal, batch, pauses, now, now_by_ticket, out) -> None:
+    n = len(batch)
+    lists = [pauses.get(ticket, ()) if main else () for _f, ticket, _c, main in batch]
+    width = max([len(p) for p in lists] + [1])
+    starts = np.full((n, width), np.nan)
+    ends = np.full((n, width), np.nan)
+    for i, intervals in enumerate(lists):
+        for k, (begin, end) in enumerate(intervals):
+            starts[i, k] = begin.timestamp()
+            ends[i, k] = _epoch(end)
+    default_now = now.timestamp()
+    result = clockrules.settle(
+        cal,
+        started=np.fromiter((f.started_at.timestamp() for f, *_ in batch), np.float64, n),
+        target=np.fromiter((f.target_seconds for f, *_ in batch), np.int64, n),
+        extension=np.fromiter((f.extension_seconds for f, *_ in batch), np.int64, n),
+        ceiling=np.fromiter((c.target_seconds if c else 0 for _f, _t, c, _m in batch), np.int64, n),
+        stopped=np.fromiter((_epoch(f.stopped_at) for f, *_ in batch), np.float64, n),
+        pause_starts=starts,
+        pause_ends=ends,
+        now=np.fromiter(
+            (
+                now_by_ticket[t].timestamp() if t in now_by_ticket else default_now
+                for _f, t, _c, _m in batch
+            ),
+            np.float64,
+            n,
+        ),
+    )
+    due = [_instant(x) for x in result.due]
+    since = [_instant(x) for x in result.paused_since]
+    ceiling_due = [_instant(x) for x in result.ceiling_due]
+    for i, (fact, _ticket, ceiling, _main) in enumerate(batch):
+        stopped = None if fact.stopped_at is None else max(fact.stopped_at, fact.started_at)
+        out[fact.key] = {
+            "due_at": due[i],
+            "ceiling_at": ceiling_due[i] if ceiling else None,
+            "paused_since": since[i],
+            "paused_seconds": int(result.paused[i]),
+            "late_paused_seconds": int(result.late[i]),
+            "stopped_at": stopped,
+            "elapsed_seconds": None if result.elapsed[i] < 0 else int(result.elapsed[i]),
+            "status": STATUSES[result.status[i]],
+        }
+        if ceiling is not None:
+            elapsed = result.ceiling_elapsed[i]
+            out[ceiling.key] = {
+                "due_at": ceiling_due[i],
+                "ceiling_at": ceiling_due[i],
+                "paused_since": since[i],
+                "paused_seconds": int(result.ceiling_paused[i]),
+                "late_paused_seconds": int(result.ceiling_late[i]),
+                "stopped_at": stopped,
+                "elapsed_seconds": None if elapsed < 0 else int(elapsed),
+                "status": STATUSES[result.ceiling_status[i]],
+            }
+
+
 def settle(
     groups: Iterable[TicketClocks],
     now: dt.datetime | None = None,
     calendars: dict[int | None, BusinessCalendar] | None = None,
 ) -> None:
-    """Set every computed field of the groups' clocks from their history, in memory, with
-    one `clockrules.settle` call per calendar (module doc). ``now`` judges running clocks
-    of groups that carry no ``now`` of their own."""
+    """Set every computed field of the groups' clocks from their history, in memory
+    (`recompute`). ``now`` judges running clocks of groups that carry no ``now`` of their
+    own. A ceiling starts and stops with its resolution clock."""
     now = now or timezone.now()
     groups = list(groups)
     if calendars is None:
         calendars = engines(c for g in groups for c in g.clocks())
-    # (clock, its group, whether it is the group's resolution clock) per calendar
-    rows: dict[int | None, list[tuple[SlaClock, TicketClocks, bool]]] = defaultdict(list)
+    facts, pauses, now_by_ticket, objects = [], {}, {}, {}
+    for index, group in enumerate(groups):
+        for clock in group.clocks():
+            objects[id(clock)] = clock
+            facts.append(facts_of(clock, key=id(clock), ticket=index))
+        pauses[index] = group.pauses
+        if group.now is not None:
+            now_by_ticket[index] = group.now
+    for key, values in recompute(facts, pauses, calendars, now, now_by_ticket).items():
+        clock = objects[key]
+        for name, value in values.items():
+            setattr(clock, name, value)
     for group in groups:
-        if group.resolution is not None:
-            rows[group.resolution.calendar_id].append((group.resolution, group, True))
-        if group.first_response is not None:
-            rows[group.first_response.calendar_id].append((group.first_response, group, False))
-    for calendar_id, batch in rows.items():
-        _settle_batch(calendars[calendar_id], batch, now)
-
-
-def _settle_batch(cal: BusinessCalendar, batch: list, now: dt.datetime) -> None:
-    n = len(batch)
-    width = max([len(group.pauses) for _clock, group, main in batch if main] + [1])
-    starts = np.full((n, width), np.nan)
-    ends = np.full((n, width), np.nan)
-    for i, (_clock, group, main) in enumerate(batch):
-        for k, (begin, end) in enumerate(group.pauses if main else ()):
-            starts[i, k] = begin.timestamp()
-            ends[i, k] = _epoch(end)
-    ceiling = [
-        group.ceiling.target_seconds if main and group.ceiling is not None else 0
-        for _clock, group, main in batch
-    ]
-    result = clockrules.settle(
-        cal,
-        started=np.array([clock.started_at.timestamp() for clock, _g, _m in batch]),
-        target=np.array([clock.target_seconds for clock, _g, _m in batch], dtype=np.int64),
-        extension=np.array([clock.extension_seconds for clock, _g, _m in batch], dtype=np.int64),
-        ceiling=np.array(ceiling, dtype=np.int64),
-        stopped=np.array([_epoch(clock.stopped_at) for clock, _g, _m in batch]),
-        pause_starts=starts,
-        pause_ends=ends,
-        now=np.array([(group.now or now).timestamp() for _c, group, _m in batch]),
-    )
-    for i, (clock, group, main) in enumerate(batch):
-        clock.due_at = _instant(result.due[i])
-        clock.paused_seconds = int(result.paused[i])
-        clock.late_paused_seconds = int(result.late[i])
-        clock.paused_since = _instant(result.paused_since[i])
-        clock.elapsed_seconds = None if result.elapsed[i] < 0 else int(result.elapsed[i])
-        clock.status = STATUSES[result.status[i]]
-        ceiling_clock = group.ceiling if main else None
-        clock.ceiling_at = _instant(result.ceiling_due[i]) if ceiling_clock is not None else None
-        if ceiling_clock is not None:
-            ceiling_clock.due_at = clock.ceiling_at
-            ceiling_clock.ceiling_at = clock.ceiling_at
-            ceiling_clock.started_at = clock.started_at
-            ceiling_clock.stopped_at = clock.stopped_at
-            ceiling_clock.paused_since = clock.paused_since
-            ceiling_clock.paused_seconds = int(result.ceiling_paused[i])
-            ceiling_clock.late_paused_seconds = int(result.ceiling_late[i])
-            elapsed = result.ceiling_elapsed[i]
-            ceiling_clock.elapsed_seconds = None if elapsed < 0 else int(elapsed)
-            ceiling_clock.status = STATUSES[result.ceiling_status[i]]
+        if group.ceiling is not None and group.resolution is not None:
+            group.ceiling.started_at = group.resolution.started_at
 
 
 # ---- starting ----------------------------------------------------------------------------

@@ -395,6 +395,40 @@ def do_bulk(actor, tickets: Iterable[Ticket], *, assignee=None, close: bool = Fa
 
 
 @transaction.atomic
+def do_correct_clocks(actor, corrections: dict[int, list[tuple]], *, reason: str) -> int:
+    """Write recomputed clock values (``soprovod verify --fix``): for each ticket number, a
+    list of ``(clock pk, model field, name shown, stored, recomputed)``. One audit event per
+    ticket lists every value changed, old → new, with ``reason``. Returns how many values
+    were written (a clock that changed meanwhile is left for the next run)."""
+    written = 0
+    tickets = Ticket.objects.in_bulk(list(corrections))
+    for number, changes in corrections.items():
+        ticket = tickets.get(number)
+        if ticket is None:
+            continue
+        by_clock: dict[int, dict] = {}
+        expected: dict[int, dict] = {}
+        for pk, field, _name, stored, fresh in changes:
+            by_clock.setdefault(pk, {})[field] = fresh
+            expected.setdefault(pk, {})[field] = stored
+        done = {}
+        for pk, values in by_clock.items():
+            if SlaClock.objects.filter(pk=pk, **expected[pk]).update(**values):
+                done[pk] = True
+        applied = [change for change in changes if change[0] in done]
+        written += len(applied)
+        if applied:
+            record(
+                actor,
+                ticket,
+                AuditEvent.Action.UPDATED,
+                {name: [stored, fresh] for _pk, _field, name, stored, fresh in applied},
+                reason=reason,
+            )
+    return written
+
+
+@transaction.atomic
 def do_extend_due(actor, ticket: Ticket, new_due: dt.datetime, reason: str):
     """Extend the resolution due time with a reason, never past the ceiling (sla.md)."""
     _lock(ticket, None)

@@ -7,9 +7,11 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Q
 
+        from soprovod.core.verify import register_check
         from soprovod.sla import queries as sla_queries
         from soprovod.tickets.models import OPEN_STATUSES
         from soprovod.tickets.queries import open_tickets_on_policy
+        from soprovod.tickets.verify import check_ticket_clocks
 
         # sla sits below tickets: tell it which clocks and tickets are open.
         sla_queries.connect_tickets(
@@ -18,3 +20,5 @@ class TicketsConfig(AppConfig):
                 open_tickets_on=open_tickets_on_policy,
             )
         )
+        # soprovod verify: every SLA clock against its ticket's history.
+        register_check("tickets", check_ticket_clocks)
