@@ -15,6 +15,7 @@ from soprovod.apiutils import (
 )
 from soprovod.clients.api import router as clients_router
 from soprovod.devrequests.api import router as devrequests_router
+from soprovod.handoffs.api import router as handoffs_router
 from soprovod.kpi.api import router as kpi_router
 from soprovod.projects.api import router as projects_router
 from soprovod.tickets.api import router as tickets_router
@@ -40,5 +41,6 @@ install_error_handlers(api)
 api.add_router("/", clients_router)
 api.add_router("/", tickets_router)
 api.add_router("/", projects_router)
+api.add_router("/", handoffs_router)
 api.add_router("/", devrequests_router)
 api.add_router("/", kpi_router)

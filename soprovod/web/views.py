@@ -9,13 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from soprovod.accounts.permissions import (
+    can_agree_handoffs,
     can_decide_dev_requests,
+    can_start_handoffs,
     can_take_internal_survey,
     can_work_detractor_tasks,
     is_client_account,
 )
 from soprovod.accounts.roles import Role
 from soprovod.devrequests import views as devrequest_views
+from soprovod.handoffs import queries as handoff_queries
 from soprovod.surveys import queries as survey_queries
 
 
@@ -36,6 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
         for task in tasks:
             task.is_overdue = task.due_at < now
         context["detractor_tasks"] = tasks
+    if can_start_handoffs(user):  # sales start from the clients they hand over
+        context["my_handoffs"] = list(handoff_queries.handoff_list(user)[:10])
+    if can_agree_handoffs(user):
+        context["handoffs_to_agree"] = handoff_queries.inbox(user).count()
     if can_take_internal_survey(user):
         context["internal_survey_due"] = not survey_queries.answered_internal_survey(user)
     return render(request, "web/home.html", context)

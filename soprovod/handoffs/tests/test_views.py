@@ -118,3 +118,14 @@ def test_csv_export_of_the_list(client, staff, submitted):
     header, row = body.splitlines()[:2]
     assert header.startswith("id,client,inn,sales,status")
     assert "ООО «Гамма»" in row and ",submitted," in row
+
+
+def test_sales_home_page_shows_their_handoffs_and_support_the_count_to_agree(
+    client, staff, submitted
+):
+    make_handoff(staff.sales2, client_name="ООО «Чужая»")
+    page = login(client, staff.sales).get("/").content.decode()
+    assert "ООО «Гамма»" in page and "ООО «Чужая»" not in page
+    assert reverse("handoffs:create") in page
+    page = login(client, staff.csm).get("/").content.decode()
+    assert "1 передача из ОП на согласование" in page

@@ -1,0 +1,94 @@
+"""/api/v1/handoffs: the same permission layer and actions as the pages."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from soprovod.accounts.models import ApiToken
+from soprovod.clients.models import Client as Company
+from soprovod.handoffs.tests.factories import SITE, complete_values, make_handoff
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1"
+JSON = "application/json"
+
+
+def api_as(user) -> Client:
+    _, raw = ApiToken.issue(user, "tests")
+    return Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
+
+
+def post(api, url, body=None):
+    return api.post(f"{API}{url}", json.dumps(body or {}), content_type=JSON)
+
+
+def test_lists_are_scoped_like_the_pages(staff, companies, friday):
+    mine = make_handoff(staff.sales)
+    assert [i["id"] for i in api_as(staff.sales).get(f"{API}/handoffs").json()["items"]] == [
+        mine.pk
+    ]
+    assert api_as(staff.sales2).get(f"{API}/handoffs").json()["count"] == 0
+    assert api_as(staff.sales2).get(f"{API}/handoffs/{mine.pk}").status_code == 404
+    assert post(api_as(staff.sales2), f"/handoffs/{mine.pk}/submit").status_code == 404
+    assert api_as(staff.csm).get(f"{API}/handoffs").json()["count"] == 1
+    assert api_as(staff.dev).get(f"{API}/handoffs").status_code == 403
+    assert api_as(companies.client1).get(f"{API}/handoffs").status_code == 403
+    assert api_as(staff.sales).get(f"{API}/handoffs/inbox").status_code == 403
+
+
+def test_draft_submit_return_resubmit_accept(staff, friday):
+    sales = api_as(staff.sales)
+    values = complete_values(contract_number="")
+    body = {k: str(v) if not isinstance(v, str | int) else v for k, v in values.items()}
+    created = post(sales, "/handoffs", {**body, "sites": [SITE]})
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    detail = sales.get(f"{API}/handoffs/{pk}").json()
+    assert {m["what"] for m in detail["missing"]} == {
+        "contract number",
+        "at least one document (the signed contract)",
+    }
+    refused = post(sales, f"/handoffs/{pk}/submit")
+    assert refused.status_code == 422
+    assert "contract number" in json.dumps(refused.json())
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from soprovod.handoffs.actions import do_add_document
+    from soprovod.handoffs.models import Handoff
+
+    do_add_document(staff.sales, Handoff.objects.get(pk=pk), file=SimpleUploadedFile("c.pdf", b"x"))
+    version = sales.get(f"{API}/handoffs/{pk}").json()["handoff"]["version"]
+    changed = sales.patch(
+        f"{API}/handoffs/{pk}",
+        json.dumps({"contract_number": "Д-1", "version": version}),
+        content_type=JSON,
+    )
+    assert changed.status_code == 200, changed.content
+    stale = sales.patch(
+        f"{API}/handoffs/{pk}",
+        json.dumps({"contract_number": "Д-2", "version": version}),
+        content_type=JSON,
+    )
+    assert stale.status_code == 409
+    assert post(sales, f"/handoffs/{pk}/submit").json()["number"] == 1
+
+    csm = api_as(staff.csm)
+    assert [r["number"] for r in csm.get(f"{API}/handoffs/inbox").json()["items"]] == [1]
+    returned = post(csm, f"/handoffs/{pk}/return", {"reasons": {"sites": "Нет схемы"}})
+    assert returned.json()["outcome"] == "returned"
+    assert post(sales, f"/handoffs/{pk}/submit").json()["number"] == 2
+    wrong = post(csm, f"/handoffs/{pk}/accept", {"success_manager_id": staff.sales.pk})
+    assert wrong.status_code == 422
+    accepted = post(
+        csm,
+        f"/handoffs/{pk}/accept",
+        {"success_manager_id": staff.csm.pk, "implementation_manager_id": staff.implementation.pk},
+    )
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["status"] == "accepted" and accepted.json()["project_id"]
+    client = Company.objects.get(handoffs__pk=pk)
+    assert (client.status, client.sold_by) == ("onboarding", staff.sales)
+    rounds = sales.get(f"{API}/handoffs/{pk}").json()["rounds"]
+    assert [(r["number"], r["outcome"]) for r in rounds] == [(1, "returned"), (2, "accepted")]
