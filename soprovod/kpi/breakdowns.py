@@ -42,6 +42,7 @@ from soprovod.kpi.engine import (
     drilldown_source,
     nps_score,
     rated_in,
+    revenue_annotations,
     sla_outcome_annotations,
     status_on,
     stopped_clocks,
@@ -393,6 +394,7 @@ _OUTCOMES = {
     "repeat_rate": ("repeats", "all"),
     "csat": ("rated",),
     "retention": ("churned", "at_start", "kept"),
+    "revenue": ("at_start",),
     "portfolio.active_clients": ("active",),
     "nps": ("answers", "promoters", "detractors"),
     "internal_satisfaction": ("answers",),
@@ -412,6 +414,8 @@ def _family(key: str) -> str | None:
         return "times"
     if key in ("repeat_rate", "repeat_rate.change"):
         return "repeat_rate"
+    if key in ("revenue.grr", "revenue.nrr"):
+        return "revenue"
     return key if key in _OUTCOMES else None
 
 
@@ -444,6 +448,8 @@ def drilldown(
     - ``retention``: the clients churned by the end among those active at the start
       (``outcome="at_start"`` the whole starting set, ``"kept"`` those kept);
     - ``portfolio.active_clients``: the clients active at the end;
+    - ``revenue.grr``/``revenue.nrr``: the clients active at the start, annotated
+      ``mrr_before`` and ``mrr_at_end``, largest first;
     - ``nps``/``internal_satisfaction``: the survey answers (``"promoters"``,
       ``"detractors"`` for NPS).
 
@@ -462,6 +468,14 @@ def drilldown(
         return drilldown_source(key).drilldown(period, key, outcome, now)
     if family in ("sla", "times", "repeat_rate", "csat"):
         return _ticket_drilldown(period, key, family, outcome, now)
+    if family == "revenue":
+        return (
+            Client.objects.annotate(**client_annotations(period))
+            .annotate(**revenue_annotations(period))
+            .filter(client_filters(period)["at_start"])
+            .select_related("success_manager")
+            .order_by("-mrr_before", "name", "pk")
+        )
     if family in ("retention", "portfolio.active_clients"):
         condition = client_filters(period)["active_at_end" if outcome == "active" else outcome]
         return (

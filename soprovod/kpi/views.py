@@ -313,6 +313,7 @@ def drilldown_page(request: HttpRequest, key: str) -> HttpResponse:
         "drilldown_template": source.drilldown_template
         if (source := drilldown_source(key))
         else "",
+        "show_mrr": key.startswith("revenue."),
         "show_minutes": key.startswith(("first_response.", "resolution.")),
         "dashboard_url": f"{reverse('kpi:dashboard')}?{choice.querystring()}",
     }

@@ -140,3 +140,25 @@ def test_dashboard_and_report_show_revenue_retention(portfolio, staff, client):
     rows = {row.kpi.key: row for section in report.kpi_sections for row in section.kpis}
     assert rows["revenue.grr"].kpi.value == pytest.approx(150_000 / 210_000)
     assert rows["revenue.nrr"].kpi.value == pytest.approx(185_000 / 210_000)
+
+
+def test_drilldown_lists_the_clients_counted_with_their_mrr(
+    portfolio, staff, client, django_assert_num_queries
+):
+    from django.urls import reverse
+
+    from soprovod.kpi.breakdowns import drilldown
+
+    records = drilldown(Q4, "revenue.grr")
+    with django_assert_num_queries(1):
+        rows = [(c.name, c.mrr_before, c.mrr_at_end, str(c.success_manager)) for c in records]
+    assert [row[:3] for row in rows] == [
+        ("Up", 100_000, 130_000),
+        ("Down", 50_000, 30_000),
+        ("Gone", 40_000, 0),
+        ("Late", 20_000, 25_000),
+    ]
+    client.force_login(staff.head)
+    url = reverse("kpi:drilldown", args=["revenue.nrr"])
+    html = client.get(url + "?period=quarter&quarter=2026-Q4").content.decode()
+    assert html.count('class="num mrr-before"') == 4
