@@ -543,10 +543,12 @@ def do_update_policy(
 
 
 def ceiling_warnings(targets, now: dt.datetime | None = None) -> list[str]:
-    """sla.md «Target and ceiling»: the ceiling is calendar time, the target business time.
-    A ceiling shorter than the target takes on the calendar is allowed, but then a ticket
-    reaches its ceiling before its target: say so. Measured for a ticket created at the
-    next working instant from ``now``."""
+    """sla.md «Target and ceiling»: the ceiling is calendar time, the target business time,
+    and the ceiling is never earlier than the target. Where the target reaches past the
+    calendar days (the shipped consultation: 48 business hours, 5 calendar days), the
+    ceiling is the target itself and nothing is left to extend: say so, as information —
+    it is the rule, not a fault. Measured for a ticket created at the next working instant
+    from ``now``."""
     now = now or timezone.now()
     warnings = []
     for target in targets:
@@ -559,9 +561,10 @@ def ceiling_warnings(targets, now: dt.datetime | None = None) -> list[str]:
         if due - start > ceiling:
             warnings.append(
                 _(
-                    "%(type)s: the ceiling is shorter than the resolution target in calendar "
-                    "time. A ticket created on %(start)s would be due on %(due)s, after its "
-                    "ceiling of %(ceiling)s."
+                    "%(type)s: the resolution target reaches past the ceiling in calendar "
+                    "time (a ticket created on %(start)s is due on %(due)s; the calendar days "
+                    "end on %(ceiling)s), so the ceiling is the target itself and the due time "
+                    "cannot be extended."
                 )
                 % {
                     "type": target.get_ticket_type_display(),

@@ -549,7 +549,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if update.changed:
                 messages.success(request, _("Policy saved."))
                 for warning in update.warnings:
-                    messages.warning(request, warning)
+                    messages.info(request, warning)
                 _tell_recompute(request, update.recompute)
             else:
                 messages.info(request, _("Nothing changed."))

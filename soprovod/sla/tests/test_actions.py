@@ -387,7 +387,7 @@ def test_a_ceiling_shorter_than_the_target_is_saved_with_a_warning(
 
 def test_the_shipped_consultation_ceiling_is_shorter_than_its_target(policy):
     """sla.md: consultation is 48 business hours with a 5 calendar day ceiling, which a
-    five-day week can never fit: allowed, and said."""
+    five-day week can never fit: the ceiling is the target itself, and the page says so."""
     targets = SlaTarget.objects.filter(policy=policy).select_related("calendar")
     warnings = actions.ceiling_warnings(targets, msk(2026, 3, 2, 9, 0))
     assert len(warnings) == 1

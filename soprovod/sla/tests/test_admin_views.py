@@ -443,7 +443,7 @@ def test_a_ceiling_posted_for_first_response_is_ignored(as_user, staff, policy):
     assert target.ceiling_minutes is None
 
 
-def test_a_short_ceiling_is_saved_with_a_warning(as_user, staff, policy, time_machine):
+def test_a_short_ceiling_is_saved_with_a_note(as_user, staff, policy, time_machine):
     time_machine.move_to(msk(2026, 3, 2, 9, 0), tick=False)
     data = policy_form_data(
         policy, **{"standard-resolution-ceiling_days": 1, "standard-resolution-ceiling_hours": 0}
@@ -452,7 +452,7 @@ def test_a_short_ceiling_is_saved_with_a_warning(as_user, staff, policy, time_ma
         reverse("sla:policy_edit", args=[policy.pk]), data, follow=True
     )
     html = response.content.decode()
-    assert "the ceiling is shorter than the resolution target" in html
+    assert "so the ceiling is the target itself" in html
     target = SlaTarget.objects.get(policy=policy, ticket_type="standard", metric="resolution")
     assert target.ceiling_minutes == 1440
 
