@@ -10,7 +10,8 @@ class KpiConfig(AppConfig):
     def ready(self) -> None:
         connection_created.connect(register_sqlite_functions, dispatch_uid="soprovod-percentile")
         # Sources of KPIs recorded by the apps below (imported here: models are ready).
-        from soprovod.kpi.coordination import HANDOFF_SOURCE
+        from soprovod.kpi.coordination import DEV_REQUEST_SOURCE, HANDOFF_SOURCE
         from soprovod.kpi.engine import register_source
 
         register_source(HANDOFF_SOURCE)
+        register_source(DEV_REQUEST_SOURCE)

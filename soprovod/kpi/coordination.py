@@ -1,14 +1,16 @@
-"""KPIs of the agreements with other departments (kpi.md «handoff.*»), computed in the
-database from the hand-off rounds and registered with the engine as a source (`KpiConfig`).
-The rules (which rounds count, on time, late, hours) are `soprovod.handoffs.queries`; here
-they are aggregated in one query, and the records behind each figure are listed."""
+"""KPIs of the agreements with other departments (kpi.md «handoff.*», «dev_request.*»),
+computed in the database from the hand-off rounds and the development requests' agreement
+rounds, registered with the engine as sources (`KpiConfig`). The rules (which rounds count,
+on time, late, hours) are each app's ``queries``; here each is aggregated in one query, and
+the records behind each figure are listed."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from soprovod.devrequests import queries as devrequest_queries
 from soprovod.handoffs import queries as handoff_queries
 from soprovod.handoffs.models import HandoffRound
 from soprovod.kpi.aggregates import PercentileCont
@@ -67,4 +69,63 @@ HANDOFF_SOURCE = KpiSource(
     outcomes=HANDOFF_OUTCOMES,
     drilldown=handoff_drilldown,
     drilldown_template="handoffs/_kpi_records.html",
+)
+
+
+# ---- requests to development ----------------------------------------------------------------
+
+DEV_REQUEST_OUTCOMES = {
+    "dev_request.on_time": ("counted", "on_time", "late"),
+    "dev_request.hours.median": ("agreed",),
+}
+AGREED = Q(outcome__in=devrequest_queries.DECIDED)
+
+
+def dev_request_values(period: Period, now: dt.datetime) -> dict[str, dict]:
+    """One query: «dev_request.on_time» (rounds submitted in the period agreed — accepted
+    or declined — by their due time ÷ those agreed or overdue at ``now``) and
+    «dev_request.hours.median» (median clock hours from submission to agreement of the
+    agreed ones)."""
+    stats = devrequest_queries.rounds_submitted_in(period).aggregate(
+        on_time=Count("pk", filter=devrequest_queries.on_time()),
+        counted=Count("pk", filter=devrequest_queries.counted(now)),
+        agreed=Count("pk", filter=AGREED),
+        median=PercentileCont(devrequest_queries.hours(), 0.5),
+    )
+    on_time, counted = stats["on_time"], stats["counted"]
+    return {
+        "dev_request.on_time": {
+            "value": on_time / counted if counted else None,
+            "numerator": on_time,
+            "denominator": counted,
+        },
+        "dev_request.hours.median": {"value": stats["median"], "count": stats["agreed"]},
+    }
+
+
+def dev_request_drilldown(period: Period, key: str, outcome: str, now: dt.datetime) -> QuerySet:
+    """The rounds behind a figure: counted, on time or late (``dev_request.on_time``), or the
+    agreed ones, longest first (``dev_request.hours.median``)."""
+    rounds = (
+        devrequest_queries.rounds_submitted_in(period)
+        .select_related("request", "decided_by")
+        .annotate(hours=devrequest_queries.hours())
+    )
+    if key == "dev_request.hours.median":
+        return rounds.filter(AGREED).order_by("-elapsed_seconds", "-pk")
+    condition = {
+        "on_time": devrequest_queries.on_time(),
+        "late": devrequest_queries.late(now),
+    }.get(outcome, devrequest_queries.counted(now))
+    return rounds.filter(condition).order_by("-submitted_at", "-pk")
+
+
+DEV_REQUEST_SOURCE = KpiSource(
+    "dev_requests",
+    # The keys are kpi.md's, declared by the engine itself.
+    definitions=list,
+    compute=dev_request_values,
+    outcomes=DEV_REQUEST_OUTCOMES,
+    drilldown=dev_request_drilldown,
+    drilldown_template="devrequests/_kpi_records.html",
 )

@@ -160,7 +160,7 @@ def _card(kpi: KpiValue, choice: PeriodChoice) -> Card:
             (_("churned: %(count)s") % {"count": lost}, url),
             (_("active at the start"), _drilldown_url(kpi.key, choice, "at_start")),
         ]
-    elif url and kpi.key == "handoff.on_time" and kpi.denominator:
+    elif url and kpi.key in COORDINATION_PARTS and kpi.denominator:
         on_time, counted = int(kpi.numerator or 0), int(kpi.denominator)
         links = [
             (
