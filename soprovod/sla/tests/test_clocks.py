@@ -171,3 +171,20 @@ def test_ticket_meets_sla_only_when_every_metric_is_met():
     assert clocks.ticket_sla_status(["met", "met"]) == "met"
     assert clocks.ticket_sla_status(["met", "pending"]) == "pending"
     assert clocks.ticket_sla_status(["pending", "breached"]) == "breached"
+
+
+def test_a_calendar_edit_moves_a_ceiling_that_is_the_target():
+    # Consultation, Monday 2 March 10:00: 48 business hours end Tuesday 10 March 13:00 (9 March
+    # off), later than five calendar days, so that is the ceiling too.
+    ticket = new_ticket(msk(2026, 3, 2, 10, 0), TicketType.CONSULTATION)
+    assert clock(ticket, Metric.RESOLUTION_CEILING).due_at == msk(2026, 3, 10, 13, 0)
+    calendar = WorkCalendar.objects.get(is_default=True)
+    CalendarDay.objects.create(calendar=calendar, date=dt.date(2026, 3, 10), kind="holiday")
+    from soprovod.sla.calendars import bump_version
+
+    bump_version(calendar)
+    clocks.recompute_for_calendar(calendar, msk(2026, 3, 2, 11, 0))
+    # One more day off: the target and the ceiling both move to Wednesday 13:00.
+    assert clock(ticket, Metric.RESOLUTION).due_at == msk(2026, 3, 11, 13, 0)
+    assert clock(ticket, Metric.RESOLUTION).ceiling_at == msk(2026, 3, 11, 13, 0)
+    assert clock(ticket, Metric.RESOLUTION_CEILING).due_at == msk(2026, 3, 11, 13, 0)
