@@ -189,6 +189,10 @@ else:
         "control_folder": str(DATA_DIR / "broker" / "control"),
         "store_processed": False,
     }
+    # Kombu's file-system transport does not create its folders; every process that queues a
+    # job (web, worker, `soprovod demo` on a fresh clone) needs them.
+    for _key in ("data_folder_in", "processed_folder", "control_folder"):
+        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_key]).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -54,15 +54,6 @@ def web_command(*, host: str, port: int, debug: bool) -> list[str]:
     ]
 
 
-def broker_folders() -> list[Path]:
-    """The folders the file-system broker needs (it does not create them itself)."""
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
-        return []
-    keys = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
-    return [Path(options[key]) for key in keys if options.get(key)]
-
-
 class Command(SoprovodCommand):
     requires_migrations = True
     help = (
@@ -85,8 +76,6 @@ class Command(SoprovodCommand):
     def handle(self, *, host: str, port: int, concurrency: int, no_worker: bool, **options):
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
-        for folder in broker_folders():
-            folder.mkdir(parents=True, exist_ok=True)
         connections.close_all()  # the children open their own
 
         # SIGTERM (systemd, docker stop) stops the children too, as Ctrl+C does.
