@@ -204,3 +204,28 @@ def test_the_data_migration_recomputes_old_clocks_with_a_rule_correction(worked)
         "resolution_status": ["met", "breached"],
         "sla_status": ["met", "breached"],
     }
+
+
+def test_an_imported_history_verifies_clean():
+    from soprovod.clients.tests.factories import ClientFactory
+    from soprovod.tickets.imports import import_tickets
+
+    ClientFactory(external_id="CRM-1")
+    rows = [
+        "external_id,client_external_id,type,category,subject,created_at,"
+        "first_response_at,resolved_at,on_hold,csat",
+        # a wait straddling the due time, one after it, a New Year consultation, one open
+        "I-1,CRM-1,emergency,Пропуска,Шлагбаум,2026-03-03T09:00,2026-03-03T09:10,"
+        "2026-03-03T15:30,2026-03-03T12:00/2026-03-03T15:00,5",
+        "I-2,CRM-1,emergency,Пропуска,Шлагбаум,2026-03-03T09:00,2026-03-03T09:10,"
+        "2026-03-03T17:40,2026-03-03T13:31/2026-03-03T17:28,",
+        "I-3,CRM-1,consultation,Отчёты,Отчёт,2025-12-29T10:00,2025-12-29T11:00,"
+        "2026-01-14T12:00,2025-12-30T17:00/2026-01-12T10:00,4",
+        "I-4,CRM-1,standard,Пропуска,Пропуск,2026-11-20T10:00,,,,",
+    ]
+    with time_machine.travel(msk(2026, 11, 25, 12, 0), tick=False):
+        import_tickets("\n".join(rows).encode(), filename="tickets.csv")
+        found, tally = lines()
+    assert (found, tally.checked) == ([], 4)
+    late = SlaClock.objects.get(ticket__external_id="I-2", metric=Metric.RESOLUTION)
+    assert (late.due_at, late.status) == (msk(2026, 3, 3, 13, 0), ClockStatus.BREACHED)
