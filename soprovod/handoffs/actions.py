@@ -151,11 +151,12 @@ def do_save_handoff(
     *,
     sites: list[dict] | None = None,
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
     **values,
 ) -> Handoff:
-    """Create a draft hand-off (``actor`` is its sales owner) or change one that is a draft
-    or was returned. ``sites`` (dicts of name, address, timezone, equipment) replace the
-    hand-off's sites when given."""
+    """Create a draft hand-off (``actor`` is its sales owner; made ``now``) or change one
+    that is a draft or was returned. ``sites`` (dicts of name, address, timezone,
+    equipment) replace the hand-off's sites when given."""
     if handoff is not None and handoff.pk:
         handoff = _lock(handoff, expected_version)
         if handoff.status not in EDITABLE:
@@ -163,7 +164,7 @@ def do_save_handoff(
         before = snapshot(handoff, EDITABLE_FIELDS)
         before["sites"] = _sites_text(handoff.sites.all())
     else:
-        handoff, before = Handoff(sales=actor), {}
+        handoff, before = Handoff(sales=actor, created_at=now or timezone.now()), {}
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not hand-off fields: {', '.join(sorted(unknown))}")
@@ -412,6 +413,36 @@ def do_accept_handoff(
     )
     transaction.on_commit(lambda: _announce_answer(agreement.pk))
     return Accepted(handoff, agreement, client, project)
+
+
+@transaction.atomic
+def do_record_past_acceptance(
+    actor, handoff: Handoff, *, client: Client, comment: str = "", now: dt.datetime
+) -> HandoffRound:
+    """An acceptance that happened before Soprovod knew of it (demo history, a CRM
+    import): the client is already in the portfolio with its own dated history, so only
+    the round ends (as kpi.md counts it) and the hand-off points at the client. Nothing
+    of the client changes and no project is opened."""
+    handoff = _lock(handoff)
+    if handoff.status != HandoffStatus.SUBMITTED:
+        raise HandoffError(_("Only a submitted hand-off can be accepted."))
+    agreement = _close_round(handoff, actor, RoundOutcome.ACCEPTED, now, comment=comment)
+    handoff.client, handoff.success_manager = client, client.success_manager
+    handoff.status = HandoffStatus.ACCEPTED
+    handoff.version = F("version") + 1
+    handoff.save(update_fields=["client", "success_manager", "status", "version", "updated_at"])
+    handoff.refresh_from_db()
+    record(
+        actor,
+        handoff,
+        AuditEvent.Action.STATUS,
+        {
+            "status": [HandoffStatus.SUBMITTED.label, HandoffStatus.ACCEPTED.label],
+            "client": [None, client.name],
+        },
+        reason=comment,
+    )
+    return agreement
 
 
 def _contract_end(handoff: Handoff) -> dt.date:

@@ -29,6 +29,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("nps", "soprovod.surveys.demo.create_nps_answers"),
     ("surveys", "soprovod.surveys.demo.create_survey_campaigns"),
     ("dev_requests", "soprovod.devrequests.demo.create_dev_requests"),
+    ("handoffs", "soprovod.handoffs.demo.create_handoffs"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)
