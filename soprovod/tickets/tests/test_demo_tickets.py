@@ -106,7 +106,9 @@ def demo_tickets(seed: int) -> list[tuple]:
                 )
             )
             rows += list(
-                SurveyResponse.objects.order_by("answered_at").values_list("score", "answered_at")
+                SurveyResponse.objects.order_by("answered_at", "score").values_list(
+                    "score", "answered_at"
+                )
             )
             raise _Rollback(rows)
     except _Rollback as rollback:
