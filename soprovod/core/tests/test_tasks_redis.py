@@ -33,8 +33,10 @@ pytestmark = [
 @pytest.fixture
 def redis_worker(settings):
     """An in-process worker (solo pool) consuming a queue of its own on the real broker."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read before changing the settings: the app's configuration is loaded lazily, so read
+    # afterwards it would already say False and later tests would queue jobs nobody runs.
     saved = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False  # the app read the settings once; override it too
     assert app.conf.broker_url.startswith("redis")
     queue = f"soprovod-test-{uuid.uuid4().hex}"
