@@ -6,9 +6,11 @@ views, the API operations and the object scoping of each app (``clients/permissi
 ``tickets/permissions.py``...), which narrows a capability to the objects a user may see.
 Views and templates never test role names themselves.
 
-Refuse the one way (``require``): 404 for what the user may not know exists (another
-company's ticket, a page of a section the user's kind of account never sees), 403 for a
-section the user knows but whose role may not use it.
+Refuse the one way (``require``): 404 for an object the user may not know exists (another
+company's ticket, a report for someone who reads no reports), 403 for a section (a list,
+a dashboard, a settings page) whose role may not use it: the same for every role, a client
+contact included, whose way in is the portal (the 403 page links home, which sends them
+there). Sections are not secrets: the URLs are in the documentation.
 """
 
 from __future__ import annotations

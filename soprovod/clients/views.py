@@ -55,10 +55,8 @@ def _to_portal() -> HttpResponse:
 
 
 def _require_portfolio(request: HttpRequest) -> HttpResponse | None:
-    """For pages that are not about one client: a client contact goes to the portal, a
-    colleague without access gets 403."""
-    if is_client_account(request.user):
-        return _to_portal()
+    """For pages that are not about one client: a section, so 403 for every role without
+    it (a client contact included: the portal is their way in)."""
     require(can_see_portfolio(request.user))
     return None
 

@@ -23,7 +23,6 @@ from soprovod.accounts.permissions import (
     can_merge_dev_requests,
     can_read_queue,
     can_see_dev_requests,
-    is_client_account,
     require,
     sees_dev_request_clients,
 )
@@ -47,8 +46,6 @@ PAGE_SIZE = 50
 
 
 def _require_section(request: HttpRequest) -> HttpResponse | None:
-    if is_client_account(request.user):
-        return redirect("portal:home")
     require(can_see_dev_requests(request.user))
     return None
 

@@ -23,7 +23,6 @@ from soprovod.accounts.permissions import (
     can_agree_handoffs,
     can_see_handoffs,
     can_start_handoffs,
-    is_client_account,
     require,
 )
 from soprovod.clients.permissions import clients_visible_to
@@ -47,8 +46,6 @@ from soprovod.handoffs.permissions import (
 
 
 def _require_section(request: HttpRequest) -> HttpResponse | None:
-    if is_client_account(request.user):
-        return redirect("portal:home")
     require(can_see_handoffs(request.user))
     return None
 

@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from soprovod.accounts.permissions import (
     can_edit_kpi_targets,
     can_see_kpi,
-    is_client_account,
     require,
 )
 from soprovod.kpi import charts
@@ -84,7 +83,6 @@ PAGE_SIZE = 50
 
 
 def _require_kpi(request: HttpRequest) -> None:
-    require(not is_client_account(request.user), hidden=True)
     require(can_see_kpi(request.user))
 
 

@@ -22,7 +22,6 @@ from soprovod.accounts.permissions import (
     can_edit_project_templates,
     can_run_projects,
     can_see_projects,
-    is_client_account,
     require,
 )
 from soprovod.clients.permissions import clients_visible_to
@@ -48,9 +47,7 @@ from soprovod.projects.plan import plan_text
 
 
 def _require_section(request: HttpRequest) -> HttpResponse | None:
-    if is_client_account(request.user):
-        return redirect("portal:home")
-    require(can_see_projects(request.user))
+    require(can_see_projects(request.user))  # a section: 403 for every role without it
     return None
 
 

@@ -62,7 +62,7 @@ AUDIT_LIMIT = 30
 
 
 def _require_reader(request: HttpRequest) -> None:
-    require(can_read_sla(request.user), hidden=True)
+    require(can_read_sla(request.user))
 
 
 def _require_editor(request: HttpRequest) -> None:

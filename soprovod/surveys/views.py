@@ -25,7 +25,6 @@ from soprovod.accounts.permissions import (
     can_see_surveys,
     can_take_internal_survey,
     can_work_detractor_tasks,
-    is_client_account,
     require,
 )
 from soprovod.core.errors import StaleObjectError
@@ -42,8 +41,6 @@ from soprovod.surveys.permissions import (
 
 
 def _require_section(request: HttpRequest, allowed: bool) -> HttpResponse | None:
-    if is_client_account(request.user):
-        return redirect("portal:home")
     require(allowed)
     return None
 

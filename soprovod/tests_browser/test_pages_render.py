@@ -27,8 +27,9 @@ PAGES = [
     ("portal ticket", "portal:ticket"),
 ]
 STAFF_PAGES = {"home", "queue", "ticket", "clients", "client"}
-# What each user opens as a page of their own; anything else is refused (403/404), except
-# that a client contact who opens a staff address is taken to the portal.
+# What each user opens as a page of their own; anything else is refused (403 for a section,
+# 404 for an object), except that a client contact who opens the home page, or the staff
+# address of their own ticket or company, is taken to the same thing in the portal.
 RENDERS = {
     "head": STAFF_PAGES | {"kpi", "reports", "sla"},
     "support": STAFF_PAGES | {"sla"},
@@ -39,9 +40,7 @@ RENDERS = {
 TO_PORTAL = {
     "client1": {
         "home": "portal",
-        "queue": "portal",
         "ticket": "portal ticket",
-        "clients": "portal",
         "client": "portal",
     }
 }

@@ -58,17 +58,13 @@ from soprovod.tickets.templatetags.tickets_ui import department_time
 
 
 def _require_queue(request: HttpRequest) -> HttpResponse | None:
-    """Pages that are not about one ticket: a client contact goes to the portal, a colleague
-    without access gets 403."""
-    if is_client_account(request.user):
-        return redirect("portal:home")
+    """Pages that are not about one ticket: a section, so 403 for every role without it
+    (a client contact included: the portal is their way in)."""
     require(can_read_queue(request.user))
     return None
 
 
 def _require_work(request: HttpRequest) -> HttpResponse | None:
-    if is_client_account(request.user):
-        return redirect("portal:home")
     require(can_work_tickets(request.user))
     return None
 

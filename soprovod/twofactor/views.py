@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from soprovod.accounts.permissions import (
     can_manage_security,
     can_use_second_factor,
-    is_client_account,
     require,
 )
 from soprovod.core.errors import StaleObjectError
@@ -22,7 +21,6 @@ from soprovod.twofactor.forms import CodeForm, EnrolForm, PolicyForm
 
 
 def _require_head(request: HttpRequest) -> None:
-    require(not is_client_account(request.user), hidden=True)
     require(can_manage_security(request.user))
 
 

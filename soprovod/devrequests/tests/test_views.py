@@ -99,7 +99,7 @@ def test_who_reads_the_requests(as_user, staff, companies, submitted):
         assert as_user(user).get(url).status_code == 200, user
     assert as_user(staff.sales).get(url).status_code == 403
     assert as_user(staff.sales).get("/devrequests/").status_code == 403
-    assert as_user(companies.client1).get("/devrequests/").status_code == 302  # to the portal
+    assert as_user(companies.client1).get("/devrequests/").status_code == 403  # a section
 
 
 def test_development_sees_ticket_subjects_never_the_client_portfolio(

@@ -85,8 +85,8 @@ def test_other_staff_are_refused(staff, as_user, name, args):
 
 
 @pytest.mark.parametrize(("name", "args"), PAGES)
-def test_client_contacts_do_not_learn_the_pages_exist(companies, as_user, name, args):
-    assert as_user(companies.client1).get(reverse(name, args=args)).status_code == 404
+def test_client_contacts_are_refused_the_section_like_any_role(companies, as_user, name, args):
+    assert as_user(companies.client1).get(reverse(name, args=args)).status_code == 403
 
 
 @pytest.mark.parametrize(("name", "args"), PAGES)

@@ -37,7 +37,7 @@ def test_the_department_sees_the_board_and_sales_only_their_clients(
 def test_development_and_client_contacts_do_not_get_in(staff, companies, project):
     assert browser(staff.dev).get("/projects/").status_code == 403
     assert browser(staff.dev).get(f"/projects/{project.pk}/").status_code == 403
-    assert browser(companies.client1).get("/projects/").status_code == 302
+    assert browser(companies.client1).get("/projects/").status_code == 403
 
 
 def test_the_board_counts_on_track_at_risk_and_overdue(staff, project, today):

@@ -157,16 +157,17 @@ def test_a_support_manager_cannot_edit(as_user, staff, calendar, policy):
     assert SlaPolicy.objects.get(pk=policy.pk).warning_ratio * 100 == 80
 
 
-def test_client_contacts_and_other_roles_get_404(as_user, staff, companies, calendar, policy):
+def test_client_contacts_and_other_roles_get_403(as_user, staff, companies, calendar, policy):
+    """SLA settings are a section: 403 for every role without it (style.md 14)."""
     for user in (companies.client1, staff.dev, staff.sales, staff.ceo):
         page = as_user(user)
         for url in read_urls(calendar, policy) + edit_urls(calendar, policy):
-            assert page.get(url).status_code == 404, (user, url)
+            assert page.get(url).status_code == 403, (user, url)
         response = page.post(
             reverse("sla:calendar_day_add", args=[calendar.pk]),
             {"date": "2026-03-03", "kind": "holiday"},
         )
-        assert response.status_code == 404
+        assert response.status_code == 403
     assert not CalendarDay.objects.filter(calendar=calendar, date=dt.date(2026, 3, 3)).exists()
 
 

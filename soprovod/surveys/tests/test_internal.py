@@ -52,9 +52,9 @@ def test_the_head_and_the_ceo_do_not_take_it(staff, client, who):
     assert client.get(reverse("surveys:internal")).status_code == 403
 
 
-def test_a_client_contact_is_sent_to_the_portal(companies, client):
+def test_a_client_contact_is_refused_the_section(companies, client):
     client.force_login(companies.client1)
-    assert client.get(reverse("surveys:internal")).url == reverse("portal:home")
+    assert client.get(reverse("surveys:internal")).status_code == 403
 
 
 def test_the_monthly_reminder_reaches_each_colleague_once(staff):

@@ -208,9 +208,9 @@ def test_only_the_head_starts_a_campaign(staff, companies, client):
     assert campaign.links.count() == 2
 
 
-def test_a_client_contact_is_sent_to_the_portal(campaign, companies, client):
+def test_a_client_contact_is_refused_the_section(campaign, companies, client):
     client.force_login(companies.client1)
-    assert client.get(reverse("surveys:campaigns")).url == reverse("portal:home")
+    assert client.get(reverse("surveys:campaigns")).status_code == 403
 
 
 # ---- the cadence -----------------------------------------------------------------------------

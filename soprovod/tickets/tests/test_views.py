@@ -596,10 +596,10 @@ def test_new_ticket_form_is_refused(client, staff, who, code):
     assert client.get(reverse("tickets:client_options")).status_code == code
 
 
-def test_new_ticket_form_sends_client_contacts_to_the_portal(client, companies):
+def test_new_ticket_form_refuses_client_contacts(client, companies):
     client.force_login(companies.client1)
     response = client.post(reverse("tickets:create"), {"subject": "x"})
-    assert response.status_code == 302 and response["Location"].startswith("/portal/")
+    assert response.status_code == 403
     assert not Ticket.objects.exists()
 
 
