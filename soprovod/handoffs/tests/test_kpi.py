@@ -138,3 +138,17 @@ def test_cli_api_dashboard_and_report_agree(october, client, staff):
         assert in_xlsx[key] == pytest.approx(value)
     assert dashboard.status_code == 200
     assert "/kpi/drilldown/handoff.on_time/" in dashboard.content.decode()
+
+
+def test_drilldown_page_shows_the_late_rounds(october, client, staff):
+    client.force_login(staff.head)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(
+            "/kpi/drilldown/handoff.on_time/",
+            {"period": "range", "from": "2026-10-01", "to": "2026-10-31", "outcome": "late"},
+        )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Н2" in text and "Н3" in text and "Н6" not in text
+    client.force_login(staff.sales)
+    assert client.get("/kpi/drilldown/handoff.on_time/").status_code == 403
