@@ -125,6 +125,40 @@ def clock_between(calendar: WorkCalendar | None, start: dt.datetime, end: dt.dat
     return max(0, int(business_calendar(calendar).between_seconds(start, end)))
 
 
+def deadlines(
+    calendar: WorkCalendar | None, submitted_at: dt.datetime, target_seconds: int
+) -> tuple[dt.datetime, dt.datetime]:
+    """A round's warning instant (``HANDOFF_WARNING_PERCENT`` of its time) and due time:
+    the one rule for submitting and for `soprovod verify`."""
+    warning = math.ceil(target_seconds * settings.HANDOFF_WARNING_PERCENT / 100)
+    return (
+        clock_add(calendar, submitted_at, warning),
+        clock_add(calendar, submitted_at, target_seconds),
+    )
+
+
+@transaction.atomic
+def do_repair_round(actor, agreement: HandoffRound, *, reason: str, **values) -> HandoffRound:
+    """Store a round's recomputed due time, warning instant or elapsed time (`soprovod
+    verify --fix`, e.g. after a holiday was added to its calendar), audited."""
+    current = HandoffRound.objects.select_for_update().get(pk=agreement.pk)
+    allowed = {"due_at", "warn_at", "elapsed_seconds"}
+    if set(values) - allowed:
+        raise TypeError(f"not repairable: {', '.join(sorted(set(values) - allowed))}")
+    changes = {name: [getattr(current, name), value] for name, value in values.items()}
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.save(update_fields=list(values))
+    record(
+        actor,
+        current.handoff,
+        AuditEvent.Action.UPDATED,
+        {f"round {current.number} {k}": [str(a), str(b)] for k, (a, b) in changes.items()},
+        reason=reason,
+    )
+    return current
+
+
 # ---- drafts ------------------------------------------------------------------------------
 
 
@@ -267,6 +301,7 @@ def do_submit_handoff(actor, handoff: Handoff, *, now: dt.datetime | None = None
     calendar = agreement_calendar()
     target = settings.HANDOFF_AGREEMENT_HOURS * 3600
     sites, documents = list(handoff.sites.all()), list(handoff.documents.all())
+    warn_at, due_at = deadlines(calendar, now, target)
     agreement = HandoffRound.objects.create(
         handoff=handoff,
         number=handoff.rounds.count() + 1,
@@ -274,10 +309,8 @@ def do_submit_handoff(actor, handoff: Handoff, *, now: dt.datetime | None = None
         submitted_by=actor if getattr(actor, "pk", None) else None,
         calendar=calendar,
         target_seconds=target,
-        warn_at=clock_add(
-            calendar, now, math.ceil(target * settings.HANDOFF_WARNING_PERCENT / 100)
-        ),
-        due_at=clock_add(calendar, now, target),
+        warn_at=warn_at,
+        due_at=due_at,
         checklist=checklist.snapshot(handoff, sites, documents),
     )
     before = handoff.get_status_display()
