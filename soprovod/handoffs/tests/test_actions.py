@@ -186,7 +186,7 @@ def test_a_failure_while_accepting_leaves_nothing_half_made(staff, friday):
     assert (handoff.status, handoff.client, agreement.answered_at) == ("submitted", None, None)
 
 
-def test_warning_at_80_percent_and_breach_escalated_once(staff, friday):
+def test_warning_at_80_percent_and_breach_escalated_once(staff, friday, client):
     handoff = make_handoff(staff.sales)
     agreement = do_submit_handoff(staff.sales, handoff)
     assert do_check_clocks(msk(2026, 10, 17, 11, 11)).warnings == 0
@@ -213,6 +213,9 @@ def test_warning_at_80_percent_and_breach_escalated_once(staff, friday):
     )
     agreement.refresh_from_db()
     assert agreement.escalated_at == msk(2026, 10, 17, 16, 0)
+    client.force_login(staff.head)
+    page = client.get(f"/handoffs/{handoff.pk}/").content.decode()
+    assert "Эскалировано руководителю ОС 17.10.2026 16:00" in page
 
 
 def test_an_answered_round_is_neither_warned_nor_escalated(staff, friday):

@@ -31,3 +31,12 @@ def test_a_year_of_handoffs_fits_the_portfolio(demo):
         "submitted",
         "returned",
     }
+
+
+def test_the_demo_rounds_verify_clean(demo):
+    from soprovod.handoffs.verify import check_handoff_rounds
+
+    found = []
+    tally = check_handoff_rounds(found.append)
+    assert tally.checked > 0
+    assert found == []
