@@ -13,7 +13,8 @@ from django.utils import timezone
 from soprovod.sla.models import SlaClock
 from soprovod.tests_browser.conftest import log_in, log_out
 from soprovod.tickets import actions
-from soprovod.tickets.models import Channel, Ticket, TicketStatus, TicketType
+from soprovod.tickets.models import Category, Channel, Ticket, TicketStatus, TicketType
+from soprovod.tickets.tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,16 +50,27 @@ def open_from_queue(page, number: int) -> None:
 
 
 def reply_publicly_and_resolve(page, number: int) -> None:
-    """On the staff ticket page: a public reply, then «Resolve»."""
+    """On the staff ticket page: a public reply (which takes the unassigned ticket), then
+    «Resolve», which first asks for the category the portal did not set."""
     reply = page.locator("#reply form")
     reply.locator("textarea[name=body]").fill(REPLY)
     reply.locator("input[name=kind][value='public']").check()
+    assert reply.locator("input[name=take]").is_checked()  # offered ticked
     with page.expect_navigation():
         reply.locator("button[type=submit]").click()
     assert page.locator(".conversation").get_by_text(REPLY).is_visible()
+    assert Ticket.objects.get(pk=number).assignee.username == "support"
     resolve = page.locator(
         f"form:has(input[name=status][value='{TicketStatus.RESOLVED}']) button[type=submit]"
     )
+    with page.expect_navigation():
+        resolve.click()
+    assert page.locator(".messages").get_by_text("Укажите категорию обращения").is_visible()
+    properties = page.locator(f"form[action='/tickets/{number}/update/']")
+    category = Category.objects.get(name="Пропуска")
+    properties.locator("select[name=category]").select_option(value=str(category.pk))
+    with page.expect_navigation():
+        properties.locator("button[type=submit]").click()
     with page.expect_navigation():
         resolve.click()
     assert page.locator(f".badge.status-{TicketStatus.RESOLVED}").is_visible()
@@ -71,6 +83,7 @@ def clock_badge(page, metric: str):
 
 
 def test_client_files_support_resolves_client_rates_sla_met(page, js_errors, staff, companies):
+    CategoryFactory(name="Пропуска")
     # The login page is Russian by default.
     page.goto("/accounts/login/")
     assert page.locator("html").get_attribute("lang") == "ru"
@@ -117,6 +130,7 @@ def test_client_files_support_resolves_client_rates_sla_met(page, js_errors, sta
 
 
 def test_ticket_filed_long_ago_shows_breached(page, js_errors, staff, companies):
+    CategoryFactory(name="Пропуска")
     # A ticket filed 30 days ago (well past any holidays): the browser cannot travel in time,
     # so it is created through the action layer, with its clocks started back then.
     filed_at = timezone.now() - dt.timedelta(days=30)

@@ -195,8 +195,12 @@ def do_add_message(
     is_automatic: bool = False,
     author_email: str = "",
     email_message_id: str | None = None,
+    take: bool = False,
 ) -> TicketMessage:
     """Add a public reply or an internal note.
+
+    ``take``: a colleague who replies publicly on an unassigned ticket becomes its assignee
+    (the ticket page offers it ticked; issue 16), audited as an assignment.
 
     sla.md: the first public reply by staff stops the first-response clock (an internal note
     or an automatic acknowledgement does not); a client's reply to a ticket waiting for them
@@ -239,6 +243,15 @@ def do_add_message(
         changed.append("status")
         clocks.on_client_replied(ticket, at)
     _save(ticket, *changed)
+    if (
+        take
+        and from_staff
+        and not internal
+        and not is_automatic
+        and ticket.assignee_id is None
+        and getattr(actor, "is_support_staff", False)
+    ):
+        do_update_ticket(actor, ticket, assignee=actor)
     _after_commit(notify.message_added, message.pk)
     return message
 
@@ -263,10 +276,15 @@ def do_change_status(
     expected_version: int | None = None,
     at: dt.datetime | None = None,
     reason: str = "",
+    require_category: bool = False,
 ) -> Ticket:
     """Move a ticket through its workflow and drive the clocks:
     waiting_client pauses resolution; back to open resumes it; resolved stops it;
-    resolved → open is a reopening; closed makes the outcome final."""
+    resolved → open is a reopening; closed makes the outcome final.
+
+    ``require_category``: a colleague resolving by hand must have categorised the ticket
+    (the reports and the category KPIs count by it; issue 16). Imported history and the
+    bulk close of old tickets resolve as they are."""
     ticket = _lock(ticket, expected_version)
     at = at or timezone.now()
     old = ticket.status
@@ -276,6 +294,13 @@ def do_change_status(
         raise TicketError(
             _("A ticket cannot go from “%(old)s” to “%(new)s”.")
             % {"old": TicketStatus(old).label, "new": TicketStatus(status).label}
+        )
+    if require_category and status == TicketStatus.RESOLVED and ticket.category_id is None:
+        raise TicketError(
+            _(
+                "Choose the ticket's category before resolving it (under «Assignee, type, "
+                "category»): reports and KPIs count resolved tickets by category."
+            )
         )
     fields = ["status"]
     if old == TicketStatus.RESOLVED and status == TicketStatus.OPEN:

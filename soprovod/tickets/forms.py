@@ -76,6 +76,12 @@ class ReplyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    take = forms.BooleanField(
+        label=_("Assign the ticket to me"),
+        required=False,
+        initial=True,
+        help_text=_("The ticket has no assignee: a public reply makes you its assignee."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def clean(self):

@@ -309,6 +309,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
             internal=form.internal,
             attachments=form.cleaned_data["attachments"],
             expected_version=form.cleaned_data["version"],
+            take=form.cleaned_data["take"],
         )
     except StaleObjectError as error:
         current = get_ticket_or_404(request.user, number)
@@ -346,7 +347,12 @@ def change_status(request: HttpRequest, number: int) -> HttpResponse:
             actions.do_reopen(request.user, ticket, expected_version=version, reason=reason)
         else:
             actions.do_change_status(
-                request.user, ticket, target, expected_version=version, reason=reason
+                request.user,
+                ticket,
+                target,
+                expected_version=version,
+                reason=reason,
+                require_category=True,
             )
     except (actions.TicketError, StaleObjectError) as error:
         messages.error(request, str(error))
