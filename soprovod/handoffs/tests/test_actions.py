@@ -225,3 +225,16 @@ def test_an_answered_round_is_neither_warned_nor_escalated(staff, friday):
     result = do_check_clocks(msk(2026, 10, 20, 10, 0))
     assert (result.warnings, result.breaches) == (0, 0)
     assert not Escalation.objects.exists()
+
+
+def test_the_checker_runs_every_minute_as_a_task(staff, friday, settings, time_machine):
+    from soprovod.celery import app
+    from soprovod.handoffs import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["handoffs-check"]
+    assert (entry["task"], entry["schedule"]) == ("handoffs.check_clocks", 60.0)
+    assert "handoffs.check_clocks" in app.tasks
+    do_submit_handoff(staff.sales, make_handoff(staff.sales))
+    time_machine.move_to(msk(2026, 10, 17, 16, 0), tick=False)
+    assert tasks.check_clocks.delay().get() == {"warnings": 0, "breaches": 1, "failed": 0}
+    assert tasks.check_clocks.delay().get() == {"warnings": 0, "breaches": 0, "failed": 0}
