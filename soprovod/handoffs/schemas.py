@@ -41,6 +41,7 @@ class HandoffOut(Schema):
 
 
 class RoundOut(Schema):
+    handoff_id: int
     number: int
     submitted_at: dt.datetime
     due_at: dt.datetime

@@ -75,7 +75,8 @@ def test_draft_submit_return_resubmit_accept(staff, friday):
     assert post(sales, f"/handoffs/{pk}/submit").json()["number"] == 1
 
     csm = api_as(staff.csm)
-    assert [r["number"] for r in csm.get(f"{API}/handoffs/inbox").json()["items"]] == [1]
+    inbox = csm.get(f"{API}/handoffs/inbox").json()["items"]
+    assert [(r["handoff_id"], r["number"]) for r in inbox] == [(pk, 1)]
     returned = post(csm, f"/handoffs/{pk}/return", {"reasons": {"sites": "Нет схемы"}})
     assert returned.json()["outcome"] == "returned"
     assert post(sales, f"/handoffs/{pk}/submit").json()["number"] == 2
