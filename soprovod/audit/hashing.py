@@ -6,8 +6,8 @@ changes its recomputed hash; deleting or inserting one leaves the next event's
 ``prev_hash`` naming a hash that is no longer the one before it.
 
 The canonical form names content types by their natural key (``app_label.model``) and
-times in UTC, so a backup restored into another database, where content type ids differ,
-still verifies.
+times in UTC to the millisecond (a backup's JSON keeps no finer), so a backup restored into
+another database, where content type ids differ, still verifies.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def canonical(fields: dict[str, Any]) -> str:
     """One event's fields as a deterministic JSON text (see FIELDS)."""
     at = fields["at"]
     if isinstance(at, dt.datetime):
-        at = at.astimezone(dt.UTC).isoformat()
+        at = at.astimezone(dt.UTC).isoformat(timespec="milliseconds")
     values = [
         at,
         fields["actor_id"],
