@@ -1,0 +1,173 @@
+"""A backup made by an older Soprovod restores: its rows are loaded at the schema of its
+time and the migrations made since run over them (docs/operations.md «Restore drill»).
+
+An older backup is made here as the older code made it: the same rows without what the
+newer migrations added, and a manifest without those migrations."""
+
+import datetime as dt
+import json
+import zipfile
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.migrations.loader import MigrationLoader
+
+from soprovod.accounts.models import User
+from soprovod.audit.chain import check_chain
+from soprovod.clients.models import Client, MrrChange
+from soprovod.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def dump_all(*, without: tuple[str, ...] = ()) -> list[dict]:
+    out = StringIO()
+    call_command(
+        "dumpdata",
+        exclude=["contenttypes", "auth.permission", "sessions", *without],
+        natural_foreign=True,
+        stdout=out,
+    )
+    return json.loads(out.getvalue())
+
+
+def older_backup(
+    source: Path,
+    target: Path,
+    *,
+    before: dict[str, str],
+    models: tuple[str, ...] = (),
+    fields: dict[str, tuple[str, ...]] | None = None,
+) -> None:
+    """``source`` as the code of before migration ``before[app]`` would have written it:
+    without that migration, the ones after it and the ones of other apps that need them, the
+    ``models`` they created and the ``fields`` they added."""
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    newer = {
+        later
+        for app, first_missing in before.items()
+        for key in graph.nodes
+        if key[0] == app and key[1] >= first_missing
+        for later in graph.backwards_plan(key)  # the migration and all that depend on it
+    }
+    with zipfile.ZipFile(source) as old:
+        manifest = json.loads(old.read("manifest.json"))
+        rows = json.loads(old.read("data.json"))
+        manifest["migrations"] = {
+            app: kept
+            for app, names in manifest["migrations"].items()
+            if (kept := [name for name in names if (app, name) not in newer])
+        }
+        rows = [row for row in rows if row["model"] not in models]
+        for row in rows:
+            for name in (fields or {}).get(row["model"], ()):
+                del row["fields"][name]
+        with zipfile.ZipFile(target, "w") as new:
+            for item in old.infolist():
+                content = {
+                    "manifest.json": json.dumps(manifest).encode(),
+                    "data.json": json.dumps(rows).encode(),
+                }.get(item.filename)
+                new.writestr(item, content if content is not None else old.read(item))
+
+
+@pytest.fixture
+def demo(settings, tmp_path):
+    """Demo data and its backup, with the clock stopped: migrations that recompute stored
+    figures as of now (tickets 0004) then find what was stored."""
+    from soprovod.web.demo import build_demo
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with time_machine.travel(dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC), tick=False):
+        build_demo(clients=6, months=1, seed=7)
+        backup = tmp_path / "now.zip"
+        call_command("backup", output=str(backup), stdout=StringIO())
+        yield backup
+
+
+def test_a_backup_from_before_the_audit_chain_restores_and_gets_its_chain(demo, tmp_path):
+    # Migrations that need the chain (tickets 0004, the clock recomputation of issue 9) are
+    # newer than the backup too, and run again over it: the clocks they recompute as of
+    # today and the «rule correction» events they add are theirs, everything else is back.
+    before = dump_all(without=("sla.slaclock",))
+    events = [row for row in before if row["model"] == "audit.auditevent"]
+    assert len(events) > 50
+    older = tmp_path / "older.zip"
+    older_backup(
+        demo,
+        older,
+        before={"audit": "0002_hash_chain", "twofactor": "0001_policy"},
+        models=("twofactor.twofactorpolicy",),
+        fields={"audit.auditevent": ("hash", "prev_hash")},
+    )
+    assert '"hash"' not in zipfile.ZipFile(older).read("data.json").decode()
+    Client.objects.filter(pk=Client.objects.order_by("pk").first().pk).update(name="изменено")
+    User.objects.create_user("intruder")
+
+    call_command("restore", str(older), replace=True, stdout=StringIO())
+
+    after = dump_all(without=("sla.slaclock",))
+    others = [row for row in after if row["model"] != "audit.auditevent"]
+    assert others == [row for row in before if row["model"] != "audit.auditevent"]
+    # The events are back, chained exactly as they were; any added later are corrections.
+    restored = [row for row in after if row["model"] == "audit.auditevent"]
+    assert restored[: len(events)] == events
+    assert {row["fields"]["reason"] for row in restored[len(events) :]} <= {"rule correction"}
+    result = check_chain()
+    assert (result.checked, result.broken) == (len(restored), None)
+
+
+def test_a_backup_from_before_the_mrr_history_gets_each_clients_first_value(demo, tmp_path):
+    before = dump_all(without=("clients.mrrchange", "audit.auditevent"))
+    older = tmp_path / "older.zip"
+    older_backup(
+        demo,
+        older,
+        before={"clients": "0003_mrr_history"},
+        models=("clients.mrrchange",),
+    )
+    MrrChange.objects.all().delete()
+    Ticket.objects.filter(pk=Ticket.objects.order_by("pk").first().pk).update(subject="изменено")
+
+    call_command("restore", str(older), replace=True, stdout=StringIO())
+
+    assert dump_all(without=("clients.mrrchange", "audit.auditevent")) == before
+    # Migration 0004 ran over the restored clients: each has its MRR from its contract start.
+    assert sorted(
+        MrrChange.objects.values_list("client_id", "effective_on", "mrr_rub", "reason")
+    ) == sorted(
+        (pk, start, mrr, "new")
+        for pk, start, mrr in Client.objects.values_list("pk", "contract_start", "mrr_rub")
+    )
+    assert all(isinstance(v, Decimal) for v in MrrChange.objects.values_list("mrr_rub", flat=True))
+    assert check_chain().broken is None
+
+
+def test_a_backup_from_a_newer_soprovod_is_still_refused(demo, tmp_path):
+    manifest = json.loads(zipfile.ZipFile(demo).read("manifest.json"))
+    manifest["migrations"]["audit"].append("0099_future")
+    newer = tmp_path / "newer.zip"
+    with zipfile.ZipFile(demo) as old, zipfile.ZipFile(newer, "w") as new:
+        for item in old.infolist():
+            data = (
+                json.dumps(manifest).encode()
+                if item.filename == "manifest.json"
+                else old.read(item)
+            )
+            new.writestr(item, data)
+    with pytest.raises(CommandError, match=r"another database schema.*audit\.0099_future"):
+        call_command("restore", str(newer), replace=True)
+
+
+def test_an_older_backup_that_cannot_be_loaded_changes_nothing(demo, tmp_path):
+    older = tmp_path / "older.zip"
+    older_backup(demo, older, before={"clients": "0003_mrr_history"})  # its rows left in
+    before = dump_all()
+    with pytest.raises(CommandError, match="could not be loaded, nothing was changed"):
+        call_command("restore", str(older), replace=True)
+    assert dump_all() == before
