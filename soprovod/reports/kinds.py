@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from soprovod.lib.periods import Period, parse_month, parse_quarter, parse_year
 
@@ -50,6 +50,31 @@ def period_label(kind: str, period: Period) -> str:
             "year": period.start.year,
         }
     return str(period.start.year)
+
+
+# A month's name inside a sentence, after «for» (Russian «за ноябрь», lower case, the
+# accusative), unlike the «F» date format's capitalised nominative («Ноябрь»).
+MONTHS_IN_TEXT = (
+    pgettext_lazy("month in a sentence: a report for", "January"),
+    pgettext_lazy("month in a sentence: a report for", "February"),
+    pgettext_lazy("month in a sentence: a report for", "March"),
+    pgettext_lazy("month in a sentence: a report for", "April"),
+    pgettext_lazy("month in a sentence: a report for", "May"),
+    pgettext_lazy("month in a sentence: a report for", "June"),
+    pgettext_lazy("month in a sentence: a report for", "July"),
+    pgettext_lazy("month in a sentence: a report for", "August"),
+    pgettext_lazy("month in a sentence: a report for", "September"),
+    pgettext_lazy("month in a sentence: a report for", "October"),
+    pgettext_lazy("month in a sentence: a report for", "November"),
+    pgettext_lazy("month in a sentence: a report for", "December"),
+)
+
+
+def period_in_text(kind: str, period: Period) -> str:
+    """The period inside a sentence, after «for»: «за ноябрь 2026», «за 4-й квартал 2026»."""
+    if kind == ReportKind.MONTHLY:
+        return f"{MONTHS_IN_TEXT[period.start.month - 1]} {period.start.year}"
+    return period_label(kind, period)
 
 
 REPORT_TITLES = {

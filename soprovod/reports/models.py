@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.lib.periods import Period
-from soprovod.reports.kinds import REPORT_TITLES, ReportKind, period_code, period_label
+from soprovod.reports.kinds import (
+    REPORT_TITLES,
+    ReportKind,
+    period_code,
+    period_in_text,
+    period_label,
+)
 
 
 class ReportStatus(models.TextChoices):
@@ -90,6 +96,11 @@ class Report(models.Model):
     def label(self) -> str:
         """The period for people, in the active language: «October 2026», «Q4 2026»."""
         return period_label(self.kind, self.period)
+
+    @property
+    def label_in_text(self) -> str:
+        """The period inside a sentence, after «for»: «за ноябрь 2026»."""
+        return period_in_text(self.kind, self.period)
 
     @property
     def title(self) -> str:

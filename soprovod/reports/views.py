@@ -111,12 +111,9 @@ def archive(request: HttpRequest) -> HttpResponse:
         form = GenerateForm(request.POST if request.method == "POST" else None, today=today)
         if request.method == "POST" and form.is_valid():
             kind, period = form.cleaned_data["period"]
+            # No flash message: the report page's status card says it is being made and
+            # updates itself when the files are ready (a message would outlive that).
             report = actions.do_request_report(request.user, kind, period)
-            messages.success(
-                request,
-                _("The report for %(period)s is being generated.")
-                % {"period": period_label(kind, period)},
-            )
             return redirect("reports:detail", pk=report.pk)
     elif request.method == "POST":
         raise PermissionDenied
@@ -166,7 +163,7 @@ def commentary(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail_page(request, report, form, status=422)
     actions.do_update_commentary(request.user, report, form.cleaned_data["commentary"])
-    messages.success(request, _("Commentary saved; the files are being made again."))
+    messages.success(request, _("Commentary saved."))
     return redirect("reports:detail", pk=report.pk)
 
 
@@ -176,7 +173,6 @@ def regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_report_or_404(request.user, pk)
     _require_manager(request)
     actions.do_request_report(request.user, report.kind, report.period)
-    messages.success(request, _("The report is being generated again."))
     return redirect("reports:detail", pk=report.pk)
 
 

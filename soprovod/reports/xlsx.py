@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -30,6 +31,22 @@ NUMBER_FORMATS = {
     "count": "#,##0",
     "number": "0.00",
 }
+# The «Unit» column in words (the engine's unit codes are for programs, not for the CEO).
+UNIT_WORDS = {
+    "share": gettext_lazy("share, %"),
+    "minutes": gettext_lazy("minutes"),
+    "hours": gettext_lazy("hours"),
+    "score": gettext_lazy("points"),
+    "per_month": gettext_lazy("per month"),
+    "count": gettext_lazy("pieces"),
+    "number": gettext_lazy("number"),
+}
+
+
+def unit_words(unit: str) -> str:
+    return str(UNIT_WORDS.get(unit, unit))
+
+
 # The traffic lights of `KpiRow.light`.
 LIGHT_FILLS = {
     "met": PatternFill("solid", fgColor="DAFBE1"),
@@ -122,7 +139,7 @@ def _summary_sheet(sheet: Worksheet, data: ReportData) -> None:
             _put(sheet, row, 8, kpi.numerator, numerator_unit)
             _put(sheet, row, 9, kpi.denominator, "number")
             _put(sheet, row, 10, kpi.count, "count")
-            _put(sheet, row, 11, kpi.unit)
+            _put(sheet, row, 11, unit_words(kpi.unit))
             row += 1
     # The period and when the figures were taken, below the table.
     row += 1
