@@ -349,9 +349,13 @@ def test_serve_runs_web_and_worker_and_stops_both(tmp_path):
 # ---- backup and restore ---------------------------------------------------------------------
 
 
-def dump_all() -> str:
+def dump_all() -> list[dict]:
+    """Every row as dumpdata writes it, many-to-many lists sorted: the database returns
+    those in no particular order, and a restore may insert them in another."""
+    import json
     from io import StringIO
 
+    from django.apps import apps
     from django.core.management import call_command
 
     out = StringIO()
@@ -361,7 +365,12 @@ def dump_all() -> str:
         natural_foreign=True,
         stdout=out,
     )
-    return out.getvalue()
+    rows = json.loads(out.getvalue())
+    for row in rows:
+        for field in apps.get_model(row["model"])._meta.many_to_many:
+            if field.name in row["fields"]:
+                row["fields"][field.name] = sorted(row["fields"][field.name], key=json.dumps)
+    return rows
 
 
 @pytest.fixture
