@@ -7,6 +7,7 @@ costs the same number of queries for 3 clients as for 400.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,8 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import floatformat
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
@@ -160,7 +164,7 @@ class PortfolioSummary:
     """What the list page says above the table."""
 
     total: int  # clients matching every filter
-    mrr_rub: Decimal  # their total MRR
+    mrr_rub: Decimal  # the total MRR of those not churned (a churned client pays nothing)
     by_status: list[StatusCount]  # every filter applied except the status one
     in_portfolio: int  # onboarding + active + at risk, whole visible portfolio, no filters
     capacity: int
@@ -183,13 +187,14 @@ def portfolio_summary(user: User, filters: PortfolioFilters) -> PortfolioSummary
     """Counts, MRR and capacity in one aggregate query over the visible portfolio.
 
     The per-status counts ignore the status filter, so each status shows how many clients
-    choosing it would list; the total and the MRR apply every filter.
+    choosing it would list; the total and the MRR apply every filter, and the MRR leaves out
+    churned clients (their last MRR is history, not revenue; issue 16).
     """
     everything = filters.condition()
     but_status = filters.condition(with_status=False)
     aggregates: dict[str, Any] = {
         "total": Count("pk", filter=everything or None),
-        "mrr_rub": Sum("mrr_rub", filter=everything or None),
+        "mrr_rub": Sum("mrr_rub", filter=(everything or Q()) & ~Q(status=ClientStatus.CHURNED)),
         "in_portfolio": Count("pk", filter=Q(status__in=IN_PORTFOLIO)),
     }
     for status in ClientStatus:
@@ -248,13 +253,37 @@ class AuditEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _shown(value: Any) -> str:
-    """An audited value as the page prints it (the trail stores display strings already)."""
+def _shown(value: Any, model_field: Any = None) -> str:
+    """An audited value as the page prints it. The trail stores display strings, but dates
+    as ISO text and money as plain decimals: those are formatted by the field they belong
+    to (``08.11.2023``, ``73 500 ₽``), never shown raw."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
+    if isinstance(value, str) and model_field is not None:
+        try:
+            if isinstance(model_field, models.DateTimeField):
+                moment = dt.datetime.fromisoformat(value)
+                if timezone.is_aware(moment):
+                    moment = timezone.localtime(moment)
+                return formats.date_format(moment, "d.m.Y H:i")
+            if isinstance(model_field, models.DateField):
+                return formats.date_format(dt.date.fromisoformat(value), "d.m.Y")
+            if isinstance(model_field, models.DecimalField) and model_field.name.endswith("_rub"):
+                return f"{floatformat(value, '-2g')} ₽"
+        except (ValueError, TypeError):
+            return value
     return str(value)
+
+
+def _model_field(model: type | None, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # a field removed since the event was written
+        return None
 
 
 def _field_label(model: type | None, name: str) -> str:
@@ -277,7 +306,11 @@ def audit_entries(client: Client, *, limit: int = 200) -> list[AuditEntry]:
             kind = str(model._meta.verbose_name) if model else event.content_type.model
             subject = f"{kind} «{event.object_repr}»"
         changes = [
-            FieldChange(_field_label(model, name), _shown(values[0]), _shown(values[1]))
+            FieldChange(
+                _field_label(model, name),
+                _shown(values[0], _model_field(model, name)),
+                _shown(values[1], _model_field(model, name)),
+            )
             for name, values in event.changes.items()
             if isinstance(values, list | tuple) and len(values) == 2
         ]

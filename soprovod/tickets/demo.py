@@ -520,6 +520,8 @@ def _ticket(desk: _Desk, client: Client, created: dt.datetime, like: History | N
     channel = channel or _weighted(rng, CHANNELS)
     contacts = desk.contacts.get(client.pk) or [None]
     contact = rng.choice(contacts)
+    if channel == Channel.PORTAL:
+        contact, channel = _portal_filer(contacts, contact)
     staff = _assignee(desk, spec, type_)
     creator = _creator(contact, channel, staff)
     subject = topic.subject
@@ -658,20 +660,21 @@ def _live_queue(desk: _Desk) -> list[History]:
             created = now - business_minutes_ago * MINUTE
         else:
             created = _business_before(cal, now, business_minutes_ago)
-        contact = rng.choice(desk.contacts.get(client.pk) or [None])
+        contacts = desk.contacts.get(client.pk) or [None]
+        contact, channel = _portal_filer(contacts, rng.choice(contacts))
         staff = _assignee(desk, spec, type_) if assigned else None
         history = History(
             subject=topic.subject,
             body=topic.body,
             type=type_,
             created_at=created,
-            channel=Channel.PORTAL,
+            channel=channel,
             client=client,
             category=desk.categories[spec.name],
             contact=contact,
             assignee=staff,
             creator=contact.user if contact and contact.user_id else None,
-            source=TicketMessage.Source.PORTAL,
+            source=MESSAGE_SOURCE[channel],
             external_id=_external_id(desk),
         )
         histories.append(history)
@@ -718,6 +721,15 @@ def _assignee(desk: _Desk, spec: DemoCategory, type_: str):
         return None
     weights = [5 if user.username == "support" else 4 for user in desk.support]
     return rng.choices(desk.support, weights=weights)[0]
+
+
+def _portal_filer(contacts, contact):
+    """Only a contact with a portal login files in the portal (else the history would name
+    «system» as the author): the drawn contact, another of the client's contacts who has a
+    login, or — nobody has one — the request came by mail. Returns (contact, channel)."""
+    if contact is None or not contact.user_id:
+        contact = next((c for c in contacts if c and c.user_id), contact)
+    return contact, Channel.PORTAL if contact and contact.user_id else Channel.EMAIL
 
 
 def _creator(contact, channel: str, staff):

@@ -142,7 +142,7 @@ def test_summary_counts_statuses_mrr_and_capacity(staff, companies):
     ClientFactory(status=ClientStatus.CHURNED, churned_at="2026-02-01", mrr_rub=Decimal("9"))
     summary = portfolio_summary(staff.head, PortfolioFilters())
     assert summary.total == 4
-    assert summary.mrr_rub == Decimal("51009.50")
+    assert summary.mrr_rub == Decimal("51000.50")  # 25 000 + 25 000 + 1 000.50, not the churned 9
     assert {s.status: s.count for s in summary.by_status} == {
         "onboarding": 1,
         "active": 2,
@@ -226,7 +226,7 @@ def test_audit_entries_name_what_changed_in_words(staff, companies):
     assert client_event.subject == ""
     assert client_event.event.actor == staff.csm
     assert {(c.label, c.old, c.new) for c in client_event.changes} == {
-        ("MRR, ₽", "25000.00", "30000"),
+        ("MRR, ₽", "25,000 ₽", "30,000 ₽"),  # money formatted, never a raw decimal
         ("Segment", "Бизнес-центр", "—"),
     }
     assert site_event.subject == f"site «{site.name}»"

@@ -676,9 +676,9 @@ def test_edits_appear_in_the_change_history_of_the_client_page(as_user, staff, c
     assert client_event.event.actor == staff.csm
     assert client_event.event.action == "updated"
     changes = {c.label: (c.old, c.new) for c in client_event.changes}
-    assert changes["MRR, ₽"] == ("25000.00", "30000")
+    assert changes["MRR, ₽"] == ("25,000 ₽", "30,000 ₽")  # formatted, never raw
     assert changes["Status"] == ("Active", "At risk")
-    assert "25000.00 → 30000" in html
+    assert "25,000 ₽ → 30,000 ₽" in html
     assert "Жалоба на турникеты" in html
     assert site_event.subject == "site «ЖК «Север»»"
     assert "Asia/Yekaterinburg" in html

@@ -71,6 +71,24 @@ _CHANGE_LABELS = {
 }
 
 
+# What an «other» audit event on a ticket was, named by what it changed (never «action»).
+_OTHER_ACTIONS = {
+    "escalation": gettext_lazy("escalation"),
+    "resolution_due": gettext_lazy("resolution due time extended"),
+    "csat": gettext_lazy("client's rating"),
+}
+
+
+@register.filter
+def audit_action(event) -> str:
+    """The event's kind for the ticket history: «эскалация», «продление срока решения»…"""
+    if event.action == "other":
+        for key in event.changes or {}:
+            if key in _OTHER_ACTIONS:
+                return str(_OTHER_ACTIONS[key])
+    return event.get_action_display()
+
+
 def _change_value(value):
     if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and "T" in value:
         try:

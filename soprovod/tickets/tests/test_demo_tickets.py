@@ -127,3 +127,21 @@ def test_audit_trail_is_dated_when_things_happened(demo):
     events = AuditEvent.objects.filter(object_id=str(ticket.pk), content_type__model="ticket")
     assert events.order_by("id").first().at == ticket.created_at
     assert events.order_by("id").last().at == ticket.closed_at
+
+
+def test_portal_tickets_are_filed_by_a_contact_never_the_system(demo):
+    """Issue 16: a demo ticket filed in the portal showed «система» as its author."""
+    from django.contrib.contenttypes.models import ContentType
+
+    portal = Ticket.objects.filter(channel="portal")
+    assert portal.exists()
+    created = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Ticket),
+        action=AuditEvent.Action.CREATED,
+        object_id__in=[str(pk) for pk in portal.values_list("pk", flat=True)],
+    )
+    assert created.count() == portal.count()
+    assert not created.filter(actor=None).exists()
+    assert all(event.actor.is_client_contact for event in created.select_related("actor"))
+    first = [t.messages.order_by("created_at", "id").first() for t in portal]
+    assert all(message.author is not None for message in first)
