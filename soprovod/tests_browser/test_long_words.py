@@ -102,3 +102,13 @@ def test_the_ticket_page_radios_sit_by_their_labels_and_the_sla_box_fits(page, l
                .reduce((a, b) => Math.max(a, b), -1e9); })()"""
     )
     assert overflow <= 0, f"the SLA box runs {overflow} px out of its card"
+
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_a_long_word_never_widens_the_clients_portal(page, long_ticket, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, "client1")
+    for path in ("/portal/", f"/portal/tickets/{long_ticket.pk}/"):
+        page.goto(path)
+        scroll, inner = _page_width(page)
+        assert scroll <= inner, f"{path} at {width} px: the page is {scroll} px wide"
