@@ -38,7 +38,8 @@ def test_a_client_contact_gets_403_on_every_staff_section(client, companies, url
     client.force_login(companies.client1)
     response = client.get(url)
     assert response.status_code == 403, url
-    assert "Нет доступа" in response.content.decode()
+    body = response.content.decode()
+    assert "Нет доступа" in body and "в портале" in body
 
 
 @pytest.mark.parametrize("url", sorted(set(SECTIONS) - SALES_SECTIONS - {"/clients/new/"}))
