@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from soprovod.audit import hashing
 
@@ -111,10 +112,12 @@ class AuditEvent(models.Model):
     """Who changed what and when, for every business object (domain.md «AuditEvent»)."""
 
     class Action(models.TextChoices):
-        CREATED = "created", _("created")
-        UPDATED = "updated", _("updated")
-        DELETED = "deleted", _("deleted")
-        IMPORTED = "imported", _("imported")
+        # Nouns, so that a history line agrees whatever it is about («создание: контактное
+        # лицо …», not «создан контактное лицо …»).
+        CREATED = "created", pgettext_lazy("audit action", "created")
+        UPDATED = "updated", pgettext_lazy("audit action", "updated")
+        DELETED = "deleted", pgettext_lazy("audit action", "deleted")
+        IMPORTED = "imported", pgettext_lazy("audit action", "imported")
         STATUS = "status", _("status change")
         OTHER = "other", _("action")
 

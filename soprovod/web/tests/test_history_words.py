@@ -100,3 +100,19 @@ def test_portfolio_mrr_counts_only_clients_not_churned_and_says_so(client, staff
     client.force_login(staff.head)
     page = _squeezed(client.get(reverse("clients:list")).content.decode())
     assert "суммарный MRR без ушедших клиентов 50 000 ₽" in page  # A 25 000 + B 25 000
+
+
+def test_history_lines_agree_whatever_they_are_about(client, staff, companies):
+    """«создан контактное лицо» was the line for a new contact: the action is a noun now,
+    and the thing follows a colon."""
+    client_actions.do_save_contact(staff.head, companies.a, full_name="Петров Пётр")
+    client.force_login(staff.head)
+    page = _squeezed(client.get(reverse("clients:detail", args=[companies.a.pk])).content.decode())
+    assert "создание: контактное лицо «Петров Пётр»" in page
+    assert "создан контактное" not in page
+
+
+def test_the_new_ticket_button_says_contacts_in_the_nominative(client, staff):
+    client.force_login(staff.support)
+    page = client.get(reverse("tickets:create")).content.decode()
+    assert "Показать объекты и контактные лица" in page
