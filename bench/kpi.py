@@ -465,11 +465,12 @@ ORDER BY p.id
 CLOCKS_SQL = """
 INSERT INTO sla_slaclock (
     ticket_id, metric, calendar_id, calendar_version, target_seconds, extension_seconds,
-    ceiling_at, started_at, due_at, paused_since, paused_seconds, stopped_at, elapsed_seconds,
+    ceiling_at, started_at, due_at, paused_since, paused_seconds, late_paused_seconds,
+    stopped_at, elapsed_seconds,
     status, frozen)
 SELECT
     p.id, k.metric, c.calendar_id, 1, c.target, c.extension, c.ceiling_at, p.created_at,
-    CASE WHEN c.paused_since IS NULL THEN c.due_at END, c.paused_since, c.paused, c.stopped_at,
+    CASE WHEN c.paused_since IS NULL THEN c.due_at END, c.paused_since, c.paused, 0, c.stopped_at,
     c.elapsed,
     CASE WHEN c.stopped_at IS NOT NULL THEN
               CASE WHEN c.elapsed <= c.target + c.extension THEN 'met' ELSE 'breached' END

@@ -176,7 +176,8 @@ CROSS JOIN LATERAL (
 CLOCKS_SQL = """
 INSERT INTO sla_slaclock (
     ticket_id, metric, calendar_id, calendar_version, target_seconds, extension_seconds,
-    ceiling_at, started_at, due_at, paused_since, paused_seconds, stopped_at, elapsed_seconds,
+    ceiling_at, started_at, due_at, paused_since, paused_seconds, late_paused_seconds,
+    stopped_at, elapsed_seconds,
     status, frozen)
 SELECT
     t.id, m.metric,
@@ -193,6 +194,7 @@ SELECT
          ELSE t.created_at + interval '4 hours' END,
     CASE WHEN t.status = 'waiting_client' AND m.metric = 'resolution'
          THEN now() - interval '1 hour' END,
+    0,
     0,
     CASE WHEN t.status IN ('resolved', 'closed')
               OR (m.metric = 'first_response' AND t.status <> 'new')
