@@ -41,7 +41,8 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from decimal import Decimal  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+
+from bench._common import bench_url, log, recreate, setup_django  # noqa: E402
 
 BENCH_DB = "soprovod_bench_devrequests"
 DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
@@ -50,44 +51,6 @@ CLIENTS = 400
 REPEATS = 5
 SEED = 2026
 BASELINE_SQL = "SELECT status, count(*) FROM devrequests_devrequest GROUP BY status"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def bench_url() -> str:
-    raw = os.environ.get("BENCH_DATABASE_URL", "")
-    if raw and not raw.startswith(("postgres://", "postgresql://")):
-        raise SystemExit(f"BENCH_DATABASE_URL={raw!r}: expected postgres://user@host:port/db")
-    return raw or DEFAULT_URL
-
-
-def on_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def recreate(url: str) -> None:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"devrequests bench: database name {name!r}: letters, digits and _")
-    with psycopg.connect(on_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(url: str, data_dir: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ["SOPROVOD_DATA_DIR"] = data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "soprovod.settings"
-    os.environ["DEBUG"] = "1"
-    import django
-
-    django.setup()
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -241,10 +204,10 @@ def best(func) -> float:
 
 
 def main() -> int:
-    url = bench_url()
+    url = bench_url(DEFAULT_URL)
     data_dir = tempfile.mkdtemp(prefix="soprovod-bench-")
     try:
-        recreate(url)
+        recreate(url, "devrequests bench")
         setup_django(url, data_dir)
         from django.core.management import call_command
         from django.db import connection

@@ -52,13 +52,12 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
-import os  # noqa: E402
 import random  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
+from bench._common import admin, bench_url, database_name, log, on_database, setup_django  # noqa: E402
 from soprovod.lib.periods import add_months  # noqa: E402
 
 BENCH_DB = "soprovod_bench_kpi"
@@ -74,10 +73,6 @@ BASELINE_SQL = (
     "SELECT type, count(*), avg(extract(epoch from resolved_at - created_at)) "
     "FROM tickets_ticket GROUP BY type"
 )
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 class Phases:
@@ -99,53 +94,14 @@ class Phases:
 # ---- the database --------------------------------------------------------------------------
 
 
-def bench_url() -> str:
-    raw = os.environ.get("BENCH_DATABASE_URL", "")
-    if raw and not raw.startswith(("postgres://", "postgresql://")):
-        raise SystemExit(f"BENCH_DATABASE_URL={raw!r}: expected postgres://user@host:port/db")
-    return raw or DEFAULT_URL
-
-
-def database_name(url: str) -> str:
-    name = urlsplit(url).path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"kpi bench: database name {name!r}: letters, digits and _ only")
-    return name
-
-
-def on_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(on_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def database_exists(url: str) -> bool:
     import psycopg
 
     with psycopg.connect(on_database(url, "postgres"), autocommit=True) as conn:
         row = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [database_name(url)]
+            "SELECT 1 FROM pg_database WHERE datname = %s", [database_name(url, "kpi bench")]
         ).fetchone()
     return row is not None
-
-
-def setup_django(url: str, data_dir: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    # Settings want a data folder (static files, the embedded broker): a throwaway one.
-    os.environ["SOPROVOD_DATA_DIR"] = data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "soprovod.settings"
-    # DEBUG: plain static files storage (no collected manifest) for the rendered page.
-    os.environ["DEBUG"] = "1"
-    import django
-
-    django.setup()
 
 
 # ---- the period ------------------------------------------------------------------------------
@@ -797,8 +753,8 @@ def main() -> int:
     args = parser.parse_args()
 
     phases = Phases()
-    url = bench_url()
-    name = database_name(url)
+    url = bench_url(DEFAULT_URL)
+    name = database_name(url, "kpi bench")
     reuse = args.reuse and database_exists(url)
     if args.reuse and not reuse:
         log(f"# note: no database {name} to reuse: loading one")

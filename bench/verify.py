@@ -44,47 +44,14 @@ import os  # noqa: E402
 import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+
+from bench._common import admin, bench_url, database_name, log, setup_django  # noqa: E402
 
 BENCH_DB = "soprovod_bench_verify"
 DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
 TICKETS = int(os.environ.get("BENCH_VERIFY_TICKETS", "20000"))
 GOAL = 10.0
 FETCH = 10_000
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def bench_url() -> str:
-    raw = os.environ.get("BENCH_DATABASE_URL", "")
-    if raw and not raw.startswith(("postgres://", "postgresql://")):
-        raise SystemExit(f"BENCH_DATABASE_URL={raw!r}: expected postgres://user@host:port/db")
-    return raw or DEFAULT_URL
-
-
-def on_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(on_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def setup_django(url: str, data_dir: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ["SOPROVOD_DATA_DIR"] = data_dir
-    os.environ["DJANGO_SETTINGS_MODULE"] = "soprovod.settings"
-    os.environ["DEBUG"] = "1"
-    import django
-
-    django.setup()
 
 
 # ---- data ------------------------------------------------------------------------------------
@@ -274,10 +241,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
-    url = bench_url()
-    name = urlsplit(url).path.lstrip("/")
-    if not name.replace("_", "").isalnum():
-        raise SystemExit(f"verify bench: database name {name!r}: letters, digits and _ only")
+    url = bench_url(DEFAULT_URL)
+    name = database_name(url, "verify bench")
     log(
         f"# verify bench: soprovod verify's ticket check on {args.tickets} tickets against one "
         f"plain scan of the clock table (every row and column into Python); "
