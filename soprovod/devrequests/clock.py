@@ -5,17 +5,18 @@ engine (`soprovod.lib.businesstime` through `soprovod.sla.calendars`)."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from soprovod.sla.calendars import business_calendar
+from soprovod.sla import agreement
+from soprovod.sla.agreement import add, between
 from soprovod.sla.models import WorkCalendar
-from soprovod.tickets.sla_checker import warning_budget
 
 # As the ticket SLA warnings (sla.md «Warnings and escalations»): at 80 % of the time.
-WARNING_RATIO = Decimal("0.80")
+WARNING_PERCENT = 80
+
+__all__ = ["add", "agreement_calendar", "agreement_seconds", "between", "deadlines"]
 
 
 class ClockSettingsError(ValueError):
@@ -30,33 +31,12 @@ def agreement_calendar() -> WorkCalendar | None:
     """The calendar the clock runs on: None for calendar time (``DEV_REQUEST_CLOCK`` =
     ``calendar``), the department's default for ``business``, else the one of that name."""
     mode = settings.DEV_REQUEST_CLOCK.strip()
-    if mode in ("", "calendar"):
-        return None
-    calendars = WorkCalendar.objects.all()
-    found = (
-        calendars.filter(is_default=True).first()
-        if mode == "business"
-        else calendars.filter(name=mode).first()
-    )
-    if found is None:
+    try:
+        return agreement.work_calendar("" if mode == "calendar" else mode, default_word="business")
+    except LookupError:
         raise ClockSettingsError(
             _("DEV_REQUEST_CLOCK names no work calendar: %(name)s") % {"name": mode}
-        )
-    return found
-
-
-def add(calendar: WorkCalendar | None, start: dt.datetime, seconds: int) -> dt.datetime:
-    """``start`` plus ``seconds`` of clock time."""
-    if calendar is None:
-        return start + dt.timedelta(seconds=seconds)
-    return business_calendar(calendar).add_seconds(start, seconds)
-
-
-def between(calendar: WorkCalendar | None, start: dt.datetime, end: dt.datetime) -> int:
-    """Clock seconds from ``start`` to ``end``."""
-    if calendar is None:
-        return max(0, int((end - start).total_seconds()))
-    return business_calendar(calendar).between_seconds(start, end)
+        ) from None
 
 
 def deadlines(
@@ -65,7 +45,4 @@ def deadlines(
     """(warning instant, due time) of a clock of ``seconds`` (the configured agreement time)
     started at ``start``."""
     seconds = agreement_seconds() if seconds is None else seconds
-    return (
-        add(calendar, start, warning_budget(seconds, WARNING_RATIO)),
-        add(calendar, start, seconds),
-    )
+    return agreement.deadlines(calendar, start, seconds, WARNING_PERCENT)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,7 +44,7 @@ from soprovod.handoffs.models import (
 )
 from soprovod.lib.periods import months_before
 from soprovod.projects.actions import do_open_project
-from soprovod.sla.calendars import business_calendar
+from soprovod.sla import agreement as agreement_clock
 from soprovod.sla.models import WorkCalendar
 from soprovod.tickets.models import Escalation
 
@@ -96,33 +95,12 @@ def agreement_calendar() -> WorkCalendar | None:
     """The calendar of new rounds: None for calendar time (the default), else the SLA work
     calendar named by ``HANDOFF_CALENDAR`` («default» is the department's default one)."""
     name = settings.HANDOFF_CALENDAR
-    if not name:
-        return None
-    calendars = WorkCalendar.objects.all()
-    calendar = (
-        calendars.filter(is_default=True).first()
-        if name == "default"
-        else calendars.filter(name=name).first()
-    )
-    if calendar is None:
+    try:
+        return agreement_clock.work_calendar(name, default_word="default")
+    except LookupError:
         raise HandoffError(
             _("The work calendar «%(name)s» set for hand-offs does not exist.") % {"name": name}
-        )
-    return calendar
-
-
-def clock_add(calendar: WorkCalendar | None, start: dt.datetime, seconds: int) -> dt.datetime:
-    """``seconds`` of the clock's time after ``start``."""
-    if calendar is None:
-        return start + dt.timedelta(seconds=seconds)
-    return business_calendar(calendar).add_seconds(start, seconds)
-
-
-def clock_between(calendar: WorkCalendar | None, start: dt.datetime, end: dt.datetime) -> int:
-    """Seconds of the clock's time from ``start`` to ``end``."""
-    if calendar is None:
-        return max(0, int((end - start).total_seconds()))
-    return max(0, int(business_calendar(calendar).between_seconds(start, end)))
+        ) from None
 
 
 def deadlines(
@@ -130,10 +108,8 @@ def deadlines(
 ) -> tuple[dt.datetime, dt.datetime]:
     """A round's warning instant (``HANDOFF_WARNING_PERCENT`` of its time) and due time:
     the one rule for submitting and for `soprovod verify`."""
-    warning = math.ceil(target_seconds * settings.HANDOFF_WARNING_PERCENT / 100)
-    return (
-        clock_add(calendar, submitted_at, warning),
-        clock_add(calendar, submitted_at, target_seconds),
+    return agreement_clock.deadlines(
+        calendar, submitted_at, target_seconds, settings.HANDOFF_WARNING_PERCENT
     )
 
 
@@ -342,7 +318,7 @@ def _close_round(
     agreement.answered_at = max(now, agreement.submitted_at)
     agreement.answered_by = actor if getattr(actor, "pk", None) else None
     agreement.outcome = outcome
-    agreement.elapsed_seconds = clock_between(
+    agreement.elapsed_seconds = agreement_clock.between(
         agreement.calendar, agreement.submitted_at, agreement.answered_at
     )
     agreement.reasons = reasons or {}

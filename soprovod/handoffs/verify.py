@@ -1,12 +1,13 @@
 """`soprovod verify`, hand-offs: each agreement round's stored due time, warning instant and
 elapsed clock time against their recomputation from its submission, calendar and target
-(`actions.deadlines`, `actions.clock_between`), e.g. after a holiday was added."""
+(`actions.deadlines`, `sla.agreement.between`), e.g. after a holiday was added."""
 
 from __future__ import annotations
 
 from soprovod.core.verify import Difference, Report, Tally
-from soprovod.handoffs.actions import clock_between, deadlines, do_repair_round
+from soprovod.handoffs.actions import deadlines, do_repair_round
 from soprovod.handoffs.models import HandoffRound
+from soprovod.sla import agreement as agreement_clock
 
 FIX_REASON = "verify --fix"
 
@@ -16,7 +17,7 @@ def recomputed(agreement: HandoffRound) -> dict:
         agreement.calendar, agreement.submitted_at, agreement.target_seconds
     )
     elapsed = (
-        clock_between(agreement.calendar, agreement.submitted_at, agreement.answered_at)
+        agreement_clock.between(agreement.calendar, agreement.submitted_at, agreement.answered_at)
         if agreement.answered_at is not None
         else None
     )
