@@ -46,6 +46,7 @@ from soprovod.lib.periods import months_before
 from soprovod.projects.actions import do_open_project
 from soprovod.sla import agreement as agreement_clock
 from soprovod.sla.models import WorkCalendar
+from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import Escalation
 
 logger = logging.getLogger(__name__)
@@ -657,17 +658,16 @@ def _check_round(round_id: int, breach: bool, now: dt.datetime) -> bool:
                 _("Hand-off not agreed in time: %(client)s (round %(number)s) was due %(due)s.")
                 % details
             )
-            escalation, created = Escalation.objects.get_or_create(
+            escalation = ticket_actions.do_auto_escalate(
+                None,
+                level=Escalation.Level.HEAD,
+                source=Escalation.Source.SLA_BREACH,
+                reason=reason,
                 key=f"handoff-round:{agreement.pk}:head",
-                defaults={
-                    "client_id": handoff.client_id,
-                    "level": Escalation.Level.HEAD,
-                    "source": Escalation.Source.SLA_BREACH,
-                    "reason": reason,
-                    "created_at": now,
-                },
+                at=now,
+                client_id=handoff.client_id,
             )
-            if created:
+            if escalation is not None:
                 record(
                     None,
                     handoff,
