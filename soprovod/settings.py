@@ -344,3 +344,6 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Datetimes to the microsecond in dumpdata and backups (core/jsonserializer.py).
+SERIALIZATION_MODULES = {"json": "soprovod.core.jsonserializer"}
