@@ -18,6 +18,7 @@ from soprovod.devrequests.api import router as devrequests_router
 from soprovod.handoffs.api import router as handoffs_router
 from soprovod.kpi.api import router as kpi_router
 from soprovod.projects.api import router as projects_router
+from soprovod.success.api import router as success_router
 from soprovod.tickets.api import router as tickets_router
 
 api = NinjaAPI(
@@ -43,4 +44,5 @@ api.add_router("/", tickets_router)
 api.add_router("/", projects_router)
 api.add_router("/", handoffs_router)
 api.add_router("/", devrequests_router)
+api.add_router("/", success_router)
 api.add_router("/", kpi_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "soprovod.projects",
     "soprovod.devrequests",
     "soprovod.handoffs",
+    "soprovod.success",
     "soprovod.kpi",
     "soprovod.reports",
     "soprovod.web",
@@ -231,6 +232,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 3000},
     },
     # Agreement clocks of requests to development: 80 % warnings and breaches, once each.
+    # Claim response deadlines: warnings 7 and 2 days before, the missed deadline's
+    # escalation; each once per claim and deadline.
+    "success-claim-deadlines": {
+        "task": "success.check_claim_deadlines",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 3000},
+    },
     "devrequests-clocks": {
         "task": "devrequests.check_clocks",
         "schedule": 300.0,

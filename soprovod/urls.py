@@ -30,6 +30,7 @@ urlpatterns = [
     path("devrequests/", include("soprovod.devrequests.urls")),
     path("surveys/", include("soprovod.surveys.urls")),
     path("handoffs/", include("soprovod.handoffs.urls")),
+    path("success/", include("soprovod.success.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("api/v1/", api.urls),

@@ -321,3 +321,51 @@ def reads_all_handoffs(user) -> bool:
 def can_see_handoffs(user) -> bool:
     """The hand-off pages: sales, the support department and the CEO."""
     return reads_all_handoffs(user) or can_start_handoffs(user)
+
+
+# ---- customer success: claims, churn cases, key accounts, call notes ---------------------
+# Role capabilities only; which claims and cases a user may change is `success/permissions.py`.
+
+
+def can_see_claims(user) -> bool:
+    """The claims register (претензии): the head, the success managers and the CEO."""
+    return is_signed_in(user) and (
+        user.is_superuser or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER, Role.CEO)
+    )
+
+
+def can_work_claims(user) -> bool:
+    """Register and answer claims: the head and the success managers (the CEO reads)."""
+    return is_signed_in(user) and (_is_head(user) or user.has_role(Role.SUCCESS_MANAGER))
+
+
+def can_work_every_claim(user) -> bool:
+    """The head edits every claim; a success manager the claims they own or of their clients."""
+    return is_signed_in(user) and _is_head(user)
+
+
+def can_see_churn_cases(user) -> bool:
+    """Clients who are leaving (работа с уходящими клиентами): the head, the success
+    managers and the CEO."""
+    return can_see_claims(user)
+
+
+def can_work_churn_cases(user) -> bool:
+    """Open churn cases, plan the save and record the outcome: the head and the success
+    managers (their own clients' cases; the head every case)."""
+    return can_work_claims(user)
+
+
+def can_edit_churn_reasons(user) -> bool:
+    """The taxonomy of churn reasons is the head's."""
+    return is_signed_in(user) and _is_head(user)
+
+
+def can_mark_key_accounts(user) -> bool:
+    """Which clients are key accounts (ключевые клиенты) is the head's call."""
+    return is_signed_in(user) and _is_head(user)
+
+
+def can_log_client_notes(user) -> bool:
+    """Notes of calls and meetings with a client: the support department."""
+    return is_signed_in(user) and user.is_support_staff

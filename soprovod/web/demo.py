@@ -30,6 +30,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("surveys", "soprovod.surveys.demo.create_survey_campaigns"),
     ("dev_requests", "soprovod.devrequests.demo.create_dev_requests"),
     ("handoffs", "soprovod.handoffs.demo.create_handoffs"),
+    ("success", "soprovod.success.demo.create_success"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)

@@ -27,6 +27,7 @@ SECTIONS = [
     "/handoffs/",
     "/surveys/",
     "/surveys/detractors/",
+    "/success/claims/",
     "/security/",
 ]
 # What sales may open: the clients they sold, their projects, their hand-offs.

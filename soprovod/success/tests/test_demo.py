@@ -1,0 +1,26 @@
+"""The demo's customer success: key accounts and a year of claims through the real actions."""
+
+import datetime as dt
+
+import pytest
+
+from soprovod.success.models import Claim, ClientProfile
+from soprovod.tickets.models import Escalation
+from soprovod.web.demo import build_demo
+
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.mark.django_db
+def test_demo_has_key_accounts_and_claims_of_every_kind():
+    build_demo(clients=40, months=12, seed=7, today=TODAY)
+    assert ClientProfile.objects.filter(key_account=True).count() >= 3
+    claims = Claim.objects.all()
+    outcomes = set(claims.values_list("outcome", flat=True))
+    assert {"", "rejected", "partial", "satisfied", "court"} <= outcomes
+    assert claims.filter(direction="to_client").exists()
+    missed = claims.filter(outcome="", replied_on__isnull=True, response_due_on__lt=TODAY)
+    assert missed.filter(direction="from_client").exists()
+    assert Escalation.objects.filter(key__startswith="claim:").count() >= 2
+    for claim in claims:
+        assert claim.response_due_on == claim.received_on + dt.timedelta(days=claim.response_days)
