@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "soprovod.devrequests",
     "soprovod.handoffs",
     "soprovod.success",
+    "soprovod.health",
     "soprovod.kpi",
     "soprovod.reports",
     "soprovod.web",
@@ -205,6 +206,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Task modules not named tasks.py (autodiscovery finds only those).
 CELERY_IMPORTS = ("soprovod.sla.tasks_recompute",)
 CELERY_BEAT_SCHEDULE: dict = {
+    # Every client's health score for the day (idempotent per client and day).
+    "health-nightly": {"task": "health.recompute_all", "schedule": crontab(hour=2, minute=30)},
     "sla-check": {"task": "sla.check", "schedule": 60.0, "options": {"expires": 55}},
     "tickets-close-resolved": {
         "task": "tickets.close_resolved",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("surveys/", include("soprovod.surveys.urls")),
     path("handoffs/", include("soprovod.handoffs.urls")),
     path("success/", include("soprovod.success.urls")),
+    path("health/", include("soprovod.health.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("api/v1/", api.urls),

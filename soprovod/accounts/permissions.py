@@ -369,3 +369,23 @@ def can_mark_key_accounts(user) -> bool:
 def can_log_client_notes(user) -> bool:
     """Notes of calls and meetings with a client: the support department."""
     return is_signed_in(user) and user.is_support_staff
+
+
+# ---- client health ---------------------------------------------------------------------------
+# Role capabilities only; which clients' health a user reads is `health/permissions.py`.
+
+
+def can_see_health(user) -> bool:
+    """Health scores: the support department and the CEO (not sales, development or client
+    contacts: the score judges the client and the department's service to it)."""
+    return is_signed_in(user) and user.reads_all_clients
+
+
+def can_edit_health_settings(user) -> bool:
+    """Weights and bands of the health score: the head."""
+    return is_signed_in(user) and _is_head(user)
+
+
+def works_client_health(user) -> bool:
+    """The at-risk list as a working list: success managers (their clients) and the head."""
+    return is_signed_in(user) and (_is_head(user) or user.has_role(Role.SUCCESS_MANAGER))

@@ -31,6 +31,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("dev_requests", "soprovod.devrequests.demo.create_dev_requests"),
     ("handoffs", "soprovod.handoffs.demo.create_handoffs"),
     ("success", "soprovod.success.demo.create_success"),
+    ("health", "soprovod.health.demo.create_health_scores"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)

@@ -19,6 +19,7 @@ from soprovod.accounts.permissions import (
 from soprovod.accounts.roles import Role
 from soprovod.devrequests import views as devrequest_views
 from soprovod.handoffs import queries as handoff_queries
+from soprovod.health.home import at_risk_block
 from soprovod.surveys import queries as survey_queries
 
 
@@ -32,6 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"roles": roles}
     if can_decide_dev_requests(user):  # development starts from its inbox
         context["dev_inbox"] = devrequest_views.home_inbox(user)
+    context["at_risk"] = at_risk_block(user)  # the success manager's working list
     if can_work_detractor_tasks(user):
         # The success manager's loop to close: detractors to call back (issue 11).
         tasks = list(survey_queries.open_tasks_of(user)[:20])

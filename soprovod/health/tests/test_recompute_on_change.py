@@ -1,0 +1,79 @@
+"""A client's score is recomputed on commit when one of its inputs changes, once per
+transaction, and not at all when the transaction rolls back."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from soprovod.clients.actions import do_record_mrr_change
+from soprovod.health.models import HealthScore
+from soprovod.health.tests.helpers import TODAY, ticket
+from soprovod.surveys.models import SurveyResponse
+from soprovod.tickets import actions as ticket_actions
+from soprovod.tickets.models import TicketStatus
+
+
+def scores_of(client):
+    return list(HealthScore.objects.filter(client=client).values_list("day", "score"))
+
+
+def test_a_rating_recomputes_the_client(companies, frozen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        resolved = ticket(companies.a, 3)
+    assert scores_of(companies.a) == [(TODAY, 100)]
+    resolved.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        resolved.status = TicketStatus.RESOLVED
+        resolved.save(update_fields=["status"])
+        ticket_actions.do_rate(companies.client1, resolved, 1)
+    # SLA 1.0 → 100 × 20, no repeats → 100 × 10, CSAT 1 → 0 × 15: 3000 ÷ 45 = 66.7 → 67
+    assert scores_of(companies.a) == [(TODAY, 67)]
+    assert scores_of(companies.b) == []  # only the client whose input changed
+
+
+def test_an_nps_answer_and_an_mrr_change_recompute(
+    companies, frozen, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        SurveyResponse.objects.create(kind="nps", client=companies.b, score=6)
+    assert scores_of(companies.b) == [(TODAY, 40)]  # NPS 6 → 40, alone
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        do_record_mrr_change(
+            None, companies.a, effective_on=TODAY - dt.timedelta(days=1),
+            mrr_rub=Decimal(1000), reason="downsell",
+        )  # fmt: skip
+    assert len(callbacks) == 1
+    assert HealthScore.objects.filter(client=companies.a, day=TODAY).exists()
+
+
+def test_a_saved_ticket_field_that_is_no_input_changes_nothing(
+    companies, frozen, django_capture_on_commit_callbacks
+):
+    t = ticket(companies.a, 3)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        t.subject = "Другая тема"
+        t.save(update_fields=["subject"])
+    assert callbacks == []
+
+
+def test_many_changes_in_one_transaction_queue_one_recomputation(
+    companies, frozen, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for _ in range(5):
+            ticket(companies.a, 3)
+        ticket(companies.b, 3)
+    assert len(callbacks) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_recomputed_after_a_rollback(staff, companies, frozen):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ticket(companies.a, 3)
+        raise RuntimeError
+    with transaction.atomic():
+        ticket(companies.b, 3)
+    assert scores_of(companies.a) == []
+    assert scores_of(companies.b) == [(TODAY, 100)]
