@@ -58,7 +58,7 @@ SELECT id, contract_start, mrr_rub, 'new', '', now() FROM clients_client
 """,
     """
 INSERT INTO clients_mrrchange (client_id, effective_on, mrr_rub, reason, comment, recorded_at)
-SELECT id, current_date - (10 + (id * 37) %% 170), round(mrr_rub * (0.75 + (id %% 11) / 20.0), 2),
+SELECT id, current_date - (10 + (id * 37) %% 170)::int, round(mrr_rub * (0.75 + (id %% 11) / 20.0), 2),
        CASE WHEN id %% 11 < 5 THEN 'downsell' ELSE 'upsell' END, '', now()
 FROM clients_client
 WHERE id %% 3 = 0 AND contract_start < current_date - 200 AND churned_at IS NULL
@@ -69,7 +69,7 @@ PROJECTS_SQL = """
 INSERT INTO projects_project (client_id, name, calendar_id, status, planned_start,
                               planned_go_live, created_at, version)
 SELECT id, 'Внедрение', %(calendar)s, 'in_progress', contract_start,
-       contract_start + 30 + (id %% 40), now(), 1
+       contract_start + (30 + id %% 40)::int, now(), 1
 FROM clients_client WHERE status = 'onboarding'
 """
 

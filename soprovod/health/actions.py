@@ -60,9 +60,12 @@ def compute(
 
 
 def _previous_bands(day: dt.date, client_ids: list[int]) -> dict[int, str]:
-    """Each client's band on its last scored day before ``day`` (one query, a window)."""
+    """Each client's band on its last scored day before ``day``, within a year (one query,
+    a window function)."""
     rows = (
-        HealthScore.objects.filter(day__lt=day, client_id__in=client_ids)
+        HealthScore.objects.filter(
+            day__lt=day, day__gte=day - dt.timedelta(days=366), client_id__in=client_ids
+        )
         .annotate(
             rank=Window(RowNumber(), partition_by=[F("client_id")], order_by=[F("day").desc()])
         )

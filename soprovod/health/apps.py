@@ -16,6 +16,7 @@ class HealthAppConfig(AppConfig):
         from soprovod.health import panels, signals
         from soprovod.health.verify import check_latest_scores
         from soprovod.projects.models import Blocker, Project, ProjectStage, ProjectTask
+        from soprovod.success.models import Claim
         from soprovod.surveys.models import SurveyResponse
         from soprovod.tickets.models import Escalation, Ticket
 
@@ -25,7 +26,7 @@ class HealthAppConfig(AppConfig):
         post_save.connect(
             signals.escalation_saved, sender=Escalation, dispatch_uid=uid + "escalation"
         )
-        for model in (SurveyResponse, MrrChange, Project):
+        for model in (SurveyResponse, MrrChange, Project, Claim):
             post_save.connect(
                 signals.client_row_saved, sender=model, dispatch_uid=uid + model.__name__
             )

@@ -14,7 +14,9 @@ The windows, as of a day D in the department's zone (kpi.md's definitions, per c
   before them (D−119 … D−30); no data when there were none before;
 - ``repeat_rate``: repeats among tickets created in the last 90 days (the tickets' own
   ``is_repeat``, kpi.md «repeat_rate»); no data without a ticket;
-- ``open_claims``: the client's open claims; no data while claims are not registered;
+- ``open_claims``: the client's open claims (`success.queries.open_claims`) registered by the
+  end of D; no data for a client with no claim registered in the year before D and none open
+  (the claims register knows nothing of it; a claim closed within the year counts as 0 open);
 - ``renewal``: days from D to the contract end; no data without a contract end;
 - ``implementation``: the worst project in progress (overdue, blocked, at risk, on track:
   `projects.queries.with_health`); no data without a project in progress.
@@ -31,8 +33,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -40,6 +44,8 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import RowNumber
@@ -51,6 +57,8 @@ from soprovod.projects.models import Project, ProjectStatus
 from soprovod.projects.queries import OVERDUE, with_health
 from soprovod.sla import queries as sla_queries
 from soprovod.sla.models import SlaClock
+from soprovod.success.models import Claim
+from soprovod.success.queries import open_claims
 from soprovod.surveys.models import SurveyResponse
 from soprovod.tickets.models import Ticket
 
@@ -94,41 +102,70 @@ def _mrr_on(day: dt.date) -> Subquery:
 
 
 def _ticket_rows(day: dt.date, now: dt.datetime, clients: Q) -> dict[int, dict]:
+    """Per client, one pass over its tickets of the last 120 days.
+
+    Each ticket's SLA flags (kpi.md «sla.*»: a clock breaching SLA, a clock still running,
+    any clock) are computed once, in an inner query kept apart from the grouping (``OFFSET
+    0``): written straight into the counts' FILTERs, PostgreSQL would evaluate each flag once
+    per count that uses it."""
     window = Period(day - dt.timedelta(days=WINDOW_DAYS - 1), day)
     recent = Period(day - dt.timedelta(days=RECENT_DAYS - 1), day)
     widest = Period(recent.start - dt.timedelta(days=BEFORE_DAYS), day)
     month = Period(day.replace(day=1), day)
     in_window = Q(created_at__gte=window.start_at)
-    emergency = Q(type="emergency")
     clocks = SlaClock.objects.filter(ticket=OuterRef("pk"))
-    breached = Q(is_breached=True)
-    met = Q(is_breached=False, is_running=False, has_clocks=True)
-    rows = (
+
+    def only_in_window(condition) -> Case:
+        # The flags matter for the 90 days only, not for the 30 before them.
+        return Case(When(in_window, then=condition), default=Value(False))
+
+    tickets = (
         Ticket.objects.filter(
             created_at__gte=widest.start_at, created_at__lt=widest.end_at, **clients_filter(clients)
         )
         .annotate(
-            is_breached=Exists(clocks.filter(sla_queries.breaches_sla(now))),
-            is_running=Exists(clocks.filter(stopped_at__isnull=True)),
-            has_clocks=Exists(clocks),
+            breached=only_in_window(Exists(clocks.filter(sla_queries.breaches_sla(now)))),
+            running=only_in_window(Exists(clocks.filter(stopped_at__isnull=True))),
+            clocked=only_in_window(Exists(clocks)),
         )
-        .values("client_id")
-        .annotate(
-            total=Count("pk", filter=in_window),
-            met=Count("pk", filter=in_window & met),
-            breached=Count("pk", filter=in_window & breached),
-            emergencies=Count("pk", filter=in_window & emergency),
-            emergency_breaches=Count("pk", filter=in_window & emergency & breached),
-            month_emergency_breaches=Count(
-                "pk", filter=Q(created_at__gte=month.start_at) & emergency & breached
-            ),
-            repeats=Count("pk", filter=in_window & Q(is_repeat=True)),
-            recent=Count("pk", filter=Q(created_at__gte=recent.start_at)),
-            before=Count("pk", filter=Q(created_at__lt=recent.start_at)),
-        )
+        .values("client_id", "type", "created_at", "is_repeat", "breached", "running", "clocked")
         .order_by()
     )
-    return {row["client_id"]: row for row in rows}
+    inner, params = tickets.query.sql_with_params()
+    keep_apart = "LIMIT -1 OFFSET 0" if connection.vendor == "sqlite" else "OFFSET 0"
+    windowed = "t.created_at >= %s"
+    emergency = "t.type = 'emergency'"
+    counts = {
+        "total": windowed,
+        "met": f"{windowed} AND t.clocked AND NOT t.breached AND NOT t.running",
+        "breached": f"{windowed} AND t.breached",
+        "emergencies": f"{windowed} AND {emergency}",
+        "emergency_breaches": f"{windowed} AND {emergency} AND t.breached",
+        "month_emergency_breaches": f"t.created_at >= %s AND {emergency} AND t.breached",
+        "repeats": f"{windowed} AND t.is_repeat",
+        "recent": "t.created_at >= %s",
+        "before": "t.created_at < %s",
+    }
+    bounds = {
+        "month_emergency_breaches": [month.start_at],
+        "recent": [recent.start_at],
+        "before": [recent.start_at],
+    }
+    select, outer_params = [], []
+    for name, condition in counts.items():
+        select.append(f"COUNT(*) FILTER (WHERE {condition}) AS {name}")
+        outer_params += [
+            connection.ops.adapt_datetimefield_value(bound)
+            for bound in bounds.get(name, [window.start_at])
+        ]
+    sql = (
+        f"SELECT t.client_id, {', '.join(select)} "  # noqa: S608 - our own column expressions
+        f"FROM ({inner} {keep_apart}) AS t GROUP BY t.client_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*outer_params, *params])  # the SELECT list comes first
+        names = ["client_id", *counts]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
 def clients_filter(clients: Q) -> dict:
@@ -193,14 +230,22 @@ def _implementation(day: dt.date, clients: Q) -> dict[int, str]:
     return worst
 
 
-# Open claims per client: given by the success app once claims are registered (None until then).
-_claims_source = None
-
-
-def connect_claims(source) -> None:
-    """``source(day, clients: Q) -> {client_id: open claims}``, from the claims register."""
-    global _claims_source
-    _claims_source = source
+def _claims(day: dt.date, clients: Q) -> dict[int, int]:
+    """{client: open claims} for the clients with an open claim or a claim registered within
+    the year; the others are absent (no data)."""
+    end = Period(day, day).end_at
+    year = Period(day - dt.timedelta(days=NPS_DAYS - 1), day)
+    ids = Client.objects.filter(clients).values("pk")
+    rows = (
+        Claim.objects.filter(client__in=ids, created_at__lt=end)
+        .filter(Q(pk__in=open_claims(ids).values("pk")) | Q(created_at__gte=year.start_at))
+        .values("client_id")
+        .annotate(
+            open=Count("pk", filter=Q(pk__in=open_claims(ids).values("pk"))),
+        )
+        .order_by()
+    )
+    return {row["client_id"]: row["open"] for row in rows}
 
 
 def gather(day: dt.date | None = None, client_ids: Iterable[int] | None = None) -> dict:
@@ -221,7 +266,7 @@ def gather(day: dt.date | None = None, client_ids: Iterable[int] | None = None) 
     csat = _csat(day, clients)
     nps = _latest_nps(day, clients)
     projects = _implementation(day, clients)
-    claims = _claims_source(day, clients) if _claims_source is not None else None
+    claims = _claims(day, clients)
     result = {}
     for pk, contract_end, mrr_now, mrr_then in rows:
         item = ClientInputs(pk)
@@ -236,7 +281,7 @@ def gather(day: dt.date | None = None, client_ids: Iterable[int] | None = None) 
             (t["recent"] / RECENT_DAYS) / (t["before"] / BEFORE_DAYS) if t and t["before"] else None
         )
         raw["repeat_rate"] = t["repeats"] / t["total"] if t and t["total"] else None
-        raw["open_claims"] = claims.get(pk, 0) if claims is not None else None
+        raw["open_claims"] = claims.get(pk)
         raw["renewal"] = (contract_end - day).days if contract_end else None
         raw["implementation"] = projects.get(pk)
         if mrr_then and mrr_now is not None and mrr_now <= mrr_then * (1 - MRR_DROP):

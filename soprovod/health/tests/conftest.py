@@ -10,7 +10,20 @@ from soprovod.clients.tests.factories import ClientFactory
 from soprovod.health.tests.helpers import NOW, TODAY, days_ago, ticket
 from soprovod.projects.models import Project
 from soprovod.sla.models import WorkCalendar
+from soprovod.success.models import Claim
 from soprovod.surveys.models import SurveyResponse
+
+
+def claim(client, number: str, *, days: int, outcome: str = ""):
+    return Claim.objects.create(
+        number=number,
+        client=client,
+        counterparty_inn=client.inn,
+        basis="Простой системы пропусков",
+        received_on=TODAY - dt.timedelta(days=days),
+        outcome=outcome,
+        created_at=days_ago(days),
+    )
 
 
 @pytest.fixture
@@ -60,6 +73,8 @@ def story(companies, frozen):
         planned_start=TODAY - dt.timedelta(days=60),
         planned_go_live=TODAY - dt.timedelta(days=3),
     )
+    claim(a, "П-1", days=20)  # open
+    claim(a, "П-0", days=300, outcome="rejected")  # answered long ago: not counted
     c = ClientFactory(
         name="Ушедший", status=ClientStatus.CHURNED, churned_at=TODAY - dt.timedelta(days=10)
     )

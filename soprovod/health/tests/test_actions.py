@@ -13,11 +13,11 @@ from soprovod.health import config as health_config
 from soprovod.health.models import ClientSentiment, HealthConfig, HealthScore
 from soprovod.health.tests.helpers import TODAY
 
-# test_inputs.py's client A with the default settings; claims are not registered yet, so 8
-# measures (weights 90): sla 0.571 → 0 ×20; 1 emergency breach → 60 ×15; CSAT 4.0 → 50 ×15;
-# NPS 4 → 26.67 ×10; volume ×3 → 0 ×10; repeats 25 % → 0 ×10; renewal 45 d → 48.75 ×5;
-# overdue → 0 ×5: (900 + 750 + 266.67 + 243.75) ÷ 90 = 24.0 → 24, red.
-A_SCORE = 24
+# test_inputs.py's client A with the default settings, all nine measures (weights 100):
+# sla 0.571 → 0 ×20; 1 emergency breach → 60 ×15; CSAT 4.0 → 50 ×15; NPS 4 → 26.67 ×10;
+# volume ×3 → 0 ×10; repeats 25 % → 0 ×10; 1 open claim → 40 ×10; renewal 45 d → 48.75 ×5;
+# overdue → 0 ×5: (900 + 750 + 266.67 + 400 + 243.75) ÷ 100 = 25.6 → 26, red.
+A_SCORE = 26
 
 
 def test_nightly_run_stores_each_measure_and_explains_itself(story):
@@ -31,12 +31,12 @@ def test_nightly_run_stores_each_measure_and_explains_itself(story):
         "raw": 4.0,
         "sub": 50.0,
         "weight": 15.0,
-        "share": round(15 / 90, 4),
-        "contribution": round((50 - 100) * 15 / 90, 1),
+        "share": 0.15,
+        "contribution": -7.5,
     }
-    assert "open_claims" not in measures and "nps" in measures
-    assert 100 + sum(m["contribution"] for m in row.measures) == pytest.approx(24.0, abs=0.3)
-    assert sorted(row.flags) == ["emergency_breach", "mrr_down"]
+    assert measures["open_claims"]["raw"] == 1 and measures["open_claims"]["contribution"] == -6
+    assert 100 + sum(m["contribution"] for m in row.measures) == pytest.approx(25.6, abs=0.3)
+    assert sorted(row.flags) == ["emergency_breach", "mrr_down", "open_claim"]
     b = HealthScore.objects.get(client=story.b, day=TODAY)
     assert (b.score, b.band, b.measures) == (None, "", [])
 
@@ -96,7 +96,8 @@ def test_settings_edit_adds_an_audited_version_and_rescoring_uses_it(staff, stor
     assert stored.config_version == 1
     assert "csat" not in {m["key"] for m in stored.measures}
     # sla 0.5714 on 0.5 → 0, 0.6 → 100 is 71.43, ×20; the rest as before without CSAT
-    # (weights 75): (1428.57 + 900 + 266.67 + 243.75) ÷ 75 = 37.85 → 38, yellow (red below 20)
+    # (weights 85): (1428.57 + 900 + 266.67 + 400 + 243.75) ÷ 85 = 38.1 → 38, yellow (red
+    # below 20)
     assert (stored.score, stored.band) == (38, "yellow")
     with pytest.raises(StaleObjectError):
         actions.do_update_settings(

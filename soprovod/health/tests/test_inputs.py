@@ -21,8 +21,10 @@ Client A, as of Monday 16 November 2026 (days before today):
 - NPS: answers 0 (400 days ago: too old), 9 (200 days), 4 (50 days): the latest, 4
 - volume: 5 tickets in the last 30 days ÷ 30, against 5 in the 90 before ÷ 90 = 3.0
 - repeats: 2 of 8 = 0.25
+- open claims: 1 (П-1, 20 days ago; П-0 was answered 300 days ago)
 - renewal: contract ends in 45 days; implementation: go-live passed → overdue
-- flags: MRR 85 000 now against 100 000 ninety days ago (−15 %); an emergency breach this month
+- flags: MRR 85 000 now against 100 000 ninety days ago (−15 %); an emergency breach this
+  month; an open claim
 """
 
 import pytest
@@ -31,6 +33,7 @@ from django.test.utils import CaptureQueriesContext
 
 from soprovod.clients.tests.factories import ClientFactory
 from soprovod.health import inputs
+from soprovod.health.tests.conftest import claim
 from soprovod.health.tests.helpers import TODAY, ticket
 
 
@@ -45,15 +48,26 @@ def test_raw_values_of_the_worked_client(story):
     assert a.raw["repeat_rate"] == pytest.approx(0.25)
     assert a.raw["renewal"] == 45
     assert a.raw["implementation"] == "overdue"
-    assert sorted(a.flags) == ["emergency_breach", "mrr_down"]
+    assert a.raw["open_claims"] == 1
+    assert sorted(a.flags) == ["emergency_breach", "mrr_down", "open_claim"]
 
 
 def test_a_client_without_data_has_no_values_and_churned_clients_are_not_scored(story):
     result = inputs.gather(TODAY)
     assert story.c.pk not in result
     b = result[story.b.pk]
-    assert all(value is None for key, value in b.raw.items() if key != "open_claims")
+    assert all(value is None for value in b.raw.values())
     assert b.flags == []
+
+
+def test_open_claims_count_when_the_register_knows_the_client(companies, frozen):
+    """No data without a claim in the year; a claim answered within it counts as 0 open; an
+    old claim still open counts."""
+    claim(companies.b, "П-2", days=100, outcome="satisfied")
+    assert inputs.gather(TODAY)[companies.b.pk].raw["open_claims"] == 0
+    claim(companies.b, "П-3", days=500)
+    assert inputs.gather(TODAY)[companies.b.pk].raw["open_claims"] == 1
+    assert inputs.gather(TODAY)[companies.a.pk].raw["open_claims"] is None
 
 
 def test_emergency_breaches_need_an_emergency_ticket(companies, frozen):

@@ -10,6 +10,7 @@ from django.db import transaction
 from soprovod.clients.actions import do_record_mrr_change
 from soprovod.health.models import HealthScore
 from soprovod.health.tests.helpers import TODAY, ticket
+from soprovod.success.actions import do_create_claim
 from soprovod.surveys.models import SurveyResponse
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import TicketStatus
@@ -77,3 +78,16 @@ def test_nothing_is_recomputed_after_a_rollback(staff, companies, frozen):
         ticket(companies.b, 3)
     assert scores_of(companies.a) == []
     assert scores_of(companies.b) == [(TODAY, 100)]
+
+
+def test_a_claim_recomputes_its_client(
+    staff, companies, frozen, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        do_create_claim(
+            staff.csm, client=companies.b, number="П-7", received_on=TODAY,
+            basis="Простой системы пропусков", owner=staff.csm,
+        )  # fmt: skip
+    row = HealthScore.objects.get(client=companies.b, day=TODAY)
+    # 1 open claim → 40, the only measure with data; the flag beside it
+    assert (row.score, row.flags) == (40, ["open_claim"])

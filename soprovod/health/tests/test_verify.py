@@ -34,4 +34,4 @@ def test_a_changed_input_or_a_tampered_score_is_reported_and_fixed(story):
     found, tally = run(fix=True)
     assert tally.fixed == 2
     assert run()[0] == []
-    assert HealthScore.objects.get(client=story.a).score == 24
+    assert HealthScore.objects.get(client=story.a).score == 26

@@ -28,7 +28,7 @@ def test_the_department_and_the_ceo_see_the_portfolio_and_a_clients_health(clien
         assert scored.a.name in response.content.decode()
         page = get(client, user, reverse("health:client", args=[scored.a.pk]))
         assert page.status_code == 200
-        assert "24:" in page.content.decode()
+        assert "26:" in page.content.decode()
 
 
 @pytest.mark.parametrize("who", ["sales", "dev"])
