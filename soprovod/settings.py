@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "soprovod.handoffs",
     "soprovod.success",
     "soprovod.health",
+    "soprovod.budget",
     "soprovod.kpi",
     "soprovod.reports",
     "soprovod.web",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("portal/", include("soprovod.portal.urls")),
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
+    path("budget/", include("soprovod.budget.urls")),
     path("surveys/", include("soprovod.surveys.urls")),
     path("handoffs/", include("soprovod.handoffs.urls")),
     path("success/", include("soprovod.success.urls")),

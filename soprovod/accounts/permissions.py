@@ -389,3 +389,30 @@ def can_edit_health_settings(user) -> bool:
 def works_client_health(user) -> bool:
     """The at-risk list as a working list: success managers (their clients) and the head."""
     return is_signed_in(user) and (_is_head(user) or user.has_role(Role.SUCCESS_MANAGER))
+
+
+# ---- budget and strategic KPIs (issue 12) ---------------------------------------------------
+
+
+def can_see_budget(user) -> bool:
+    """The department's budget: the head, who drafts it, and the CEO, who approves it."""
+    return is_signed_in(user) and (_is_head(user) or user.has_role(Role.CEO))
+
+
+def can_draft_budget(user) -> bool:
+    """Draft, change and submit the plan, enter and import the facts: the head only."""
+    return is_signed_in(user) and _is_head(user)
+
+
+def can_decide_budget(user) -> bool:
+    """Approve the submitted plan or return it with comments: the CEO only."""
+    return is_signed_in(user) and user.has_role(Role.CEO)
+
+
+def can_see_strategic_kpis(user) -> bool:
+    """The strategic KPIs: the head defines them, the CEO reads them."""
+    return can_see_budget(user)
+
+
+def can_edit_strategic_kpis(user) -> bool:
+    return is_signed_in(user) and _is_head(user)

@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from soprovod.budget import queries as budget_queries
 from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, MrrChange
 from soprovod.kpi.aggregates import PercentileCont
 from soprovod.kpi.models import KpiTarget
@@ -642,6 +643,7 @@ def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
     # Keys that the parts of Soprovod recording them give through a registered source
     # (`register_source`); until one does, a key says "no data" (null), never a guess.
     values.update(_source_values(period, now))
+    values["budget.execution"] = budget_queries.execution(period)
     values["coordination.on_time"] = coordination_on_time(values)
 
     document = KpiDocument(period=period, generated_at=now)

@@ -32,6 +32,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("handoffs", "soprovod.handoffs.demo.create_handoffs"),
     ("success", "soprovod.success.demo.create_success"),
     ("health", "soprovod.health.demo.create_health_scores"),
+    ("budget", "soprovod.budget.demo.create_budget"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)

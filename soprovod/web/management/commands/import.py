@@ -30,6 +30,7 @@ IMPORTERS: dict[str, str] = {
     "nps": "soprovod.surveys.imports.import_nps",
     "mrr": "soprovod.clients.imports.import_mrr",
     "calendar": "soprovod.sla.imports.import_calendar",
+    "budget-facts": "soprovod.budget.imports.import_budget_facts",
 }
 
 
