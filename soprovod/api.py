@@ -16,6 +16,7 @@ from soprovod.apiutils import (
 from soprovod.clients.api import router as clients_router
 from soprovod.devrequests.api import router as devrequests_router
 from soprovod.handoffs.api import router as handoffs_router
+from soprovod.health.api import router as health_router
 from soprovod.kpi.api import router as kpi_router
 from soprovod.projects.api import router as projects_router
 from soprovod.success.api import router as success_router
@@ -45,4 +46,5 @@ api.add_router("/", projects_router)
 api.add_router("/", handoffs_router)
 api.add_router("/", devrequests_router)
 api.add_router("/", success_router)
+api.add_router("/", health_router)
 api.add_router("/", kpi_router)

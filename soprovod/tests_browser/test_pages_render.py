@@ -23,10 +23,12 @@ PAGES = [
     ("kpi", "kpi:dashboard"),
     ("reports", "reports:archive"),
     ("sla", "sla:calendars"),
+    ("health", "health:portfolio"),
+    ("health client", "health:client"),
     ("portal", "portal:home"),
     ("portal ticket", "portal:ticket"),
 ]
-STAFF_PAGES = {"home", "queue", "ticket", "clients", "client"}
+STAFF_PAGES = {"home", "queue", "ticket", "clients", "client", "health", "health client"}
 # What each user opens as a page of their own; anything else is refused (403 for a section,
 # 404 for an object), except that a client contact who opens the home page, or the staff
 # address of their own ticket or company, is taken to the same thing in the portal.
@@ -63,7 +65,7 @@ def ticket(staff, companies):
 def args_for(page_key: str, ticket) -> tuple:
     if page_key in ("ticket", "portal ticket"):
         return (ticket.pk,)
-    if page_key == "client":
+    if page_key in ("client", "health client"):
         return (ticket.client_id,)
     return ()
 

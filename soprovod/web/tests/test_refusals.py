@@ -28,6 +28,8 @@ SECTIONS = [
     "/surveys/",
     "/surveys/detractors/",
     "/success/claims/",
+    "/health/",
+    "/health/settings/",
     "/security/",
 ]
 # What sales may open: the clients they sold, their projects, their hand-offs.
