@@ -235,6 +235,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=5),
         "options": {"expires": 3000},
     },
+    # KPI month facts: the month just ended, and any rebuild whose on-commit task was lost.
+    "kpi-store-months": {
+        "task": "kpi.store_months",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 3000},
+    },
     # Agreement clocks of requests to development: 80 % warnings and breaches, once each.
     # Claim response deadlines: warnings 7 and 2 days before, the missed deadline's
     # escalation; each once per claim and deadline.

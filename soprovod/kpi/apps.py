@@ -15,3 +15,21 @@ class KpiConfig(AppConfig):
 
         register_source(HANDOFF_SOURCE)
         register_source(DEV_REQUEST_SOURCE)
+
+        # The stored month facts: every write of a ticket or clock of a closed month marks
+        # the month stale in the writer's transaction (soprovod.kpi.months).
+        from django.db.models.signals import post_delete, post_init, post_save
+
+        from soprovod.core.verify import register_check
+        from soprovod.kpi import months
+        from soprovod.kpi.verify import check_month_facts
+        from soprovod.sla.models import SlaClock
+        from soprovod.sla.signals import clocks_written
+        from soprovod.tickets.models import Ticket
+
+        post_init.connect(months.remember_instants, sender=Ticket, dispatch_uid="kpi-months-t0")
+        for signal in (post_save, post_delete):
+            signal.connect(months.ticket_written, sender=Ticket, dispatch_uid="kpi-months-t")
+            signal.connect(months.clock_written, sender=SlaClock, dispatch_uid="kpi-months-c")
+        clocks_written.connect(months.clocks_written, dispatch_uid="kpi-months-bulk")
+        register_check("kpi-months", check_month_facts)

@@ -22,7 +22,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from soprovod.accounts.models import User
 from soprovod.clients.models import Client
+from soprovod.kpi import months as month_facts
 from soprovod.kpi.aggregates import PercentileCont
 from soprovod.kpi.engine import (
     CLOCK_MINUTES,
@@ -51,7 +53,7 @@ from soprovod.kpi.engine import (
 )
 from soprovod.lib.periods import Period, add_months, calendar_month, month_starts
 from soprovod.surveys.models import SurveyResponse
-from soprovod.tickets.models import Ticket, TicketType
+from soprovod.tickets.models import Category, Ticket, TicketType
 
 GROUPINGS = ("type", "assignee", "client", "category")
 METRICS = ("first_response", "resolution")
@@ -127,7 +129,9 @@ def _clock_minutes(period: Period, metric: str) -> Subquery:
     return Subquery(clock.values(minutes=CLOCK_MINUTES)[:1])
 
 
-def breakdown(period: Period, by: str, *, now: dt.datetime | None = None) -> list[BreakdownRow]:
+def breakdown(
+    period: Period, by: str, *, now: dt.datetime | None = None, live: bool = False
+) -> list[BreakdownRow]:
     """Per group (``by``: type, assignee, client or category), in one grouped query: tickets
     created in the period, SLA met / breached (compliance as kpi.md «sla.*»), repeats, the
     median first-response and resolution minutes of those tickets (kpi.md «Время реакции»,
@@ -139,6 +143,8 @@ def breakdown(period: Period, by: str, *, now: dt.datetime | None = None) -> lis
     if by not in GROUPINGS:
         raise ValueError(f"unknown breakdown {by!r}; expected one of {', '.join(GROUPINGS)}")
     now = now or timezone.now()
+    if period.is_month() and not live:
+        return _ordered(by, _breakdown_of_month(period, by, now))
     created, rated = created_in(period), rated_in(period)
     csat = csat_stats(rated)
     rows = (
@@ -174,11 +180,50 @@ def breakdown(period: Period, by: str, *, now: dt.datetime | None = None) -> lis
         )
         for row in rows
     ]
+    return _ordered(by, result)
+
+
+def _ordered(by: str, result: list[BreakdownRow]) -> list[BreakdownRow]:
     if by == "type":
         present = {row.key: row for row in result}
         return [present.get(code) or _empty_row(by, code) for code in TICKET_TYPES]
     result.sort(key=lambda row: (-row.created, -row.csat_count, row.key is None, row.label))
     return result
+
+
+# The label columns of each grouping's model, as `_group_label` reads them.
+_LABEL_MODELS = {
+    "assignee": (User, ("first_name", "last_name", "username")),
+    "client": (Client, ("name",)),
+    "category": (Category, ("name",)),
+}
+
+
+def _breakdown_of_month(period: Period, by: str, now: dt.datetime) -> list[BreakdownRow]:
+    """`breakdown` of a calendar month from the month layer (stored facts when closed)."""
+    groups = month_facts.slices([period.start], now, (by,))[period.start][by]
+    names: dict = {}
+    if by in _LABEL_MODELS and groups:
+        model, columns = _LABEL_MODELS[by]
+        keys = [key for key in groups if key is not None]
+        for row in model.objects.filter(pk__in=keys).values("pk", *columns):
+            names[row["pk"]] = {f"{by}__{column}": row[column] for column in columns}
+    return [
+        BreakdownRow(
+            by=by,
+            key=key,
+            label=_group_label(by, {by: key, **names.get(key, {})}),
+            created=figures.created,
+            met=figures.met,
+            breached=figures.breached,
+            repeats=figures.repeats,
+            first_response_median=figures.first_response_median,
+            resolution_median=figures.resolution_median,
+            csat=figures.csat_mean,
+            csat_count=figures.csat_n,
+        )
+        for key, figures in groups.items()
+    ]
 
 
 def _empty_row(by: str, key: str) -> BreakdownRow:
@@ -237,8 +282,9 @@ def trend(
     months: int = 12,
     *,
     now: dt.datetime | None = None,
+    live: bool = False,
 ) -> dict[str, Series]: ...
-def trend(key_or_keys, end_month, months=12, *, now=None):
+def trend(key_or_keys, end_month, months=12, *, now=None, live=False):
     """The monthly series of a KPI over the ``months`` calendar months ending with
     ``end_month``'s month: ``[(month_start, value), ...]``, oldest first, ``value`` None for a
     month without data. Each month's value is what ``compute()`` gives for that month.
@@ -259,12 +305,20 @@ def trend(key_or_keys, end_month, months=12, *, now=None):
     needed = {sources[key] for key in keys}
     now = now or timezone.now()
     values: dict[str, dict[dt.date, float | None]] = {}
-    if "tickets" in needed:
-        values.update(_ticket_trend(span, starts, now))
-    if "clocks" in needed:
-        values.update(_clock_trend(span))
-    if "csat" in needed:
-        values.update(_csat_trend(span))
+    if live:
+        if "tickets" in needed:
+            values.update(_ticket_trend(span, starts, now))
+        if "clocks" in needed:
+            values.update(_clock_trend(span))
+        if "csat" in needed:
+            values.update(_csat_trend(span))
+    elif needed & {"tickets", "clocks", "csat"}:
+        # The month layer: stored facts of closed months, the open month live.
+        earlier = add_months(starts[0], -1)
+        by_month = month_facts.slices([earlier, *starts], now, ("type",))
+        types = {month: per["type"] for month, per in by_month.items()}
+        values.update(_ticket_values(_ticket_rows(types), [earlier, *starts], starts))
+        values.update(_month_trend_values(types, starts))
     if "surveys" in needed:
         values.update(_survey_trend(span))
     if "clients" in needed:
@@ -287,8 +341,44 @@ def _ticket_trend(span: Period, starts: list[dt.date], now: dt.datetime) -> dict
     by_month: dict[dt.date, dict[str, dict]] = {}
     for row in rows:
         by_month.setdefault(row["month"], {})[row["type"]] = row
+    return _ticket_values(by_month, [earlier.start, *starts], starts)
+
+
+def _ticket_rows(types: dict[dt.date, dict]) -> dict[dt.date, dict[str, dict]]:
+    """The month layer's per-type figures in the shape of `_ticket_trend`'s rows."""
+    return {
+        month: {
+            key: {"total": s.created, "repeats": s.repeats, "met": s.met, "breached": s.breached}
+            for key, s in groups.items()
+        }
+        for month, groups in types.items()
+    }
+
+
+def _month_trend_values(types: dict[dt.date, dict], starts: list[dt.date]) -> dict[str, dict]:
+    """Response / resolution percentiles and CSAT per month, as `_clock_trend` and
+    `_csat_trend` give them (a month without data has no value)."""
+    values: dict[str, dict] = {"csat": {}}
+    for start in starts:
+        groups = types.get(start, {})
+        for key, figures in groups.items():
+            for metric in METRICS:
+                if getattr(figures, f"{metric}_n"):
+                    for stat in ("median", "p90"):
+                        values.setdefault(f"{metric}.{key}.{stat}", {})[start] = getattr(
+                            figures, f"{metric}_{stat}"
+                        )
+        rated = sum(s.csat_n for s in groups.values())
+        if rated:
+            values["csat"][start] = sum(s.csat_total for s in groups.values()) / rated
+    return values
+
+
+def _ticket_values(
+    by_month: dict[dt.date, dict[str, dict]], months: list[dt.date], starts: list[dt.date]
+) -> dict[str, dict]:
     values: dict[str, dict] = {}
-    for start in [earlier.start, *starts]:
+    for start in months:
         types = by_month.get(start, {})
         met_all = breached_all = 0
         for ticket_type in TICKET_TYPES:

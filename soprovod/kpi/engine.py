@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from soprovod.budget import queries as budget_queries
 from soprovod.clients.models import Client, ClientStatus, ClientStatusChange, MrrChange
+from soprovod.kpi import months
 from soprovod.kpi.aggregates import PercentileCont
 from soprovod.kpi.models import KpiTarget
 from soprovod.lib.periods import Period
@@ -553,13 +554,19 @@ def _share(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def compute(period: Period, *, now: dt.datetime | None = None) -> KpiDocument:
-    """Every KPI of kpi.md for ``period``, with targets and ``met``."""
+def compute(period: Period, *, now: dt.datetime | None = None, live: bool = False) -> KpiDocument:
+    """Every KPI of kpi.md for ``period``, with targets and ``met``. A calendar month reads
+    its ticket figures through `months` (stored facts of closed months); ``live`` (or any
+    other period) computes them from the tickets — the same numbers."""
     now = now or timezone.now()
-    tickets = _ticket_stats(period, now)
-    percentiles = _clock_percentiles(period)
-    previous_repeats, previous_total = _repeat_totals(period.previous())
-    csat = _csat(period)
+    if period.is_month() and not live:
+        tickets, percentiles, previous, csat = months.document_figures(period, now)
+        previous_repeats, previous_total = previous
+    else:
+        tickets = _ticket_stats(period, now)
+        percentiles = _clock_percentiles(period)
+        previous_repeats, previous_total = _repeat_totals(period.previous())
+        csat = _csat(period)
     surveys = _surveys(period)
     clients = _clients(period)
     targets = _targets(period)

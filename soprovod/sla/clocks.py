@@ -47,6 +47,7 @@ from soprovod.sla.models import (
     SlaTarget,
     WorkCalendar,
 )
+from soprovod.sla.signals import clocks_were_written
 
 UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -652,6 +653,7 @@ def _recompute_chunk(ticket_ids: list[int], calendar: WorkCalendar, now: dt.date
         if clock.calendar_id == calendar.pk:
             clock.calendar_version = calendar.version
     SlaClock.objects.bulk_update(batch, [*SETTLED_FIELDS, "calendar_version"], batch_size=1000)
+    clocks_were_written(SlaClock, ticket_ids={c.ticket_id for c in batch})
     return sum(1 for c in batch if c.calendar_id == calendar.pk)
 
 

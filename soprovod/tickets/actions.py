@@ -22,6 +22,7 @@ from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.core.errors import StaleObjectError
 from soprovod.sla import clocks
 from soprovod.sla.models import Metric, SlaClock
+from soprovod.sla.signals import clocks_were_written
 from soprovod.tickets import notify
 from soprovod.tickets.models import (
     OPEN_STATUSES,
@@ -443,6 +444,7 @@ def do_correct_clocks(actor, corrections: dict[int, list[tuple]], *, reason: str
         applied = [change for change in changes if change[0] in done]
         written += len(applied)
         if applied:
+            clocks_were_written(SlaClock, ticket_ids=[number])
             record(
                 actor,
                 ticket,

@@ -36,6 +36,7 @@ from soprovod.lib.csvio import Progress
 # The clock module's own arithmetic, so that replayed clocks are computed exactly as live ones.
 from soprovod.sla.clocks import TicketClocks, build_clocks, default_policy, settle
 from soprovod.sla.models import Metric, SlaClock, SlaPause, SlaTarget
+from soprovod.sla.signals import clocks_were_written
 
 # The workflow's own transition table and error.
 from soprovod.tickets.actions import (
@@ -505,7 +506,20 @@ def insert(
     TicketMessage.objects.bulk_create([m for result in results for m in result.messages])
     SlaClock.objects.bulk_create([c for result in results for c in result.clocks])
     SlaPause.objects.bulk_create([p for result in results for p in result.pauses])
-    AuditEvent.objects.bulk_create(
+    _announce(results)
+    AuditEvent.objects.bulk_create(_audit_events(results, content_type, now, audit_at_event_time))
+
+
+def _announce(results: list[Replayed]) -> None:
+    # Bulk inserts send no post_save: tell the layers above which months gained tickets.
+    clocks_were_written(
+        Ticket,
+        instants=[at for r in results for at in (r.ticket.created_at, r.ticket.resolved_at) if at],
+    )
+
+
+def _audit_events(results, content_type, now, audit_at_event_time):
+    return (
         AuditEvent(
             at=at if audit_at_event_time else now,
             actor=_user(actor),
