@@ -78,6 +78,13 @@ def _seal(events: list, using: str) -> None:
     _remember_tail(using, tail)
 
 
+def seal(events: list, using: str = "default") -> None:
+    """`_seal` for a writer that inserts ``events`` by other means than ``bulk_create`` (the
+    import's COPY, `core.bulk`): call inside the transaction that inserts them, in order."""
+    with transaction.atomic(using=using, savepoint=False):
+        _seal(events, using)
+
+
 def _chained(model) -> bool:
     return any(field.name == "hash" for field in model._meta.concrete_fields)
 

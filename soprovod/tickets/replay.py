@@ -24,13 +24,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from soprovod.accounts.models import User
-from soprovod.audit.models import AuditEvent
+from soprovod.audit.models import AuditEvent, seal
 from soprovod.audit.recorder import diff, snapshot
 from soprovod.clients.models import Client
+from soprovod.core import bulk
 from soprovod.lib.csvio import Progress
 
 # The clock module's own arithmetic, so that replayed clocks are computed exactly as live ones.
@@ -49,6 +51,9 @@ from soprovod.tickets.models import Category, Channel, Ticket, TicketMessage, Ti
 
 # Rows per bulk step of the replay: progress is reported after each.
 CHUNK = 500
+# PostgreSQL inserts the replayed rows with COPY (`core.bulk`), the same rows bulk_create
+# writes elsewhere; tests/test_imports.py compares the two paths row by row.
+COPY_ON_POSTGRESQL = True
 
 
 @dataclass
@@ -490,6 +495,9 @@ def insert(
     audit_at_event_time: bool,
 ) -> None:
     """Bulk-insert one chunk of replayed tickets with everything that hangs on them."""
+    if connection.vendor == "postgresql" and COPY_ON_POSTGRESQL:
+        _insert_by_copy(results, content_type, now, audit_at_event_time)
+        return
     # A repeat points at an earlier ticket; when that one is still unsaved in the same
     # batch, the batch is saved first, so every ticket is inserted once with its link and
     # the numbers follow the order of creation.
@@ -508,6 +516,29 @@ def insert(
     SlaPause.objects.bulk_create([p for result in results for p in result.pauses])
     _announce(results)
     AuditEvent.objects.bulk_create(_audit_events(results, content_type, now, audit_at_event_time))
+
+
+def _insert_by_copy(
+    results: list[Replayed], content_type: ContentType, now: dt.datetime, audit_at_event_time: bool
+) -> None:
+    """`insert` on PostgreSQL: the same rows, written with COPY (`core.bulk`); tickets and
+    clocks take their ids from their sequences first, in order of creation."""
+    tickets = [result.ticket for result in results]
+    bulk.assign_ids(Ticket, tickets)
+    for result in results:
+        target = result.repeat_of
+        if target is not None:
+            result.ticket.repeat_of_id = target if isinstance(target, int) else target.pk
+    bulk.copy_insert(Ticket, tickets)
+    bulk.copy_insert(TicketMessage, [m for result in results for m in result.messages])
+    clocks = [c for result in results for c in result.clocks]
+    bulk.assign_ids(SlaClock, clocks)
+    bulk.copy_insert(SlaClock, clocks)
+    bulk.copy_insert(SlaPause, [p for result in results for p in result.pauses])
+    _announce(results)
+    events = list(_audit_events(results, content_type, now, audit_at_event_time))
+    seal(events)
+    bulk.copy_insert(AuditEvent, events)
 
 
 def _announce(results: list[Replayed]) -> None:

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.db import connection
 
 from soprovod.audit.models import AuditEvent
 from soprovod.cli import main
@@ -615,3 +617,79 @@ def test_replay_writes_exactly_what_the_actions_write(staff):
         acted = Ticket.objects.get(external_id=f"A-{script['index']}")
         replayed = Ticket.objects.get(external_id=f"R-{script['index']}")
         assert _everything(replayed) == _everything(acted), script
+
+
+def _written_rows() -> dict:
+    """Every row an import writes, with ids replaced by the ticket's position (ids come from
+    sequences, so two runs give different ones) and the audit chain's hashes left out."""
+    tickets = list(Ticket.objects.order_by("pk"))
+    position = {t.pk: i for i, t in enumerate(tickets)}
+    skip = {"id", "updated_at"}
+
+    def plain(obj, *extra_skip):
+        return {
+            f.attname: getattr(obj, f.attname)
+            for f in obj._meta.concrete_fields
+            if f.attname not in skip | set(extra_skip)
+        }
+
+    return {
+        "tickets": [
+            {
+                **plain(t, "repeat_of_id", "category_id"),
+                "repeat_of": position.get(t.repeat_of_id),
+                "category": t.category.name if t.category_id else None,
+            }
+            for t in tickets
+        ],
+        "messages": [
+            (position[m.ticket_id], plain(m, "ticket_id"))
+            for m in TicketMessage.objects.order_by("ticket_id", "created_at", "pk")
+        ],
+        "clocks": [
+            (position[c.ticket_id], plain(c, "ticket_id"))
+            for c in SlaClock.objects.order_by("ticket_id", "metric")
+        ],
+        "pauses": [
+            (position[p.clock.ticket_id], p.clock.metric, plain(p, "clock_id"))
+            for p in SlaPause.objects.select_related("clock").order_by(
+                "clock__ticket_id", "started_at"
+            )
+        ],
+        "audit": [
+            (position[int(e.object_id)], plain(e, "object_id", "object_repr", "prev_hash", "hash"))
+            for e in AuditEvent.objects.filter(
+                content_type=ContentType.objects.get_for_model(Ticket)
+            ).order_by("pk")
+        ],
+    }
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the COPY path exists on PostgreSQL only"
+)
+def test_copy_path_writes_exactly_what_bulk_create_writes(client, monkeypatch):
+    from django.db import transaction
+
+    from soprovod.tickets import replay as replay_module
+
+    rows = [
+        PAUSED,
+        "T-2,CRM-1,emergency,Шлагбаумы,Срочно,2026-11-25T11:00,,,,",
+        "T-3,CRM-1,консультация,Пропуска,Вопрос,2026-03-10T10:00,2026-03-10T10:05,"
+        "2026-03-10T11:00,,3",
+        # a repeat of T-1 (same client and category, within 30 days of its resolution)
+        "T-4,CRM-1,standard,Пропуска,Снова пропуск,2026-03-20T09:00,2026-03-20T09:30,,,",
+        "T-5,CRM-1,standard,Отчёты,Отчёт,2026-10-01T10:00,2026-10-01T11:00,"
+        "2026-10-05T10:00,2026-10-01T12:00/2026-10-02T12:00;2026-10-03T09:00/2026-10-03T10:00,",
+    ]
+    data = csv_bytes(HEADER, *rows)
+    written = {}
+    for use_copy in (False, True):
+        monkeypatch.setattr(replay_module, "COPY_ON_POSTGRESQL", use_copy)
+        with time_machine.travel(msk(2026, 12, 1, 12, 0), tick=False), transaction.atomic():
+            import_tickets(data, filename="old.csv")
+            written[use_copy] = _written_rows()
+            transaction.set_rollback(True)
+    assert written[True]["tickets"] and written[True]["audit"]
+    assert written[True] == written[False]
