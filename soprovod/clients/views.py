@@ -37,6 +37,7 @@ from soprovod.clients.forms import (
     SiteForm,
 )
 from soprovod.clients.models import Client, ClientStatus
+from soprovod.clients.pages import client_page_renderer
 from soprovod.clients.permissions import (
     can_edit_client,
     get_client_or_404,
@@ -118,17 +119,17 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     client = get_client_or_404(request.user, pk)
     page = queries.client_page(client, with_audit=can_see_audit(request.user))
-    return render(
-        request,
-        "clients/detail.html",
-        {
-            "page": page,
-            "client": client,
-            "can_edit": can_edit_client(request.user, client),
-            # What higher apps show about the client (core.panels).
-            "panels": render_panels("client", request, client),
-        },
-    )
+    context = {
+        "page": page,
+        "client": client,
+        "can_edit": can_edit_client(request.user, client),
+        # What higher apps show about the client (core.panels).
+        "panels": render_panels("client", request, client),
+    }
+    # A higher app may render the whole page (success: the client 360; clients.pages).
+    if (renderer := client_page_renderer()) is not None:
+        return renderer(request, client, context)
+    return render(request, "clients/detail.html", context)
 
 
 # ---- create and edit a client --------------------------------------------------------------

@@ -24,16 +24,24 @@ from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
-from soprovod.clients.models import Client
+from soprovod.clients import actions as client_actions
+from soprovod.clients.models import Client, ClientStatus, Contact, MrrReason
 from soprovod.core.errors import StaleObjectError
 from soprovod.core.notify import notify
 from soprovod.success import deadlines
 from soprovod.success.models import (
     DEFAULT_CLAIM_RESPONSE_DAYS,
+    CallNote,
+    ChurnCase,
+    ChurnOutcome,
+    ChurnReason,
+    ChurnSource,
+    ChurnTask,
     Claim,
     ClaimDirection,
     ClaimNotice,
     ClientProfile,
+    NextStep,
 )
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import Escalation
@@ -333,3 +341,282 @@ def _check_claim_deadline(claim_id: int, today: dt.date) -> str | None:
             parent=claim.client,
         )
         return kind
+
+
+# ---- churn cases -------------------------------------------------------------------------
+
+CASE_FIELDS = ("source", "reason", "details", "owner", "outcome", "outcome_on", "outcome_notes")
+
+
+class ChurnCaseError(ValidationError):
+    """A change the churn-case rules refuse; the message says why."""
+
+
+def do_open_churn_case(
+    client: Client,
+    *,
+    source: str = ChurnSource.MANUAL,
+    actor=None,
+    reason: ChurnReason | None = None,
+    details: str = "",
+    owner=None,
+) -> ChurnCase:
+    """Open a churn case for ``client``, or return its open one (one per client: the health
+    app calls this on every drop into red). An active client becomes «at risk» from today
+    in its dated status history."""
+    if source not in ChurnSource.values:
+        raise ValueError(source)
+    existing = ChurnCase.objects.filter(client=client, outcome="").first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            case = ChurnCase.objects.create(
+                client=client,
+                source=source,
+                reason=reason,
+                details=details,
+                owner=owner or client.success_manager,
+                opened_by=actor if getattr(actor, "pk", None) else None,
+            )
+            record(
+                actor,
+                case,
+                AuditEvent.Action.CREATED,
+                diff({}, snapshot(case, CASE_FIELDS)),
+                parent=client,
+            )
+            current = Client.objects.get(pk=client.pk)
+            if current.status == ClientStatus.ACTIVE:
+                client_actions.do_update_client(
+                    actor,
+                    current,
+                    status=ClientStatus.AT_RISK,
+                    reason=_("Churn case opened"),
+                )
+    except IntegrityError:
+        # Opened by another request at the same moment: that one is the case.
+        return ChurnCase.objects.get(client=client, outcome="")
+    return case
+
+
+def _lock_case(case: ChurnCase, expected_version: int | None) -> ChurnCase:
+    current = ChurnCase.objects.select_for_update().select_related("client").get(pk=case.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleObjectError(current)
+    return current
+
+
+def _save_case(actor, current: ChurnCase, before: dict, reason: str = "") -> ChurnCase:
+    changes = diff(before, snapshot(current, CASE_FIELDS))
+    if not changes:
+        return current
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    record(actor, current, AuditEvent.Action.UPDATED, changes, reason=reason, parent=current.client)
+    return current
+
+
+@transaction.atomic
+def do_update_churn_case(
+    actor, case: ChurnCase, *, expected_version: int | None = None, **values: Any
+) -> ChurnCase:
+    """Change the reason, what the client says, or the owner of an open case."""
+    current = _lock_case(case, expected_version)
+    if not current.is_open:
+        raise ChurnCaseError(_("The case is closed."))
+    before = snapshot(current, CASE_FIELDS)
+    for name in values:
+        if name not in ("reason", "details", "owner"):
+            raise TypeError(name)
+        setattr(current, name, values[name])
+    return _save_case(actor, current, before)
+
+
+@transaction.atomic
+def do_add_churn_task(actor, case: ChurnCase, *, title: str, owner=None, due_on=None) -> ChurnTask:
+    if not case.is_open:
+        raise ChurnCaseError(_("The case is closed."))
+    task = ChurnTask(case=case, title=title.strip(), owner=owner, due_on=due_on)
+    task.full_clean()
+    task.save()
+    record(actor, task, AuditEvent.Action.CREATED, {"task": [None, task.title]}, parent=case.client)
+    return task
+
+
+@transaction.atomic
+def do_set_churn_task_done(actor, task: ChurnTask, *, done: bool) -> ChurnTask:
+    task = ChurnTask.objects.select_for_update().select_related("case__client").get(pk=task.pk)
+    if (task.done_at is not None) == done:
+        return task
+    task.done_at = timezone.now() if done else None
+    task.save(update_fields=["done_at"])
+    record(
+        actor, task, AuditEvent.Action.UPDATED, {"done": [not done, done]}, parent=task.case.client
+    )
+    return task
+
+
+@transaction.atomic
+def do_close_churn_case(
+    actor,
+    case: ChurnCase,
+    *,
+    outcome: str,
+    outcome_on: dt.date,
+    notes: str = "",
+    new_mrr_rub=None,
+    expected_version: int | None = None,
+) -> ChurnCase:
+    """Record the outcome with its date. Lost: the client churns on that date (its dated
+    status history and ``churned_at``, through the clients app). Saved or downgraded: the
+    client is active again from that date; a downgrade with a new MRR records a dated
+    downsell."""
+    if outcome not in ChurnOutcome.values:
+        raise ChurnCaseError(_("Choose the outcome."))
+    current = _lock_case(case, expected_version)
+    if not current.is_open:
+        raise ChurnCaseError(_("The case is closed."))
+    if outcome_on > timezone.localdate():
+        raise ChurnCaseError(_("The outcome date cannot be in the future."))
+    if outcome_on < timezone.localdate(current.opened_at):
+        raise ChurnCaseError(_("The outcome date cannot be before the case was opened."))
+    before = snapshot(current, CASE_FIELDS)
+    current.outcome, current.outcome_on, current.outcome_notes = outcome, outcome_on, notes
+    current.closed_at = timezone.now()
+    saved = _save_case(actor, current, before)
+    client = Client.objects.get(pk=current.client_id)
+    if outcome == ChurnOutcome.LOST:
+        if client.status != ClientStatus.CHURNED:
+            client_actions.do_update_client(
+                actor,
+                client,
+                status=ClientStatus.CHURNED,
+                churned_at=outcome_on,
+                status_effective_on=outcome_on,
+                reason=_("Churn case: the client is lost"),
+            )
+        return saved
+    if outcome == ChurnOutcome.DOWNGRADED and new_mrr_rub is not None:
+        client_actions.do_record_mrr_change(
+            actor,
+            client,
+            effective_on=outcome_on,
+            mrr_rub=new_mrr_rub,
+            reason=MrrReason.DOWNSELL,
+            comment=_("Churn case: downgraded"),
+        )
+        client = Client.objects.get(pk=client.pk)
+    if client.status in (ClientStatus.AT_RISK, ClientStatus.CHURNED):
+        client_actions.do_update_client(
+            actor,
+            client,
+            status=ClientStatus.ACTIVE,
+            churned_at=None,
+            status_effective_on=outcome_on,
+            reason=_("Churn case: the client is saved")
+            if outcome == ChurnOutcome.SAVED
+            else _("Churn case: the client stays on a smaller plan"),
+        )
+    return saved
+
+
+@transaction.atomic
+def do_save_churn_reason(actor, reason: ChurnReason | None = None, **values: Any) -> ChurnReason:
+    """Add or change a churn reason of the taxonomy (the head's)."""
+    reason = reason or ChurnReason()
+    fields = ("name", "position", "active")
+    before = snapshot(reason, fields) if reason.pk else {}
+    for name, value in values.items():
+        if name not in fields:
+            raise TypeError(name)
+        setattr(reason, name, value)
+    reason.full_clean()
+    reason.save()
+    changes = diff(before, snapshot(reason, fields))
+    if changes:
+        action = AuditEvent.Action.UPDATED if before else AuditEvent.Action.CREATED
+        record(actor, reason, action, changes)
+    return reason
+
+
+# ---- notes of calls and meetings ---------------------------------------------------------
+
+
+@dataclass
+class StepInput:
+    text: str
+    owner: Any = None
+    due_on: dt.date | None = None
+
+
+@transaction.atomic
+def do_log_call_note(
+    actor,
+    client: Client,
+    *,
+    held_on: dt.date,
+    summary: str,
+    kind: str = "call",
+    staff=(),
+    contacts=(),
+    other_participants: str = "",
+    next_steps: list[StepInput] = (),
+    detractor_task=None,
+) -> CallNote:
+    """Log a call or meeting with its participants and next steps; audited on the client."""
+    contacts = list(contacts)
+    if any(contact.client_id != client.pk for contact in contacts):
+        raise ValidationError(_("A participant is not a contact of this client."))
+    if detractor_task is not None and detractor_task.client_id != client.pk:
+        raise ValidationError(_("The detractor task is about another client."))
+    note = CallNote(
+        client=client,
+        kind=kind,
+        held_on=held_on,
+        summary=summary.strip(),
+        other_participants=other_participants.strip(),
+        detractor_task=detractor_task,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    note.full_clean()
+    note.save()
+    note.staff.set(list(staff))
+    note.contacts.set(contacts)
+    steps = [
+        NextStep(note=note, text=step.text.strip(), owner=step.owner, due_on=step.due_on)
+        for step in next_steps
+        if step.text.strip()
+    ]
+    NextStep.objects.bulk_create(steps)
+    record(
+        actor,
+        note,
+        AuditEvent.Action.CREATED,
+        {
+            "kind": [None, note.get_kind_display()],
+            "held_on": [None, held_on.isoformat()],
+            "summary": [None, note.summary[:200]],
+            "next_steps": [None, len(steps)],
+        },
+        parent=client,
+    )
+    return note
+
+
+@transaction.atomic
+def do_set_next_step_done(actor, step: NextStep, *, done: bool) -> NextStep:
+    step = NextStep.objects.select_for_update().select_related("note__client").get(pk=step.pk)
+    if (step.done_at is not None) == done:
+        return step
+    step.done_at = timezone.now() if done else None
+    step.save(update_fields=["done_at"])
+    record(
+        actor, step, AuditEvent.Action.UPDATED, {"done": [not done, done]}, parent=step.note.client
+    )
+    return step
+
+
+def contacts_of(client: Client):
+    return Contact.objects.filter(client=client).order_by("-is_primary", "full_name")

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.queries import users_with_role
-from soprovod.accounts.roles import Role
+from soprovod.accounts.roles import SUPPORT_STAFF, Role
 from soprovod.clients.forms import DateInput
 from soprovod.clients.models import Client
-from soprovod.success.models import Claim, ClientProfile
+from soprovod.success.actions import StepInput
+from soprovod.success.models import (
+    ChurnCase,
+    ChurnOutcome,
+    ChurnReason,
+    Claim,
+    ClientProfile,
+    NoteKind,
+)
 
 CLAIM_FORM_FIELDS = [
     "number",
@@ -105,3 +114,131 @@ class ClientProfileForm(forms.ModelForm):
     class Meta:
         model = ClientProfile
         fields = ["key_account", "claim_response_days"]
+
+
+# ---- churn cases ---------------------------------------------------------------------------
+
+
+def _case_people(include=None):
+    return users_with_role(Role.HEAD, Role.SUCCESS_MANAGER, include=include)
+
+
+class ChurnOpenForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.none())
+    reason = forms.ModelChoiceField(
+        label=_("Reason"), queryset=ChurnReason.objects.none(), required=False
+    )
+    details = forms.CharField(
+        label=_("What the client says"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner"),
+        queryset=Client.objects.none(),
+        required=False,
+        help_text=_("Empty: the client's success manager."),
+    )
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients.order_by("name")
+        self.fields["reason"].queryset = ChurnReason.objects.filter(active=True)
+        self.fields["owner"].queryset = _case_people()
+
+
+class ChurnCaseForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ChurnCase
+        fields = ["reason", "details", "owner"]
+        widgets = {"details": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.reason_id
+        self.fields["reason"].queryset = ChurnReason.objects.filter(Q(active=True) | Q(pk=current))
+        self.fields["owner"].queryset = _case_people(include=self.instance.owner_id)
+        self.fields["version"].initial = self.instance.version
+
+
+class ChurnTaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=300)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Client.objects.none(), required=False)
+    due_on = forms.DateField(label=_("Due"), required=False, widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = users_with_role(*SUPPORT_STAFF)
+
+
+class ChurnCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=ChurnOutcome.choices, widget=forms.RadioSelect
+    )
+    outcome_on = forms.DateField(label=_("Outcome date"), widget=DateInput)
+    new_mrr_rub = forms.DecimalField(
+        label=_("New MRR, ₽"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("For a downgrade: the MRR from the outcome date."),
+    )
+    notes = forms.CharField(
+        label=_("Outcome notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ChurnReasonForm(forms.ModelForm):
+    class Meta:
+        model = ChurnReason
+        fields = ["name", "position", "active"]
+
+
+# ---- notes of calls and meetings -----------------------------------------------------------
+
+NEXT_STEP_ROWS = 2
+
+
+class CallNoteForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=NoteKind.choices, initial=NoteKind.CALL)
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Our people"),
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    contacts = forms.ModelMultipleChoiceField(
+        label=_("Client's people"),
+        queryset=Client.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    other_participants = forms.CharField(label=_("Others"), max_length=300, required=False)
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = users_with_role(*SUPPORT_STAFF)
+        self.fields["contacts"].queryset = client.contacts.order_by("-is_primary", "full_name")
+        people = users_with_role(*SUPPORT_STAFF)
+        for row in range(1, NEXT_STEP_ROWS + 1):
+            self.fields[f"step{row}_text"] = forms.CharField(
+                label=_("Next step"), max_length=300, required=False
+            )
+            self.fields[f"step{row}_owner"] = forms.ModelChoiceField(
+                label=_("Who"), queryset=people, required=False
+            )
+            self.fields[f"step{row}_due"] = forms.DateField(
+                label=_("By"), required=False, widget=DateInput
+            )
+
+    def next_steps(self) -> list[StepInput]:
+        data = self.cleaned_data
+        return [
+            StepInput(data[f"step{row}_text"], data[f"step{row}_owner"], data[f"step{row}_due"])
+            for row in range(1, NEXT_STEP_ROWS + 1)
+            if data.get(f"step{row}_text", "").strip()
+        ]

@@ -205,3 +205,195 @@ class ClaimNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.get_kind_display()}"
+
+
+# ---- churn work (работа с уходящими клиентами) --------------------------------------------
+
+
+class ChurnReason(models.Model):
+    """Why a client leaves: a taxonomy the head edits (seeded by a data migration)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("churn reason")
+        verbose_name_plural = _("churn reasons")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChurnSource(models.TextChoices):
+    MANUAL = "manual", _("Opened by hand")
+    AT_RISK = "at_risk", _("Client at risk")
+    HEALTH = "health", _("Health dropped into red")
+
+
+class ChurnOutcome(models.TextChoices):
+    SAVED = "saved", _("Saved")
+    DOWNGRADED = "downgraded", _("Downgraded")
+    LOST = "lost", _("Lost")
+
+
+class ChurnCase(models.Model):
+    """Working a client who may leave: the reason, a save plan of tasks, the outcome. A
+    client has at most one open case (no outcome yet)."""
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="churn_cases"
+    )
+    source = models.CharField(
+        _("opened from"), max_length=16, choices=ChurnSource.choices, default="manual"
+    )
+    reason = models.ForeignKey(
+        ChurnReason,
+        verbose_name=_("reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    details = models.TextField(_("what the client says"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="churn_cases",
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=ChurnOutcome.choices, blank=True
+    )
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("churn case")
+        verbose_name_plural = _("churn cases")
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(outcome=""),
+                name="one_open_churn_case_per_client",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="") | models.Q(outcome_on__isnull=False),
+                name="churn_outcome_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.get_outcome_display() or _('open')}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+
+class ChurnTask(models.Model):
+    """A step of the save plan."""
+
+    case = models.ForeignKey(ChurnCase, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("task"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="churn_tasks",
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("save plan task")
+        verbose_name_plural = _("save plan tasks")
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# ---- notes of calls and meetings -----------------------------------------------------------
+
+
+class NoteKind(models.TextChoices):
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+
+
+class CallNote(models.Model):
+    """A call or meeting with a client: who took part, what was said, what comes next."""
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, related_name="call_notes"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=NoteKind.choices, default="call")
+    held_on = models.DateField(_("date"))
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("our people"), blank=True, related_name="+"
+    )
+    contacts = models.ManyToManyField(
+        "clients.Contact", verbose_name=_("client's people"), blank=True, related_name="+"
+    )
+    other_participants = models.CharField(_("others"), max_length=300, blank=True)
+    summary = models.TextField(_("summary"))
+    # Logged while closing the loop with a detractor (surveys.DetractorTask).
+    detractor_task = models.ForeignKey(
+        "surveys.DetractorTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="call_notes",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("call or meeting note")
+        verbose_name_plural = _("call and meeting notes")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["client", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.get_kind_display()} {self.held_on}"
+
+
+class NextStep(models.Model):
+    """What was agreed to do after a call or meeting, by whom and when."""
+
+    note = models.ForeignKey(CallNote, on_delete=models.CASCADE, related_name="next_steps")
+    text = models.CharField(_("next step"), max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_steps",
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("next step")
+        verbose_name_plural = _("next steps")
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -8,7 +8,14 @@ from collections.abc import Iterable
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from soprovod.success.models import Claim, ClaimDirection
+from soprovod.success.models import (
+    CallNote,
+    ChurnCase,
+    ChurnOutcome,
+    Claim,
+    ClaimDirection,
+    ClientProfile,
+)
 
 PAGE_SIZE = 50
 
@@ -96,3 +103,54 @@ def register_totals(claims: QuerySet[Claim], today: dt.date) -> dict:
 
 def for_client(client) -> QuerySet[Claim]:
     return Claim.objects.filter(client=client).select_related("owner").order_by("-created_at")
+
+
+# ---- churn cases ---------------------------------------------------------------------------
+
+
+def churn_cases(cases: QuerySet[ChurnCase], *, state: str = OPEN, reason_id=None):
+    """The churn-case list: open cases oldest first (they have waited longest), or closed
+    ones by outcome date; with their save-plan progress."""
+    if state == OPEN:
+        cases = cases.filter(outcome="").order_by("opened_at", "pk")
+    elif state in ChurnOutcome.values:
+        cases = cases.filter(outcome=state).order_by("-outcome_on", "-pk")
+    else:
+        cases = cases.order_by("-opened_at", "-pk")
+    if reason_id:
+        cases = cases.filter(reason_id=reason_id)
+    return cases.select_related("client", "owner", "reason").annotate(
+        task_count=Count("tasks"),
+        tasks_done=Count("tasks", filter=Q(tasks__done_at__isnull=False)),
+    )
+
+
+def churn_totals(cases: QuerySet[ChurnCase], since: dt.date) -> dict:
+    """Open cases and the outcomes since ``since``, one query."""
+    return cases.aggregate(
+        open=Count("pk", filter=Q(outcome="")),
+        saved=Count("pk", filter=Q(outcome=ChurnOutcome.SAVED, outcome_on__gte=since)),
+        downgraded=Count("pk", filter=Q(outcome=ChurnOutcome.DOWNGRADED, outcome_on__gte=since)),
+        lost=Count("pk", filter=Q(outcome=ChurnOutcome.LOST, outcome_on__gte=since)),
+    )
+
+
+def open_case_of(client) -> ChurnCase | None:
+    return ChurnCase.objects.filter(client=client, outcome="").first()
+
+
+def key_account_ids(clients=None) -> set[int]:
+    """The ids of key accounts (of ``clients``, when given)."""
+    profiles = ClientProfile.objects.filter(key_account=True)
+    if clients is not None:
+        profiles = profiles.filter(client__in=clients)
+    return set(profiles.values_list("client_id", flat=True))
+
+
+def notes_of(client) -> QuerySet[CallNote]:
+    return (
+        CallNote.objects.filter(client=client)
+        .select_related("created_by")
+        .prefetch_related("staff", "contacts", "next_steps__owner")
+        .order_by("-held_on", "-pk")
+    )

@@ -29,6 +29,7 @@ from soprovod.accounts.permissions import (
 )
 from soprovod.core.errors import StaleObjectError
 from soprovod.core.http import posted, resubmission
+from soprovod.core.panels import render_panels
 from soprovod.surveys import actions, queries
 from soprovod.surveys.forms import CampaignForm, CloseTaskForm, InternalSurveyForm, NpsAnswerForm
 from soprovod.surveys.models import DetractorTask, SurveyLink
@@ -207,6 +208,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "form": form if may_close else None,
             "is_overdue": task.status == DetractorTask.Status.OPEN and task.due_at < timezone.now(),
+            # What higher apps add to the task (core.panels): success logs call notes.
+            "panels": render_panels("detractor_task", request, task),
         },
     )
 

@@ -1,7 +1,8 @@
 """Surveys end to end in Chromium: a client contact answers the NPS email's one-time link
 with a 3, a detractor task appears on the success manager's home page, the success manager
-logs the call and closes the loop; then a resolved ticket is rated with one click from the
-resolution email. Mail is read from the test outbox (locmem)."""
+logs the call (a call note with its next step) and closes the loop; then a resolved ticket
+is rated with one click from the resolution email. Mail is read from the test outbox
+(locmem)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import pytest
 from django.core import mail
 
+from soprovod.success.models import CallNote
 from soprovod.surveys import actions as survey_actions
 from soprovod.surveys.models import DetractorTask, SurveyResponse
 from soprovod.tests_browser.conftest import log_in, log_out
@@ -62,7 +64,26 @@ def test_nps_detractor_loop_and_one_click_csat(page, js_errors, staff, companies
         row.locator("a").click()
     assert COMMENT in page.locator(".nps-comment").inner_text()
 
-    # The success manager logs the call and closes the loop.
+    # The success manager logs the call (a call note linked to the task, with its next
+    # step), comes back to the task, and closes the loop.
+    with page.expect_navigation():
+        page.locator("#log-call").click()
+    note_form = page.locator("#call-note")
+    assert note_form.locator(f"input[name=contacts][value='{contact.pk}']").is_checked()
+    note_form.locator("textarea[name=summary]").fill(CALL_NOTES)
+    note_form.locator("input[name=step1_text]").fill("Заменить контроллер шлагбаума")
+    note_form.locator("select[name=step1_owner]").select_option(str(staff.csm.pk))
+    with page.expect_navigation():
+        note_form.locator("button[type=submit]").click()
+    assert CALL_NOTES in page.locator("#task-call-notes").inner_text()
+    note = CallNote.objects.get(detractor_task=task)
+    assert (note.client, note.created_by, list(note.contacts.all())) == (
+        companies.a,
+        staff.csm,
+        [contact],
+    )
+    assert note.next_steps.get().owner == staff.csm
+
     close = page.locator("#close-task")
     close.locator(f"input[name=outcome][value='{DetractorTask.Outcome.PLAN}']").check()
     close.locator("textarea[name=notes]").fill(CALL_NOTES)

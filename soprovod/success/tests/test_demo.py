@@ -24,3 +24,21 @@ def test_demo_has_key_accounts_and_claims_of_every_kind():
     assert Escalation.objects.filter(key__startswith="claim:").count() >= 2
     for claim in claims:
         assert claim.response_due_on == claim.received_on + dt.timedelta(days=claim.response_days)
+
+
+@pytest.mark.django_db
+def test_demo_has_churn_cases_and_call_notes():
+    from soprovod.clients.models import ClientStatus
+    from soprovod.success.models import CallNote, ChurnCase, NextStep
+
+    build_demo(clients=40, months=12, seed=7, today=TODAY)
+    lost = ChurnCase.objects.get(outcome="lost")
+    assert lost.client.status == ClientStatus.CHURNED
+    assert lost.client.churned_at == lost.outcome_on
+    saved = ChurnCase.objects.get(outcome="saved")
+    assert saved.client.status == ClientStatus.ACTIVE
+    assert saved.client.status_history.order_by("effective_on", "id").last().status == "active"
+    assert ChurnCase.objects.filter(outcome="").exists()
+    assert ChurnCase.objects.filter(tasks__done_at__isnull=True).exists()
+    assert CallNote.objects.count() >= 4
+    assert NextStep.objects.exists()

@@ -30,6 +30,7 @@ SECTIONS = [
     "/success/claims/",
     "/health/",
     "/health/settings/",
+    "/success/churn/",
     "/security/",
 ]
 # What sales may open: the clients they sold, their projects, their hand-offs.
