@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import SUPPORT_STAFF, Role
@@ -232,7 +233,7 @@ class CallNoteForm(forms.Form):
                 label=_("Who"), queryset=people, required=False
             )
             self.fields[f"step{row}_due"] = forms.DateField(
-                label=_("By"), required=False, widget=DateInput
+                label=pgettext_lazy("next step", "By"), required=False, widget=DateInput
             )
 
     def next_steps(self) -> list[StepInput]:

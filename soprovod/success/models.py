@@ -233,7 +233,7 @@ class ChurnSource(models.TextChoices):
 
 
 class ChurnOutcome(models.TextChoices):
-    SAVED = "saved", _("Saved")
+    SAVED = "saved", pgettext_lazy("churn outcome", "Saved")
     DOWNGRADED = "downgraded", _("Downgraded")
     LOST = "lost", _("Lost")
 
