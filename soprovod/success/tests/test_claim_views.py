@@ -160,3 +160,34 @@ def test_api_create_patch_and_denials(client, staff, companies):
     )
     client.force_login(companies.client1)
     assert client.get("/api/v1/claims").status_code == 403
+
+
+def test_proof_of_delivery_file_upload_and_who_downloads_it(
+    client, staff, companies, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(staff.csm)
+    response = client.post(
+        reverse("success:claim_create"),
+        {
+            "direction": "from_client",
+            "client": companies.a.pk,
+            "received_on": "2026-12-15",
+            "channel": "post",
+            "basis": "Простой",
+            "owner": staff.csm.pk,
+            "delivery_proof": "РПО 80080012345678",
+            "delivery_proof_file": SimpleUploadedFile("notice.pdf", b"%PDF-1.4 proof"),
+        },
+    )
+    assert response.status_code == 302
+    claim = Claim.objects.get()
+    url = reverse("success:claim_file", args=[claim.pk])
+    download = client.get(url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 proof"
+    for outsider in (staff.sales, staff.dev, companies.client1):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 403
