@@ -20,10 +20,13 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from soprovod.audit import recorder
+from soprovod.clients.models import Client
 from soprovod.core.errors import StaleObjectError
 from soprovod.health import config as health_config
 from soprovod.health import inputs, scoring, tasks
 from soprovod.health.models import ClientSentiment, HealthConfig, HealthScore
+from soprovod.success.actions import do_open_churn_case
+from soprovod.success.models import ChurnSource
 
 SCORE_FIELDS = [
     "computed_at",
@@ -82,14 +85,11 @@ class Recomputed:
     dropped_into_red: list[int]  # client ids
 
 
-# Called on commit for each client that dropped into red: set by the success app's link
-# (`soprovod.health.apps`); None while churn cases do not exist.
-_on_red_drop = None
-
-
-def connect_red_drop(handler) -> None:
-    global _on_red_drop
-    _on_red_drop = handler
+def open_churn_cases(client_ids: list[int]) -> None:
+    """A drop into red opens a churn case (issue 11), one per client: `do_open_churn_case`
+    returns the open one when there is one already."""
+    for client in Client.objects.filter(pk__in=client_ids).select_related("success_manager"):
+        do_open_churn_case(client, source=ChurnSource.HEALTH, actor=None)
 
 
 def do_recompute(day: dt.date | None = None, client_ids: Iterable[int] | None = None) -> Recomputed:
@@ -124,10 +124,10 @@ def do_recompute(day: dt.date | None = None, client_ids: Iterable[int] | None = 
                 unique_fields=["client", "day"],
                 update_fields=SCORE_FIELDS,
             )
-        # A churn case opens for today's drops (a backfill of past days is history only).
-        if dropped and _on_red_drop is not None and day == timezone.localdate():
-            handler = _on_red_drop
-            transaction.on_commit(lambda: handler(dropped, day))
+        # A churn case opens for today's drops (a backfill of past days is history only),
+        # once the scores are saved; a failure there is logged, the scores stay.
+        if dropped and day == timezone.localdate():
+            transaction.on_commit(lambda: open_churn_cases(dropped), robust=True)
     return Recomputed(day, len(rows), dropped)
 
 

@@ -13,10 +13,11 @@ class HealthAppConfig(AppConfig):
         from soprovod.clients.models import Client, MrrChange
         from soprovod.core.panels import register_panel
         from soprovod.core.verify import register_check
-        from soprovod.health import panels, signals
+        from soprovod.health import panels, signals, timeline
         from soprovod.health.verify import check_latest_scores
         from soprovod.projects.models import Blocker, Project, ProjectStage, ProjectTask
         from soprovod.success.models import Claim
+        from soprovod.success.timeline import register_source
         from soprovod.surveys.models import SurveyResponse
         from soprovod.tickets.models import Escalation, Ticket
 
@@ -35,5 +36,8 @@ class HealthAppConfig(AppConfig):
                 signals.project_part_saved, sender=model, dispatch_uid=uid + model.__name__
             )
         post_save.connect(signals.client_saved, sender=Client, dispatch_uid=uid + "client")
-        register_panel("client", "health", panels.client_panel)
+        # The client 360 (success) shows the score in its header and the drops into red on
+        # its timeline.
+        register_panel("client_header", "health", panels.client_panel)
+        register_source(timeline.SOURCE)
         register_check("health", check_latest_scores)

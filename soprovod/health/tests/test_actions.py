@@ -12,6 +12,7 @@ from soprovod.health import actions
 from soprovod.health import config as health_config
 from soprovod.health.models import ClientSentiment, HealthConfig, HealthScore
 from soprovod.health.tests.helpers import TODAY
+from soprovod.success.models import ChurnCase
 
 # test_inputs.py's client A with the default settings, all nine measures (weights 100):
 # sla 0.571 → 0 ×20; 1 emergency breach → 60 ×15; CSAT 4.0 → 50 ×15; NPS 4 → 26.67 ×10;
@@ -47,24 +48,32 @@ def test_recomputing_a_day_replaces_its_row(story):
     assert HealthScore.objects.filter(client=story.a).count() == 1
 
 
-def test_a_drop_into_red_is_judged_against_an_earlier_day(
-    story, django_capture_on_commit_callbacks
-):
+def test_a_drop_into_red_opens_one_churn_case(story, django_capture_on_commit_callbacks):
+    """Judged against an earlier day: recomputing the same day again finds the same drop and
+    the same open case, not a second one."""
     HealthScore.objects.create(
         client=story.a, day=TODAY - dt.timedelta(days=1), score=70, band="yellow"
     )
-    opened = []
-    actions.connect_red_drop(lambda ids, day: opened.append((ids, day)))
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            first = actions.do_recompute()
-        with django_capture_on_commit_callbacks(execute=True):
-            second = actions.do_recompute()  # the same day again: the same drop, no new one
-    finally:
-        actions.connect_red_drop(None)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = actions.do_recompute()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = actions.do_recompute()
     assert first.dropped_into_red == second.dropped_into_red == [story.a.pk]
     assert HealthScore.objects.get(client=story.a, day=TODAY).dropped_from == "yellow"
-    assert opened == [([story.a.pk], TODAY), ([story.a.pk], TODAY)]
+    case = ChurnCase.objects.get(client=story.a)
+    assert (case.source, case.outcome, case.owner) == ("health", "", story.a.success_manager)
+    story.a.refresh_from_db()
+    assert story.a.status == "at_risk"  # the churn case marks an active client at risk
+
+
+def test_a_past_days_drop_is_history_only(story, django_capture_on_commit_callbacks):
+    HealthScore.objects.create(
+        client=story.a, day=TODAY - dt.timedelta(days=10), score=70, band="yellow"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = actions.do_recompute(TODAY - dt.timedelta(days=3))
+    assert result.dropped_into_red == [story.a.pk]
+    assert not ChurnCase.objects.exists()
 
 
 def test_no_drop_when_already_red_or_never_scored(story):

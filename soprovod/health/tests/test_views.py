@@ -1,5 +1,7 @@
 """Who sees the health pages and who may change what: the grants and the denials."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,7 +9,8 @@ from django.urls import reverse
 
 from soprovod.clients.tests.factories import ClientFactory
 from soprovod.health import actions
-from soprovod.health.models import ClientSentiment, HealthConfig
+from soprovod.health.models import ClientSentiment, HealthConfig, HealthScore
+from soprovod.health.tests.helpers import TODAY
 
 
 def get(client, user, url):
@@ -135,3 +138,17 @@ def test_the_at_risk_list_is_on_the_success_managers_home(client, staff, scored)
     other = get(client, staff.csm2, reverse("home")).content.decode()
     assert scored.a.name not in other  # not csm2's client
     assert 'id="home-at-risk"' not in get(client, staff.support, reverse("home")).content.decode()
+
+
+def test_a_drop_into_red_is_on_the_client_timeline(
+    client, staff, story, django_capture_on_commit_callbacks
+):
+    HealthScore.objects.create(
+        client=story.a, day=TODAY - dt.timedelta(days=1), score=80, band="green"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_recompute()
+    page = get(client, staff.csm, reverse("clients:detail", args=[story.a.pk])).content.decode()
+    assert "Индекс здоровья упал в красную зону: 26 (до этого — зелёная зона)" in page
+    sales = get(client, staff.sales, reverse("clients:detail", args=[story.a.pk])).content.decode()
+    assert "упал в красную зону" not in sales
