@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "soprovod.budget",
     "soprovod.kpi",
     "soprovod.reports",
+    "soprovod.team",
     "soprovod.web",
 ]
 

@@ -416,3 +416,34 @@ def can_see_strategic_kpis(user) -> bool:
 
 def can_edit_strategic_kpis(user) -> bool:
     return is_signed_in(user) and _is_head(user)
+
+
+# ---- escalations (issue 12) ----------------------------------------------------------------
+# Role capabilities only; a deputy standing in for the head or the CEO, and which
+# escalations a user may read and answer, are `tickets/permissions.py`.
+
+
+def can_read_escalations(user) -> bool:
+    """Every escalation of the department: the head and the CEO."""
+    return is_signed_in(user) and (user.is_superuser or user.has_role(Role.HEAD, Role.CEO))
+
+
+def can_raise_escalations(user) -> bool:
+    """Raise an escalation by hand (about a ticket, a client or a cross-department issue):
+    the support department."""
+    return is_signed_in(user) and user.is_support_staff
+
+
+# ---- the team (issue 12) -------------------------------------------------------------------
+
+
+def can_manage_team(user) -> bool:
+    """Give and take roles, record absences and deputies, keep the training records: the
+    head of support."""
+    return is_signed_in(user) and _is_head(user)
+
+
+def can_see_team(user) -> bool:
+    """The team pages: the head sees everyone; the rest of the support department sees
+    their own roles, absences and training (team/permissions.py narrows it)."""
+    return is_signed_in(user) and user.is_support_staff

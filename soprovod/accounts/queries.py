@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from soprovod.accounts.models import User
+from soprovod.accounts.models import Absence, User
 
 
 def users_with_role(*roles: str | Iterable[str], include: int | None = None) -> QuerySet[User]:
@@ -18,3 +20,65 @@ def users_with_role(*roles: str | Iterable[str], include: int | None = None) -> 
     if include:
         condition |= Q(pk=include)
     return User.objects.filter(condition).distinct().order_by("last_name", "first_name", "pk")
+
+
+# ---- absences and deputies (замещение) ---------------------------------------------------
+
+
+def _day(at: dt.datetime | dt.date | None) -> dt.date:
+    if at is None:
+        return timezone.localdate()
+    if isinstance(at, dt.datetime):
+        return timezone.localdate(at)
+    return at
+
+
+def absences_on(at: dt.datetime | dt.date | None = None) -> QuerySet[Absence]:
+    """The absences running on the department's day of ``at`` (today by default)."""
+    day = _day(at)
+    return Absence.objects.filter(cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
+
+
+def _stand_ins(people: list[User], at, *, route: bool) -> list[User]:
+    """``people`` with each absent one replaced by whoever stands in for them (the deputy,
+    or with ``route`` the colleague their work is routed to first); someone away with
+    nobody named stays, as does a stand-in who is away too (nobody better to tell)."""
+    if not people:
+        return []
+    rows = (
+        absences_on(at)
+        .filter(person__in=[p.pk for p in people])
+        .select_related("deputy", "route_to")
+        .order_by("person_id", "-starts_on", "-pk")
+    )
+    away: dict[int, Absence] = {}
+    for row in rows:
+        away.setdefault(row.person_id, row)
+    result: list[User] = []
+    for person in people:
+        absence = away.get(person.pk)
+        stand_in = None
+        if absence is not None:
+            stand_in = (absence.route_to if route else None) or absence.deputy
+        chosen = stand_in if stand_in is not None and stand_in.is_active else person
+        if all(chosen.pk != other.pk for other in result):
+            result.append(chosen)
+    return result
+
+
+def acting_for(role_or_user, at: dt.datetime | dt.date | None = None) -> list[User]:
+    """Who acts for a role or a person at ``at`` (now by default): the one function that
+    chooses the recipients of escalations and approvals.
+
+    A role: its active holders, each one away replaced by their deputy for the period
+    (the head's deputy receives the head's escalations and approvals while the head is
+    away, and stops on the day after the absence ends). A person: themselves, or while
+    away the colleague their work is routed to, else their deputy."""
+    if isinstance(role_or_user, User):
+        return _stand_ins([role_or_user], at, route=True)
+    return _stand_ins(list(users_with_role(role_or_user)), at, route=False)
+
+
+def acts_for_role(user: User, role: str, at: dt.datetime | dt.date | None = None) -> bool:
+    """Whether ``user`` receives what is addressed to ``role`` at ``at``."""
+    return any(person.pk == user.pk for person in acting_for(role, at))

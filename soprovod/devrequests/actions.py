@@ -21,18 +21,19 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.queries import users_with_role
+from soprovod.accounts.queries import acting_for, users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.clients.models import Client
 from soprovod.core.errors import StaleObjectError
 from soprovod.core.notify import notify
-from soprovod.devrequests import clock
+from soprovod.devrequests import clock, escalations
 from soprovod.devrequests.models import (
     FINAL_STATUSES,
     AgreementRound,
     DevRequest,
+    DevRequestEscalation,
     RequestStatus,
     RoundNotice,
     RoundOutcome,
@@ -588,7 +589,7 @@ def _handle_round(round_id: int, threshold: str, now: dt.datetime) -> bool:
             details
         )
         notify(
-            [*developers, *users_with_role(Role.HEAD)],
+            [*developers, *acting_for(Role.HEAD, now)],
             key=key,
             text=reason,
             url=request_url(request.pk),
@@ -603,8 +604,10 @@ def _handle_round(round_id: int, threshold: str, now: dt.datetime) -> bool:
             key=f"devrequest-round:{current.pk}:head",
             at=now,
             client_id=first_client,
+            subject=escalations.SUBJECT,
         )
         if escalation is not None:
+            DevRequestEscalation.objects.create(escalation=escalation, request=request)
             record(
                 None,
                 request,

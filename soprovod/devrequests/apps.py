@@ -7,9 +7,10 @@ class DevrequestsConfig(AppConfig):
     def ready(self) -> None:
         from soprovod.core.panels import register_panel
         from soprovod.core.verify import register_check
-        from soprovod.devrequests import panels
+        from soprovod.devrequests import escalations, panels
         from soprovod.devrequests.verify import check_agreement_rounds
 
         register_panel("ticket", "devrequests", panels.ticket_panel)
         register_panel("client", "devrequests", panels.client_panel)
         register_check("devrequests", check_agreement_rounds)
+        escalations.register()

@@ -184,3 +184,23 @@ class RoundNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round}: {self.threshold}"
+
+
+class DevRequestEscalation(models.Model):
+    """An escalation about a request to development (a decision round overdue, or raised by
+    hand). The link lives here because the escalations (tickets) sit below and name no
+    request; the subject kind is registered in `apps.py` (`tickets.escalations`)."""
+
+    escalation = models.OneToOneField(
+        "tickets.Escalation", on_delete=models.CASCADE, related_name="devrequest_link"
+    )
+    request = models.ForeignKey(
+        DevRequest, on_delete=models.CASCADE, related_name="escalation_links"
+    )
+
+    class Meta:
+        verbose_name = _("development request escalation")
+        verbose_name_plural = _("development request escalations")
+
+    def __str__(self) -> str:
+        return f"{self.request}: {self.escalation_id}"

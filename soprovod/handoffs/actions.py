@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.queries import users_with_role
+from soprovod.accounts.queries import acting_for, users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
@@ -33,10 +33,11 @@ from soprovod.clients.actions import (
 from soprovod.clients.models import Client, ClientStatus
 from soprovod.core.errors import StaleObjectError
 from soprovod.core.notify import notify
-from soprovod.handoffs import checklist
+from soprovod.handoffs import checklist, escalations
 from soprovod.handoffs.models import (
     Handoff,
     HandoffDocument,
+    HandoffEscalation,
     HandoffRound,
     HandoffSite,
     HandoffStatus,
@@ -550,7 +551,9 @@ def handoff_url(handoff_id: int) -> str:
 
 
 def _agreers():
-    return list(users_with_role(*AGREERS))
+    """Who is asked to agree: the agreeing roles, and whoever stands in for an absent head
+    (``acting_for``): the deputy receives the head's approvals for the period."""
+    return [*users_with_role(*AGREERS), *acting_for(Role.HEAD)]
 
 
 def _announce_submitted(round_id: int) -> None:
@@ -666,8 +669,10 @@ def _check_round(round_id: int, breach: bool, now: dt.datetime) -> bool:
                 key=f"handoff-round:{agreement.pk}:head",
                 at=now,
                 client_id=handoff.client_id,
+                subject=escalations.SUBJECT,
             )
             if escalation is not None:
+                HandoffEscalation.objects.create(escalation=escalation, handoff=handoff)
                 record(
                     None,
                     handoff,
@@ -676,7 +681,7 @@ def _check_round(round_id: int, breach: bool, now: dt.datetime) -> bool:
                     reason=reason,
                 )
             notify(
-                [*_agreers(), *users_with_role(Role.HEAD)],
+                [*_agreers(), *acting_for(Role.HEAD, now)],
                 key=f"handoff-round:{agreement.pk}:breach",
                 text=_("Hand-off overdue, escalated to the head: %(client)s was due %(due)s")
                 % details,

@@ -234,3 +234,21 @@ class HandoffRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handoff_id}#{self.number}"
+
+
+class HandoffEscalation(models.Model):
+    """An escalation about a hand-off (a round not agreed in time, or raised by hand). The
+    link lives here because the escalations (tickets) sit below the hand-offs and name none
+    of them; the subject kind is registered in `apps.py` (`tickets.escalations`)."""
+
+    escalation = models.OneToOneField(
+        "tickets.Escalation", on_delete=models.CASCADE, related_name="handoff_link"
+    )
+    handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="escalation_links")
+
+    class Meta:
+        verbose_name = _("hand-off escalation")
+        verbose_name_plural = _("hand-off escalations")
+
+    def __str__(self) -> str:
+        return f"{self.handoff}: {self.escalation_id}"

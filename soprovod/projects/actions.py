@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from soprovod.accounts.queries import acting_for
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
@@ -326,7 +327,7 @@ def _announce_blocker(blocker_id: int) -> None:
     blocker = Blocker.objects.select_related("project__owner", "project__client").get(pk=blocker_id)
     project = blocker.project
     notify(
-        [project.owner, *users_with_role(Role.HEAD)],
+        [project.owner, *acting_for(Role.HEAD)],
         key=f"project-blocker:{blocker.pk}",
         text=_("Project of %(client)s is blocked: %(reason)s")
         % {"client": project.client.name, "reason": blocker.reason},

@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy
 from soprovod.kpi import breakdowns, charts
 from soprovod.kpi.engine import KpiDocument, KpiValue, compute, kpi_definitions
 from soprovod.lib.periods import Period
+from soprovod.reports import escalations
 from soprovod.reports.kinds import REPORT_TITLES, ReportKind, period_label
+from soprovod.tickets.models import Escalation
 
 # ---- values and how they read ------------------------------------------------------------
 # Formatting is the dashboard's (`soprovod.kpi.charts`), so a figure reads the same on the
@@ -177,6 +179,8 @@ class ReportData:
     trends: Trends | None
     breakdowns: list[Table]
     commentary: str
+    # Further sections, each a table, after the breakdowns (the monthly escalations...).
+    sections: list[Table] = field(default_factory=list)
 
     def kpi(self, key: str) -> KpiValue | None:
         return self.document.get(key)
@@ -271,6 +275,47 @@ def _breakdown_tables(period: Period, now: dt.datetime) -> list[Table]:
     return tables
 
 
+def _escalation_tables(period: Period) -> list[Table]:
+    """Escalations and their outcomes (issue 12): the counts per level, then each one."""
+    summary = escalations.escalation_summary(period)
+    columns = [
+        Column("level", _("Escalated to")),
+        Column("raised", _("Raised"), "count"),
+        Column("acknowledged", _("Acknowledged"), "count"),
+        Column("resolved", _("Resolved"), "count"),
+        Column("resolved_in_period", _("Resolved in the period"), "count"),
+        Column("ack_median", _("Time to acknowledge, median"), "minutes"),
+    ]
+    labels = {**dict(Escalation.Level.choices), "total": _("Total")}
+    rows = [
+        [str(labels[level])] + [summary[level][column.key] for column in columns[1:]]
+        for level in [*Escalation.Level.values, "total"]
+    ]
+    outcome_columns = [
+        Column("raised_at", _("Raised")),
+        Column("level", _("Escalated to")),
+        Column("about", _("About")),
+        Column("reason", _("Reason")),
+        Column("status", _("Status")),
+        Column("ack", _("Time to acknowledge"), "minutes"),
+        Column("decision", _("Decision")),
+    ]
+    outcomes = [
+        [row[column.key] for column in outcome_columns]
+        for row in escalations.escalation_rows(period)
+    ]
+    return [
+        Table("escalations", _("Escalations"), columns, rows),
+        Table(
+            "escalation_outcomes",
+            _("Escalations and their outcomes"),
+            outcome_columns,
+            outcomes,
+            note=_("No escalations in this period."),
+        ),
+    ]
+
+
 def build_report_data(
     kind: str,
     period: Period,
@@ -297,4 +342,5 @@ def build_report_data(
             trends=_trends(period, document, now),
             breakdowns=_breakdown_tables(period, now),
             commentary=commentary,
+            sections=_escalation_tables(period) if kind == ReportKind.MONTHLY else [],
         )

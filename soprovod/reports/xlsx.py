@@ -67,7 +67,7 @@ def render_xlsx(data: ReportData) -> bytes:
         _summary_sheet(book.active, data)
         if data.trends is not None:
             _table_sheet(book.create_sheet(), _("Trends"), data.trends.as_table())
-        for table in data.breakdowns:
+        for table in [*data.breakdowns, *data.sections]:
             _table_sheet(book.create_sheet(), table.title, table)
         _commentary_sheet(book.create_sheet(), data)
         book.properties.title = f"{data.title} · {data.period_label}"

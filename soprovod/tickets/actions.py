@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from soprovod.accounts.queries import acting_for
+from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.core.errors import StaleObjectError
@@ -470,29 +472,92 @@ def do_extend_due(actor, ticket: Ticket, new_due: dt.datetime, reason: str):
     return clocks.extend_due(clock, new_due, actor=actor, reason=reason)
 
 
+# ---- escalations: raised → acknowledged → resolved with a decision ------------------------
+
+
+def _level_role(level: str) -> str:
+    return Role.HEAD if level == Escalation.Level.HEAD else Role.CEO
+
+
+def escalation_recipient(level: str, at: dt.datetime | None = None):
+    """Who an escalation of ``level`` is addressed to at ``at``: the head or the CEO, or
+    the deputy standing in for them (``accounts.queries.acting_for``)."""
+    people = acting_for(_level_role(level), at)
+    return people[0] if people else None
+
+
+def _audit_escalation(
+    actor, escalation: Escalation, before: str | None, *, reason: str = "", parent: bool = True
+) -> None:
+    """One event on the escalation, its status change under the key «escalation» so the
+    ticket's or client's history (its parent) reads «эскалация: Поднята → Принята»."""
+    owner = (escalation.ticket if escalation.ticket_id else escalation.client) if parent else None
+    record(
+        actor,
+        escalation,
+        AuditEvent.Action.OTHER,
+        {"escalation": [before, escalation.get_status_display()]},
+        reason=reason,
+        parent=owner,
+    )
+
+
 @transaction.atomic
-def do_escalate(actor, ticket: Ticket, level: str, reason: str) -> Escalation:
-    """Raise a ticket to the head or the CEO with a written reason."""
+def do_raise_escalation(
+    actor,
+    *,
+    level: str,
+    reason: str,
+    ticket: Ticket | None = None,
+    client=None,
+    subject: str | None = None,
+    at: dt.datetime | None = None,
+) -> Escalation:
+    """Raise an escalation by hand: about a ticket, a client, or a cross-department issue
+    with no record (neither given). A higher app raising one about its own record passes its
+    registered ``subject`` kind and links the escalation on its side."""
     reason = (reason or "").strip()
     if not reason:
-        raise TicketError(_("Say why the ticket is escalated."))
+        raise TicketError(_("Say why the issue is escalated."))
+    if level not in Escalation.Level.values:
+        raise TicketError(_("Choose whom to escalate to."))
+    if ticket is not None:
+        client = ticket.client
+    if subject is None:
+        subject = (
+            Escalation.SUBJECT_TICKET
+            if ticket is not None
+            else Escalation.SUBJECT_CLIENT
+            if client is not None
+            else Escalation.SUBJECT_DEPARTMENT
+        )
+    now = at or timezone.now()
     escalation = Escalation.objects.create(
         ticket=ticket,
-        client=ticket.client,
+        client=client,
+        subject=subject,
         level=level,
         source=Escalation.Source.MANUAL,
         reason=reason,
         raised_by=actor if getattr(actor, "pk", None) else None,
+        addressed_to=escalation_recipient(level, now),
+        created_at=now,
     )
-    record(
-        actor,
-        ticket,
-        AuditEvent.Action.OTHER,
-        {"escalation": [None, Escalation.Level(level).label]},
-        reason=reason,
-    )
+    label = Escalation.Level(level).label
+    if ticket is not None:
+        record(actor, ticket, AuditEvent.Action.OTHER, {"escalation": [None, label]}, reason=reason)
+    # A ticket's history has the raise already (above): the escalation's own event stays
+    # off it; a client's history gets it.
+    _audit_escalation(actor, escalation, None, reason=reason, parent=ticket is None)
     _after_commit(notify.escalated, escalation.pk)
     return escalation
+
+
+def do_escalate(actor, ticket: Ticket, level: str, reason: str) -> Escalation:
+    """Raise a ticket to the head or the CEO with a written reason."""
+    if not (reason or "").strip():
+        raise TicketError(_("Say why the ticket is escalated."))
+    return do_raise_escalation(actor, level=level, reason=reason, ticket=ticket)
 
 
 @transaction.atomic
@@ -505,20 +570,32 @@ def do_auto_escalate(
     key: str,
     at: dt.datetime,
     client_id: int | None = None,
+    subject: str | None = None,
 ) -> Escalation | None:
     """An escalation raised by a checker, once per natural ``key`` (ticket, metric, due
     time, level): returns it when raised now, None when it was raised before. The checker
-    announces it itself, so nothing is queued here. Without a ticket (a clock of another
-    department's request, e.g. a development request with no ticket) the caller audits it."""
+    announces it itself (to ``acting_for`` the level), so nothing is queued here. Without a
+    ticket (a clock of another department's request, e.g. a development request with no
+    ticket) the caller audits it and passes its registered ``subject`` kind."""
+    if subject is None:
+        subject = (
+            Escalation.SUBJECT_TICKET
+            if ticket is not None
+            else Escalation.SUBJECT_CLIENT
+            if client_id
+            else Escalation.SUBJECT_DEPARTMENT
+        )
     escalation, created = Escalation.objects.get_or_create(
         key=key,
         defaults={
             "ticket": ticket,
             "client_id": ticket.client_id if ticket is not None else client_id,
+            "subject": subject,
             "level": level,
             "source": source,
             "reason": reason,
             "created_at": at,
+            "addressed_to": escalation_recipient(level, at),
         },
     )
     if not created:
@@ -531,6 +608,79 @@ def do_auto_escalate(
             {"escalation": [None, Escalation.Level(level).label]},
             reason=reason,
         )
+    return escalation
+
+
+def _locked_escalation(escalation: Escalation, expected_version: int | None) -> Escalation:
+    locked = (
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("ticket", "client")
+        .get(pk=escalation.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleObjectError(locked)
+    return locked
+
+
+@transaction.atomic
+def do_acknowledge_escalation(
+    actor, escalation: Escalation, *, expected_version: int | None = None, at=None
+) -> Escalation:
+    """The head, the CEO or the deputy standing in takes the escalation on: the time to
+    acknowledge stops here. Acknowledging it twice changes nothing."""
+    escalation = _locked_escalation(escalation, expected_version)
+    if escalation.status != Escalation.Status.RAISED:
+        return escalation
+    before = escalation.get_status_display()
+    escalation.status = Escalation.Status.ACKNOWLEDGED
+    escalation.acknowledged_at = at or timezone.now()
+    escalation.acknowledged_by = actor
+    escalation.version += 1
+    escalation.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "version"])
+    _audit_escalation(actor, escalation, before)
+    return escalation
+
+
+@transaction.atomic
+def do_resolve_escalation(
+    actor,
+    escalation: Escalation,
+    decision: str,
+    *,
+    expected_version: int | None = None,
+    at=None,
+) -> Escalation:
+    """Close the escalation with the decision taken. One resolved straight from «raised»
+    counts as acknowledged at the same moment (it was dealt with at once)."""
+    decision = (decision or "").strip()
+    if not decision:
+        raise TicketError(_("Write the decision taken."))
+    escalation = _locked_escalation(escalation, expected_version)
+    if escalation.status == Escalation.Status.RESOLVED:
+        raise TicketError(_("This escalation is resolved already."))
+    now = at or timezone.now()
+    before = escalation.get_status_display()
+    if escalation.acknowledged_at is None:
+        escalation.acknowledged_at = now
+        escalation.acknowledged_by = actor
+    escalation.status = Escalation.Status.RESOLVED
+    escalation.resolved_at = now
+    escalation.resolved_by = actor
+    escalation.outcome = decision
+    escalation.version += 1
+    escalation.save(
+        update_fields=[
+            "status",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+            "outcome",
+            "version",
+        ]
+    )
+    _audit_escalation(actor, escalation, before, reason=decision)
+    _after_commit(notify.escalation_resolved, escalation.pk)
     return escalation
 
 

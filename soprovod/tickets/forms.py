@@ -236,3 +236,30 @@ class TicketCreateForm(forms.Form):
             )
             for value, label in TicketType.choices
         ]
+
+
+class RaiseEscalationForm(forms.Form):
+    """An escalation raised by hand about a client, or a cross-department issue (no client).
+    A ticket's own escalation is raised from the ticket page."""
+
+    level = forms.ChoiceField(label=_("Escalate to"), choices=Escalation.Level.choices)
+    client = forms.ModelChoiceField(
+        label=_("Client"),
+        queryset=None,
+        required=False,
+        empty_label=_("— none: a cross-department issue —"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients_visible_to(user).order_by("name")
+
+
+class ResolveEscalationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.CharField(
+        label=_("Decision"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )

@@ -229,7 +229,13 @@ class Attachment(models.Model):
 
 
 class Escalation(models.Model):
-    """A raised issue to the head or the CEO, with reason and outcome (domain.md)."""
+    """A raised issue to the head or the CEO (domain.md), with a lifecycle: raised →
+    acknowledged → resolved with a decision (``outcome``).
+
+    Its subject is a ticket, a client, a cross-department issue with no record, or a record
+    of a higher app (a hand-off, a request to development): such an app keeps the link on
+    its side and registers its subject kind (``tickets.escalations.register_subject``), so
+    this model names none of them."""
 
     class Level(models.TextChoices):
         HEAD = "head", _("Head of support")
@@ -239,6 +245,16 @@ class Escalation(models.Model):
         MANUAL = "manual", _("Raised by a person")
         SLA_BREACH = "sla_breach", _("SLA breach")
         CEILING = "ceiling", _("Past the ceiling")
+
+    class Status(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        RESOLVED = "resolved", _("Resolved")
+
+    # The subject kinds this layer knows; higher apps add theirs (escalations.register_subject).
+    SUBJECT_TICKET = "ticket"
+    SUBJECT_CLIENT = "client"
+    SUBJECT_DEPARTMENT = "department"
 
     ticket = models.ForeignKey(
         Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="escalations"
@@ -250,22 +266,56 @@ class Escalation(models.Model):
         on_delete=models.CASCADE,
         related_name="escalations",
     )
+    subject = models.CharField(_("about"), max_length=32, default=SUBJECT_TICKET)
     level = models.CharField(_("to"), max_length=8, choices=Level.choices)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     reason = models.TextField(_("reason"))
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who received it when raised: the head or the CEO, or the deputy standing in for them.
+    addressed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalations_received",
+        verbose_name=_("addressed to"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RAISED
+    )
     created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.TextField(_("decision"), blank=True)
     # Natural key of an automatic escalation (ticket, metric, level): raised once only.
     key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["level", "status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="raised", acknowledged_at__isnull=True)
+                | models.Q(
+                    status="acknowledged", acknowledged_at__isnull=False, resolved_at__isnull=True
+                )
+                | models.Q(
+                    status="resolved", acknowledged_at__isnull=False, resolved_at__isnull=False
+                ),
+                name="escalation_status_dates",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.reason[:60]}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.queries import users_with_role
+from soprovod.accounts.queries import acting_for, users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.core.notify import notify
 from soprovod.tickets import tasks
@@ -70,13 +70,33 @@ def assigned(ticket_id: int, actor_id: int | None) -> None:
 
 
 def escalated(escalation_id: int) -> None:
+    """Tell whoever acts for the level now (the head or the CEO, or the deputy standing in
+    while they are away); an escalation to the CEO is copied to the head's side too."""
     escalation = Escalation.objects.select_related("ticket").get(pk=escalation_id)
-    roles = (Role.HEAD,) if escalation.level == Escalation.Level.HEAD else (Role.CEO, Role.HEAD)
+    recipients = acting_for(Role.HEAD, escalation.created_at)
+    if escalation.level == Escalation.Level.CEO:
+        recipients = [*acting_for(Role.CEO, escalation.created_at), *recipients]
     ticket = escalation.ticket
     notify(
-        users_with_role(*roles),
+        recipients,
         key=f"escalation:{escalation.pk}",
         text=_("Escalation (ticket #%(number)s): %(reason)s")
-        % {"number": ticket.pk if ticket else "—", "reason": escalation.reason},
-        url=_url(ticket.pk) if ticket else "",
+        % {"number": ticket.pk, "reason": escalation.reason}
+        if ticket
+        else _("Escalation: %(reason)s") % {"reason": escalation.reason},
+        url=reverse("escalations:detail", args=[escalation.pk]),
+    )
+
+
+def escalation_resolved(escalation_id: int) -> None:
+    """Whoever raised it hears the decision."""
+    escalation = Escalation.objects.select_related("raised_by").get(pk=escalation_id)
+    if escalation.raised_by is None or escalation.raised_by_id == escalation.resolved_by_id:
+        return
+    notify(
+        [escalation.raised_by],
+        key=f"escalation:{escalation.pk}:resolved",
+        text=_("Escalation resolved: %(decision)s") % {"decision": escalation.outcome},
+        url=reverse("escalations:detail", args=[escalation.pk]),
+        email=False,
     )

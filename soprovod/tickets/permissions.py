@@ -5,18 +5,22 @@ of ``soprovod.accounts.permissions`` narrowed to objects. Another company's tick
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from soprovod.accounts.permissions import (
     acts_for_a_client,
+    can_raise_escalations,
+    can_read_escalations,
     can_read_internal_notes,
     can_read_queue,
     can_work_tickets,
     is_signed_in,
     require,
 )
+from soprovod.accounts.queries import acts_for_role
+from soprovod.accounts.roles import Role
 from soprovod.clients.permissions import client_id_of_contact
-from soprovod.tickets.models import Attachment, Ticket, TicketMessage
+from soprovod.tickets.models import Attachment, Escalation, Ticket, TicketMessage
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
@@ -71,3 +75,80 @@ def messages_visible_to(user, ticket: Ticket) -> QuerySet[TicketMessage]:
     if not can_read_internal_notes(user):
         qs = qs.filter(kind=TicketMessage.Kind.PUBLIC)
     return qs
+
+
+# ---- escalations ---------------------------------------------------------------------------
+
+_LEVEL_ROLES = {Escalation.Level.HEAD: Role.HEAD, Escalation.Level.CEO: Role.CEO}
+
+
+def escalation_levels(user, at=None) -> list[str]:
+    """The levels whose escalations ``user`` receives at ``at``: those of the roles they
+    hold, and those of a head or CEO they stand in for while that person is away."""
+    if not is_signed_in(user):
+        return []
+    if user.is_superuser:
+        return list(Escalation.Level.values)
+    return [
+        level
+        for level, role in _LEVEL_ROLES.items()
+        if user.has_role(role) or acts_for_role(user, role, at)
+    ]
+
+
+def can_see_escalation_inbox(user, at=None) -> bool:
+    """The inbox: the head and the CEO, a deputy standing in for one of them, and whoever
+    has escalations addressed to them still open."""
+    if not is_signed_in(user):
+        return False
+    if can_read_escalations(user) or escalation_levels(user, at):
+        return True
+    return (
+        Escalation.objects.filter(addressed_to=user)
+        .exclude(status=Escalation.Status.RESOLVED)
+        .exists()
+    )
+
+
+def inbox_condition(user, at=None) -> Q:
+    """The escalations in ``user``'s inbox: of the levels they receive now, or addressed to
+    them (a deputy keeps what they received while standing in until it is resolved)."""
+    return Q(level__in=escalation_levels(user, at)) | Q(addressed_to_id=user.pk)
+
+
+def escalations_visible_to(user, at=None) -> QuerySet[Escalation]:
+    """The head and the CEO read every escalation; others read those in their inbox and
+    those they raised themselves; a client contact none."""
+    qs = Escalation.objects.all()
+    if not is_signed_in(user) or not user.is_staff_member:
+        return qs.none()
+    if can_read_escalations(user):
+        return qs
+    return qs.filter(inbox_condition(user, at) | Q(raised_by_id=user.pk))
+
+
+def can_answer_escalation(user, escalation: Escalation, at=None) -> bool:
+    """Acknowledge and resolve: whoever receives its level now, or the person it was
+    addressed to (the head's deputy finishes what they took on)."""
+    if not is_signed_in(user):
+        return False
+    return escalation.level in escalation_levels(user, at) or (
+        escalation.addressed_to_id is not None and escalation.addressed_to_id == user.pk
+    )
+
+
+def get_escalation_or_404(user, pk: int) -> Escalation:
+    escalation = (
+        escalations_visible_to(user)
+        .select_related(
+            "ticket", "client", "raised_by", "addressed_to", "acknowledged_by", "resolved_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    require(escalation is not None, hidden=True)
+    return escalation
+
+
+def can_raise_by_hand(user) -> bool:
+    return can_raise_escalations(user)

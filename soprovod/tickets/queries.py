@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.models import User
+from soprovod.accounts.permissions import can_read_escalations
 from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import SUPPORT_STAFF
 from soprovod.sla import clocks
@@ -61,11 +62,16 @@ from soprovod.tickets.models import (
     OPEN_STATUSES,
     Category,
     Channel,
+    Escalation,
     Ticket,
     TicketStatus,
     TicketType,
 )
-from soprovod.tickets.permissions import tickets_visible_to
+from soprovod.tickets.permissions import (
+    can_see_escalation_inbox,
+    inbox_condition,
+    tickets_visible_to,
+)
 
 PAGE_SIZE = 50
 # "Breaching soon": the next running clock is due within this many (calendar) hours.
@@ -489,3 +495,46 @@ def client_context(user: User, ticket: Ticket, now: dt.datetime | None = None) -
         open_count=of_client.filter(status__in=OPEN_STATUSES).count(),
         recent=recent,
     )
+
+
+# ---- escalations: the inboxes -------------------------------------------------------------
+
+ESCALATION_VIEWS = {
+    "open": _("Open"),
+    "resolved": _("Resolved"),
+    "all": _("All"),
+}
+
+
+def escalation_inbox(user: User, view: str = "open", at: dt.datetime | None = None):
+    """The escalations in ``user``'s inbox (the CEO's critical ones, the head's, a deputy's
+    while standing in), oldest first: open ones by how long they have waited, resolved
+    ones newest first. ``waited`` is the time to acknowledge, or the wait so far."""
+    from_inbox = Escalation.objects.filter(inbox_condition(user, at))
+    if view == "all" and can_read_escalations(user):
+        from_inbox = Escalation.objects.all()
+    if view == "resolved":
+        qs = from_inbox.filter(status=Escalation.Status.RESOLVED).order_by("-resolved_at", "-pk")
+    elif view == "all":
+        qs = from_inbox.order_by("-created_at", "-pk")
+    else:
+        qs = from_inbox.exclude(status=Escalation.Status.RESOLVED).order_by("created_at", "pk")
+    return qs.select_related("ticket", "client", "raised_by", "addressed_to", "acknowledged_by")
+
+
+def escalation_inbox_count(user: User, at: dt.datetime | None = None) -> int:
+    """Open escalations in the inbox: the figure beside the menu entry."""
+    if not can_see_escalation_inbox(user, at):
+        return 0
+    return (
+        Escalation.objects.filter(inbox_condition(user, at))
+        .exclude(status=Escalation.Status.RESOLVED)
+        .count()
+    )
+
+
+def escalation_waits(escalations: Iterable[Escalation], now: dt.datetime) -> None:
+    """Set ``waited`` (a timedelta) on each: raised → acknowledged, or raised → now."""
+    for escalation in escalations:
+        end = escalation.acknowledged_at or now
+        escalation.waited = max(end - escalation.created_at, dt.timedelta(0))

@@ -40,7 +40,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.queries import users_with_role
+from soprovod.accounts.queries import acting_for, users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.core.notify import notify
 from soprovod.sla import clocks
@@ -266,7 +266,7 @@ def _announce_breach(clock: SlaClock, due_at: dt.datetime, now: dt.datetime, rul
     ticket = clock.ticket
     details = _describe(clock, due_at)
     notify(
-        _users(Role.SUPPORT_MANAGER, Role.HEAD),
+        [*_users(Role.SUPPORT_MANAGER), *acting_for(Role.HEAD, now)],
         key=_key(clock, due_at, BREACH),
         text=_("SLA breached: ticket #%(number)s, %(metric)s was due %(due)s: %(subject)s")
         % details,
@@ -276,7 +276,7 @@ def _announce_breach(clock: SlaClock, due_at: dt.datetime, now: dt.datetime, rul
     if rules.escalates_to_ceo(clock):
         raised += int(_escalate(clock, due_at, Escalation.Level.CEO, now))
         notify(
-            _users(Role.CEO),
+            acting_for(Role.CEO, now),
             key=_key(clock, due_at, Escalation.Level.CEO),
             text=_(
                 "Escalated to the CEO: ticket #%(number)s, %(metric)s was due %(due)s: %(subject)s"

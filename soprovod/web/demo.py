@@ -31,6 +31,8 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("dev_requests", "soprovod.devrequests.demo.create_dev_requests"),
     ("handoffs", "soprovod.handoffs.demo.create_handoffs"),
     ("success", "soprovod.success.demo.create_success"),
+    ("team", "soprovod.team.demo.create_team_records"),
+    ("escalations", "soprovod.team.demo.create_escalations"),
     ("health", "soprovod.health.demo.create_health_scores"),
     ("budget", "soprovod.budget.demo.create_budget"),
 ]

@@ -25,8 +25,11 @@ from soprovod.accounts.permissions import (
     can_see_portfolio,
     can_see_projects,
     can_see_surveys,
+    can_see_team,
     can_use_portal,
 )
+from soprovod.tickets.permissions import can_see_escalation_inbox
+from soprovod.tickets.queries import escalation_inbox_count
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class NavItem:
     label: str
     url: str
     active: bool
+    count: int | None = None  # a figure beside the entry (open items waiting for the user)
 
 
 # (url name, label, who sees it)
@@ -48,6 +52,8 @@ SECTIONS = [
     ("handoffs:list", _("Hand-offs"), can_see_handoffs),
     ("success:claims", _("Claims"), can_see_claims),
     ("success:churn", _("Clients who are leaving"), can_see_churn_cases),
+    ("escalations:inbox", _("Escalations"), can_see_escalation_inbox),
+    ("team:people", _("Team"), can_see_team),
     ("kpi:dashboard", _("KPI"), can_see_kpi),
     ("budget:home", _("Budget"), can_see_budget),
     ("reports:archive", _("Reports"), can_read_reports),
@@ -57,6 +63,12 @@ SECTIONS = [
 ]
 
 
+# Entries that show a count: url name → count(user), asked only of users who see the entry.
+COUNTS = {
+    "escalations:inbox": escalation_inbox_count,
+}
+
+
 def menu_for(user, path: str) -> list[NavItem]:
     items = []
     for name, label, allowed in SECTIONS:
@@ -64,5 +76,6 @@ def menu_for(user, path: str) -> list[NavItem]:
             continue
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(str(label), url, active))
+        count = COUNTS[name](user) if name in COUNTS else None
+        items.append(NavItem(str(label), url, active, count))
     return items

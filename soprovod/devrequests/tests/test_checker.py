@@ -40,6 +40,8 @@ def test_breach_escalates_to_the_head_once_however_often_it_runs(submitted, tick
     assert escalation.level == Escalation.Level.HEAD
     assert escalation.ticket == tickets[0]
     assert f"DEV-{submitted.pk}" in escalation.reason
+    assert escalation.subject == "devrequest"
+    assert escalation.devrequest_link.request == submitted
     # Past the breach, the warning is not sent any more.
     assert list(RoundNotice.objects.values_list("threshold", flat=True)) == ["breach"]
 

@@ -205,6 +205,13 @@ def test_warning_at_80_percent_and_breach_escalated_once(staff, friday, client):
     escalations = Escalation.objects.filter(key=f"handoff-round:{agreement.pk}:head")
     assert escalations.count() == 1
     assert escalations.get().level == "head"
+    # About the hand-off (the link kept on the hand-offs' side), described by its kind.
+    escalation = escalations.get()
+    assert escalation.subject == "handoff"
+    assert escalation.handoff_link.handoff == agreement.handoff
+    from soprovod.tickets.escalations import describe
+
+    assert describe([escalation])[escalation.pk].url.endswith(f"/handoffs/{agreement.handoff_id}/")
     assert (
         Notification.objects.filter(
             key=f"handoff-round:{agreement.pk}:breach", recipient=staff.head

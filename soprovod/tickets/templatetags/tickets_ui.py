@@ -33,6 +33,18 @@ def duration(seconds: int | None) -> str:
 
 
 @register.filter
+def elapsed(value: dt.timedelta | None) -> str:
+    """A calendar wait (the time to acknowledge an escalation): ``2 d 3 h``, ``3 h 05 min``."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    days, rest = divmod(max(seconds, 0), 86400)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": rest // 3600}
+    return duration(rest)
+
+
+@register.filter
 def department_time(value: dt.datetime | None) -> str:
     """An instant in the department's time zone (Europe/Moscow), ``dd.mm.yyyy HH:MM``."""
     if value is None:
