@@ -21,6 +21,7 @@ from soprovod.kpi.api import router as kpi_router
 from soprovod.projects.api import router as projects_router
 from soprovod.success.api import router as success_router
 from soprovod.tickets.api import router as tickets_router
+from soprovod.tickets.escalation_api import router as escalations_router
 
 api = NinjaAPI(
     title="Soprovod API",
@@ -42,6 +43,7 @@ install_error_handlers(api)
 
 api.add_router("/", clients_router)
 api.add_router("/", tickets_router)
+api.add_router("/", escalations_router)
 api.add_router("/", projects_router)
 api.add_router("/", handoffs_router)
 api.add_router("/", devrequests_router)

@@ -79,6 +79,20 @@ def acting_for(role_or_user, at: dt.datetime | dt.date | None = None) -> list[Us
     return _stand_ins(list(users_with_role(role_or_user)), at, route=False)
 
 
+def roles_deputised(user: User, at: dt.datetime | dt.date | None = None) -> set[str]:
+    """The roles ``user`` stands in for at ``at``: those of the active people away that day
+    who named them deputy (one query; ``acting_for`` by role agrees with it)."""
+    if not getattr(user, "pk", None) or not user.is_active:
+        return set()
+    return set(
+        absences_on(at)
+        .filter(deputy=user, person__is_active=True)
+        .values_list("person__role_rows__role", flat=True)
+        .exclude(person__role_rows__role=None)
+    )
+
+
 def acts_for_role(user: User, role: str, at: dt.datetime | dt.date | None = None) -> bool:
-    """Whether ``user`` receives what is addressed to ``role`` at ``at``."""
-    return any(person.pk == user.pk for person in acting_for(role, at))
+    """Whether ``user`` receives what is addressed to ``role`` at ``at``: they hold it, or
+    stand in for someone away who does."""
+    return user.has_role(role) or role in roles_deputised(user, at)

@@ -5,7 +5,10 @@ of ``soprovod.accounts.permissions`` narrowed to objects. Another company's tick
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from soprovod.accounts.permissions import (
     acts_for_a_client,
@@ -17,7 +20,7 @@ from soprovod.accounts.permissions import (
     is_signed_in,
     require,
 )
-from soprovod.accounts.queries import acts_for_role
+from soprovod.accounts.queries import roles_deputised
 from soprovod.accounts.roles import Role
 from soprovod.clients.permissions import client_id_of_contact
 from soprovod.tickets.models import Attachment, Escalation, Ticket, TicketMessage
@@ -89,17 +92,25 @@ def escalation_levels(user, at=None) -> list[str]:
         return []
     if user.is_superuser:
         return list(Escalation.Level.values)
-    return [
-        level
-        for level, role in _LEVEL_ROLES.items()
-        if user.has_role(role) or acts_for_role(user, role, at)
-    ]
+    # Asked by the menu on every page and again by the page: kept on the user object (one
+    # request) for the day asked about.
+    day = timezone.localdate(at) if isinstance(at, dt.datetime) else at or timezone.localdate()
+    cached = getattr(user, "_escalation_levels", None)
+    if cached is not None and cached[0] == day:
+        return list(cached[1])
+    held = {level for level, role in _LEVEL_ROLES.items() if user.has_role(role)}
+    if len(held) < len(_LEVEL_ROLES) and user.is_staff_member:
+        deputised = roles_deputised(user, at)
+        held |= {level for level, role in _LEVEL_ROLES.items() if role in deputised}
+    levels = [level for level in _LEVEL_ROLES if level in held]
+    user._escalation_levels = (day, tuple(levels))
+    return levels
 
 
 def can_see_escalation_inbox(user, at=None) -> bool:
     """The inbox: the head and the CEO, a deputy standing in for one of them, and whoever
     has escalations addressed to them still open."""
-    if not is_signed_in(user):
+    if not is_signed_in(user) or not user.is_staff_member:
         return False
     if can_read_escalations(user) or escalation_levels(user, at):
         return True

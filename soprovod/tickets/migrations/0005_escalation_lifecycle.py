@@ -23,7 +23,6 @@ def lifecycle_of_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0004_first_mrr_values'),
         ('tickets', '0004_recompute_clocks_issue9'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
