@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.queries import users_with_role
+from soprovod.accounts.queries import acting_for
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
@@ -316,7 +316,7 @@ def _check_claim_deadline(claim_id: int, today: dt.date) -> str | None:
             % details
         )
         notify(
-            [*managers, *users_with_role(Role.HEAD), *users_with_role(Role.CEO)],
+            [*managers, *acting_for(Role.HEAD), *acting_for(Role.CEO)],
             key=key,
             text=reason,
             url=claim_url(claim.pk),
