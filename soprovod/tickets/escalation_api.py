@@ -3,15 +3,13 @@
 (404 otherwise), the inbox is refused (403) to whoever has none, acknowledging and resolving
 need `can_answer_escalation` (403). Every write goes through `tickets.actions`."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from soprovod.accounts.permissions import require
@@ -83,7 +81,7 @@ def _refused(func, *args, **kwargs):
     summary="The caller's escalation inbox, oldest open first",
 )
 @paginate(Pagination)
-def inbox(request: HttpRequest, filters: InboxFilters = InboxFilters()):  # noqa: B008
+def inbox(request: HttpRequest, filters: Query[InboxFilters]):
     user = api_user(request)
     now = timezone.now()
     require(can_see_escalation_inbox(user, now))

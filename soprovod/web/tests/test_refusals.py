@@ -31,6 +31,10 @@ SECTIONS = [
     "/health/",
     "/health/settings/",
     "/success/churn/",
+    "/escalations/",
+    "/escalations/new/",
+    "/team/",
+    "/team/training/",
     "/security/",
 ]
 # What sales may open: the clients they sold, their projects, their hand-offs.
