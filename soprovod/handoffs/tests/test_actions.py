@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from soprovod.accounts.actions import do_record_absence
 from soprovod.audit.models import AuditEvent
 from soprovod.clients.models import Client, ClientStatus, Contact, Site
 from soprovod.core.models import Notification
@@ -245,3 +246,33 @@ def test_the_checker_runs_every_minute_as_a_task(staff, friday, settings, time_m
     time_machine.move_to(msk(2026, 10, 17, 16, 0), tick=False)
     assert tasks.check_clocks.delay().get() == {"warnings": 0, "breaches": 1, "failed": 0}
     assert tasks.check_clocks.delay().get() == {"warnings": 0, "breaches": 0, "failed": 0}
+
+
+def test_the_heads_deputy_is_asked_to_agree_while_the_head_is_away(
+    staff, friday, django_capture_on_commit_callbacks
+):
+    """Issue 12: the head's approvals go to the deputy during the absence (acting_for)."""
+    do_record_absence(
+        staff.head,
+        staff.head,
+        starts_on=dt.date(2026, 10, 12),
+        ends_on=dt.date(2026, 10, 23),
+        deputy=staff.engineer,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = do_submit_handoff(staff.sales, make_handoff(staff.sales))
+    asked = set(
+        Notification.objects.filter(key=f"handoff-round:{agreement.pk}:submitted").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert "engineer" in asked
+    do_check_clocks(msk(2026, 10, 17, 16, 0))
+    breach = set(
+        Notification.objects.filter(key=f"handoff-round:{agreement.pk}:breach").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert "engineer" in breach
+    escalation = Escalation.objects.get(key=f"handoff-round:{agreement.pk}:head")
+    assert escalation.addressed_to == staff.engineer
