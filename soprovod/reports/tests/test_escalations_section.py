@@ -74,5 +74,9 @@ def test_monthly_pdf_and_xlsx_carry_the_section(escalated, department):
     decisions = {row[-1] for row in values}
     assert {"Выделили инженера", "Договорились", "—"} <= decisions
     summary = book["Эскалации"]
-    total = [row for row in summary.iter_rows(min_row=2, values_only=True) if row[0] == "Всего"]
-    assert total and total[0][1:5] == (3, 2, 1, 2)
+    rows = list(summary.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows[:2]] == [
+        "Руководитель отдела сопровождения",
+        "Генеральный директор",
+    ]
+    assert rows[-1][1:5] == (3, 2, 1, 2)  # the total, last
