@@ -19,7 +19,9 @@ def _url(ticket_id: int) -> str:
 def ticket_created(ticket_id: int) -> None:
     ticket = Ticket.objects.select_related("client", "assignee").get(pk=ticket_id)
     recipients = (
-        [ticket.assignee] if ticket.assignee else list(users_with_role(Role.SUPPORT_MANAGER))
+        acting_for(ticket.assignee)
+        if ticket.assignee
+        else list(users_with_role(Role.SUPPORT_MANAGER))
     )
     notify(
         recipients,
@@ -40,8 +42,9 @@ def message_added(message_id: int) -> None:
         # Public staff replies (and the acknowledgement) are mailed to the client.
         tasks.send_message.delay(message.pk)
     if not message.from_staff and ticket.assignee:
+        # An assignee away: the colleague their work is routed to hears it (acting_for).
         notify(
-            [ticket.assignee],
+            acting_for(ticket.assignee),
             key=f"message:{message.pk}",
             text=_("The client replied in ticket #%(number)s: %(subject)s")
             % {"number": ticket.pk, "subject": ticket.subject},
@@ -60,7 +63,7 @@ def assigned(ticket_id: int, actor_id: int | None) -> None:
     ticket = Ticket.objects.select_related("assignee").get(pk=ticket_id)
     if ticket.assignee_id and ticket.assignee_id != actor_id:
         notify(
-            [ticket.assignee],
+            acting_for(ticket.assignee),
             key=f"ticket:{ticket.pk}:assigned:{ticket.assignee_id}:{ticket.version}",
             text=_("Ticket #%(number)s is assigned to you: %(subject)s")
             % {"number": ticket.pk, "subject": ticket.subject},

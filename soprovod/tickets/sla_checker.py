@@ -233,7 +233,9 @@ def _describe(clock: SlaClock, due_at: dt.datetime) -> dict[str, object]:
 def _announce_warning(clock: SlaClock, due_at: dt.datetime) -> None:
     ticket = clock.ticket
     notify(
-        [ticket.assignee, *_users(Role.SUPPORT_MANAGER)],
+        [*acting_for(ticket.assignee), *_users(Role.SUPPORT_MANAGER)]
+        if ticket.assignee
+        else _users(Role.SUPPORT_MANAGER),
         key=_key(clock, due_at, WARNING),
         text=_("SLA warning: ticket #%(number)s, %(metric)s due %(due)s: %(subject)s")
         % _describe(clock, due_at),

@@ -20,6 +20,7 @@ from soprovod.accounts.models import Absence, UserRole
 from soprovod.accounts.queries import acting_for
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
+from soprovod.core.models import Notification
 from soprovod.team import actions, queries
 from soprovod.team.models import TrainingItem, TrainingRecord
 from soprovod.tickets import actions as ticket_actions
@@ -287,3 +288,31 @@ def test_team_page_queries_do_not_grow_with_the_team(client, staff, django_asser
     client.get(reverse("team:people"))
     with django_assert_max_num_queries(30):
         client.get(reverse("team:people"))
+
+
+def test_a_client_reply_reaches_the_colleague_the_assignee_routed_work_to(
+    staff, companies, django_capture_on_commit_callbacks
+):
+    """Routing for the period: an absent assignee's notices go to the named colleague."""
+    do_record_absence(
+        staff.head,
+        staff.csm,
+        starts_on=dt.date(2026, 3, 1),
+        ends_on=dt.date(2026, 3, 10),
+        route_to=staff.engineer,
+    )
+    with time_machine.travel(msk(2026, 3, 3, 12, 0), tick=False):
+        ticket = ticket_actions.do_create_ticket(
+            companies.client1,
+            client=companies.a,
+            contact=companies.contact_a,
+            subject="b",
+            body="b",
+            type=TicketType.STANDARD,
+            channel=Channel.PORTAL,
+            assignee=staff.csm,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket_actions.do_add_message(companies.client1, ticket, "Есть новости?")
+    notices = Notification.objects.filter(key__startswith="message:")
+    assert set(notices.values_list("recipient__username", flat=True)) == {"engineer"}
