@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "soprovod.health",
     "soprovod.budget",
     "soprovod.kpi",
+    "soprovod.strategic",
     "soprovod.reports",
     "soprovod.team",
     "soprovod.web",

@@ -35,6 +35,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("escalations", "soprovod.team.demo.create_escalations"),
     ("health", "soprovod.health.demo.create_health_scores"),
     ("budget", "soprovod.budget.demo.create_budget"),
+    ("strategic", "soprovod.strategic.demo.create_strategic_kpis"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)
