@@ -218,6 +218,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Last month's report to the CEO on the first working day (the task knows which day).
     "reports-monthly": {"task": "reports.monthly", "schedule": crontab(hour=7, minute=30)},
+    # Quarterly and annual reviews: after the monthly one on their first working day.
+    "reports-quarterly": {"task": "reports.quarterly", "schedule": crontab(hour=7, minute=45)},
+    "reports-annual": {"task": "reports.annual", "schedule": crontab(hour=8, minute=0)},
     # The NPS cadence: contacts due their six-monthly survey (the day's campaign, once).
     "surveys-send-due": {"task": "surveys.send_due", "schedule": crontab(hour=10, minute=0)},
     # The monthly internal survey: a reminder once per person and month.

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
@@ -110,9 +111,15 @@ def do_generate_report(report_id: int, *, now: dt.datetime | None = None) -> Rep
     if not _claim(report_id):
         return Report.objects.get(pk=report_id)
     report = Report.objects.get(pk=report_id)
-    commentary = report.commentary
+    commentary, sections = report.commentary, dict(report.section_commentary)
     try:
-        data = build_report_data(report.kind, report.period, commentary=commentary, now=now)
+        data = build_report_data(
+            report.kind,
+            report.period,
+            commentary=commentary,
+            section_commentary=report.section_commentary,
+            now=now,
+        )
         _progress(report_id, 60)
         pdf = pdf_format.render_pdf(data)
         _progress(report_id, 85)
@@ -128,7 +135,8 @@ def do_generate_report(report_id: int, *, now: dt.datetime | None = None) -> Rep
         return Report.objects.get(pk=report_id)
     _store_files(report, pdf, xlsx, data.generated_at)
     report.refresh_from_db()
-    if report.commentary != commentary and report.status == ReportStatus.READY:
+    changed = report.commentary != commentary or report.section_commentary != sections
+    if changed and report.status == ReportStatus.READY:
         # The head changed the commentary while the files were being made: make them again.
         with transaction.atomic():
             _queue(report)
@@ -177,6 +185,47 @@ def do_update_commentary(actor, report: Report, commentary: str) -> Report:
         generating = report.status == ReportStatus.GENERATING and _is_running(report)
         report.commentary = commentary
         report.save(update_fields=["commentary", "updated_at"])
+        if not generating:
+            _queue(report)
+    return report
+
+
+class ReportFinalError(Exception):
+    """The report was mailed: it is final and its commentary no longer changes."""
+
+
+def do_update_section_commentary(actor, report: Report, texts: dict[str, str]) -> Report:
+    """Save the head's commentary per review section (and the annual grades and
+    assessments) and make the files again; refused once the report was mailed."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.sent_at is not None:
+            raise ReportFinalError(
+                _("The report was sent and is final: its commentary is kept as sent.")
+            )
+        before = dict(report.section_commentary)
+        after = dict(before)
+        for key, text in texts.items():
+            text = text.replace("\r\n", "\n").strip()
+            if text:
+                after[key] = text
+            else:
+                after.pop(key, None)
+        if after == before:
+            return report
+        record(
+            actor,
+            report,
+            AuditEvent.Action.UPDATED,
+            {
+                k: [before.get(k), after.get(k)]
+                for k in sorted({*before, *after})
+                if before.get(k) != after.get(k)
+            },
+        )
+        generating = report.status == ReportStatus.GENERATING and _is_running(report)
+        report.section_commentary = after
+        report.save(update_fields=["section_commentary", "updated_at"])
         if not generating:
             _queue(report)
     return report
@@ -278,18 +327,37 @@ class ScheduleOutcome:
     NO_RECIPIENTS = "no_recipients"
 
 
+def _due_period(kind: str, today: dt.date) -> Period | None:
+    """The period whose report is due from the first working day of ``today``'s month:
+    last month; last quarter in January, April, July and October; last year in January."""
+    if kind == ReportKind.MONTHLY:
+        return previous_month(today)
+    if kind == ReportKind.QUARTERLY:
+        if today.month not in (1, 4, 7, 10):
+            return None
+        end = dt.date(today.year, today.month, 1) - dt.timedelta(days=1)
+        return Period(dt.date(end.year, end.month - 2, 1), end)
+    if today.month != 1:
+        return None
+    return Period(dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31))
+
+
 def run_monthly_schedule(*, now: dt.datetime | None = None) -> str:
+    return run_schedule(ReportKind.MONTHLY, now=now)
+
+
+def run_schedule(kind: str, *, now: dt.datetime | None = None) -> str:
     """Daily (CELERY_BEAT_SCHEDULE «reports-monthly»): from the first working day of a month
     on, make last month's report and mail it, once. A run that stopped between generating
     and mailing is finished by the next one; a report generated before its month was over
     (an interim one the head made) is generated again first."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if today < first_working_day(today.year, today.month):
+    period = _due_period(kind, today)
+    if period is None or today < first_working_day(today.year, today.month):
         return ScheduleOutcome.NOT_YET
-    period = previous_month(today)
     report, _created = Report.objects.get_or_create(
-        kind=ReportKind.MONTHLY, period_start=period.start, period_end=period.end
+        kind=kind, period_start=period.start, period_end=period.end
     )
     if report.sent_at is not None:
         return ScheduleOutcome.ALREADY_SENT

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from soprovod.kpi import breakdowns, charts
 from soprovod.kpi.engine import KpiDocument, KpiValue, compute, kpi_definitions
 from soprovod.lib.periods import Period
-from soprovod.reports import escalations
+from soprovod.reports import escalations, review
 from soprovod.reports.kinds import REPORT_TITLES, ReportKind, period_label
 from soprovod.tickets.models import Escalation
 
@@ -181,6 +181,8 @@ class ReportData:
     commentary: str
     # Further sections, each a table, after the breakdowns (the monthly escalations...).
     sections: list[Table] = field(default_factory=list)
+    # Quarterly and annual reports (issue 12): strategic KPIs, budget, team, escalations...
+    review_sections: list[review.ReviewSection] = field(default_factory=list)
 
     def kpi(self, key: str) -> KpiValue | None:
         return self.document.get(key)
@@ -321,6 +323,7 @@ def build_report_data(
     period: Period,
     *,
     commentary: str = "",
+    section_commentary: dict[str, str] | None = None,
     now: dt.datetime | None = None,
     language: str | None = None,
 ) -> ReportData:
@@ -343,4 +346,7 @@ def build_report_data(
             breakdowns=_breakdown_tables(period, now),
             commentary=commentary,
             sections=_escalation_tables(period) if kind == ReportKind.MONTHLY else [],
+            review_sections=review.build_review_sections(
+                kind, period, now, section_commentary or {}, table=Table, column=Column
+            ),
         )

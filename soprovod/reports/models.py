@@ -43,6 +43,10 @@ class Report(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     error = models.TextField(_("error"), blank=True)
     commentary = models.TextField(_("head's commentary"), blank=True)
+    # Quarterly and annual reports: the head's commentary per review section (its key), and
+    # in the annual report each person's grade and assessment («grade.<user id>»,
+    # «assessment.<user id>»). Editable until the report is mailed (final then).
+    section_commentary = models.JSONField(default=dict, blank=True)
     pdf = models.FileField(_("PDF"), upload_to=report_file_path, blank=True, max_length=200)
     xlsx = models.FileField(_("XLSX"), upload_to=report_file_path, blank=True, max_length=200)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)

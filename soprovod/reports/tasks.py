@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from soprovod.reports import actions
+from soprovod.reports.kinds import ReportKind
 
 # While someone else is generating last month's report, look again this often.
 BUSY_RETRY_SECONDS = 600
@@ -18,6 +19,26 @@ def generate(report_id: int) -> str:
 def monthly(self) -> str:
     """Daily (CELERY_BEAT_SCHEDULE): last month's report to the CEO on the first working day."""
     outcome = actions.run_monthly_schedule()
+    if outcome == actions.ScheduleOutcome.BUSY:
+        raise self.retry(countdown=BUSY_RETRY_SECONDS)
+    return outcome
+
+
+@shared_task(name="reports.quarterly", bind=True, acks_late=True, max_retries=12)
+def quarterly(self) -> str:
+    """Daily: last quarter's report (strategic KPIs, budget, team, escalations) to the CEO on
+    the first working day of the next quarter."""
+    outcome = actions.run_schedule(ReportKind.QUARTERLY)
+    if outcome == actions.ScheduleOutcome.BUSY:
+        raise self.retry(countdown=BUSY_RETRY_SECONDS)
+    return outcome
+
+
+@shared_task(name="reports.annual", bind=True, acks_late=True, max_retries=12)
+def annual(self) -> str:
+    """Daily: last year's report (with each person's evaluation and next year's budget) to
+    the CEO on the first working day of January."""
+    outcome = actions.run_schedule(ReportKind.ANNUAL)
     if outcome == actions.ScheduleOutcome.BUSY:
         raise self.retry(countdown=BUSY_RETRY_SECONDS)
     return outcome

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from soprovod.accounts.permissions import can_manage_reports, can_read_reports, require
 from soprovod.lib.periods import PeriodError
-from soprovod.reports import actions
+from soprovod.reports import actions, review
 from soprovod.reports.generator import build_report_data
 from soprovod.reports.kinds import parse_period, period_code, period_label
 from soprovod.reports.models import Report, ReportKind
@@ -135,12 +135,36 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_page(request, report, form)
 
 
+def _review_fields(report: Report) -> tuple[list, list]:
+    """The review sections' commentary fields (name, title, text), and for an annual report
+    each person's grade and assessment fields (person, grade field, assessment field)."""
+    texts = report.section_commentary
+    sections = [
+        (key, str(review.SECTION_TITLES[key]), texts.get(key, ""))
+        for key in review.sections_of(report.kind)
+    ]
+    people = []
+    if report.kind == ReportKind.ANNUAL:
+        people = [
+            (
+                person,
+                (f"grade.{person.pk}", texts.get(f"grade.{person.pk}", "")),
+                (f"assessment.{person.pk}", texts.get(f"assessment.{person.pk}", "")),
+            )
+            for person in review.people()
+        ]
+    return sections, people
+
+
 def _detail_page(request: HttpRequest, report: Report, form, *, status: int = 200) -> HttpResponse:
+    sections, people = _review_fields(report)
     context = {
         "report": report,
         "code": period_code(report.kind, report.period),
         "form": form,
         "can_manage": can_manage_reports(request.user),
+        "review_sections": sections,
+        "review_people": people,
     }
     return render(request, "reports/detail.html", context, status=status)
 
@@ -164,6 +188,27 @@ def commentary(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail_page(request, report, form, status=422)
     actions.do_update_commentary(request.user, report, form.cleaned_data["commentary"])
     messages.success(request, _("Commentary saved."))
+    return redirect("reports:detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def section_commentary(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head's commentary per review section (and the annual grades and assessments),
+    until the report is mailed."""
+    report = get_report_or_404(request.user, pk)
+    _require_manager(request)
+    sections, people = _review_fields(report)
+    names = [key for key, _title, _text in sections]
+    for _person, grade, assessment in people:
+        names += [grade[0], assessment[0]]
+    texts = {name: request.POST.get(name, "")[:5000] for name in names if name in request.POST}
+    try:
+        actions.do_update_section_commentary(request.user, report, texts)
+    except actions.ReportFinalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Commentary saved."))
     return redirect("reports:detail", pk=report.pk)
 
 

@@ -69,6 +69,8 @@ def render_xlsx(data: ReportData) -> bytes:
             _table_sheet(book.create_sheet(), _("Trends"), data.trends.as_table())
         for table in [*data.breakdowns, *data.sections]:
             _table_sheet(book.create_sheet(), table.title, table)
+        for section in data.review_sections:
+            _review_sheet(book.create_sheet(), section)
         _commentary_sheet(book.create_sheet(), data)
         book.properties.title = f"{data.title} · {data.period_label}"
         book.properties.creator = "Soprovod"
@@ -173,3 +175,32 @@ def _commentary_sheet(sheet: Worksheet, data: ReportData) -> None:
     _header(sheet, [_("Head's commentary")], [100])
     cell = _put(sheet, 2, 1, data.commentary or "")
     cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _review_sheet(sheet: Worksheet, section) -> None:
+    """A review section (quarterly, annual): its tables one under another, each with a bold
+    title and header row, then the head's commentary for the section."""
+    sheet.title = _sheet_title(section.title)
+    row = 1
+    widths: dict[int, float] = {}
+    for table in section.tables:
+        _put(sheet, row, 1, table.title).font = HEADER_FONT
+        row += 1
+        for index, column in enumerate(table.columns, start=1):
+            cell = _put(sheet, row, index, column.title)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            widths[index] = max(widths.get(index, 0), _width(column))
+        row += 1
+        for values in table.rows:
+            for index, (value, column) in enumerate(zip(values, table.columns, strict=True), 1):
+                _put(sheet, row, index, value, column.unit)
+            row += 1
+        if table.note:
+            _put(sheet, row, 1, table.note)
+            row += 1
+        row += 1
+    _put(sheet, row, 1, _("Head's commentary")).font = HEADER_FONT
+    cell = _put(sheet, row + 1, 1, section.commentary or "")
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for index, width in widths.items():
+        sheet.column_dimensions[get_column_letter(index)].width = width

@@ -36,6 +36,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("health", "soprovod.health.demo.create_health_scores"),
     ("budget", "soprovod.budget.demo.create_budget"),
     ("strategic", "soprovod.strategic.demo.create_strategic_kpis"),
+    ("reviews", "soprovod.reports.demo.create_review_commentary"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)
