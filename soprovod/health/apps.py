@@ -16,6 +16,7 @@ class HealthAppConfig(AppConfig):
         from soprovod.health import panels, signals, timeline
         from soprovod.health.verify import check_latest_scores
         from soprovod.projects.models import Blocker, Project, ProjectStage, ProjectTask
+        from soprovod.sla.signals import clocks_written
         from soprovod.success.models import Claim
         from soprovod.success.timeline import register_source
         from soprovod.surveys.models import SurveyResponse
@@ -36,6 +37,7 @@ class HealthAppConfig(AppConfig):
                 signals.project_part_saved, sender=model, dispatch_uid=uid + model.__name__
             )
         post_save.connect(signals.client_saved, sender=Client, dispatch_uid=uid + "client")
+        clocks_written.connect(signals.clocks_written, dispatch_uid=uid + "clocks_written")
         # The client 360 (success) shows the score in its header and the drops into red on
         # its timeline.
         register_panel("client_header", "health", panels.client_panel)

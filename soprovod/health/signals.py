@@ -11,9 +11,18 @@ nightly run catches up).
 
 from __future__ import annotations
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+import datetime as dt
 
-from soprovod.health import actions
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
+
+from soprovod.health import actions, inputs
+from soprovod.tickets.models import Ticket
+
+EVERY_CLIENT = -1  # in the pending set: recompute every scored client
+# How far back a ticket still moves a score: the 90-day window and the 30 days before it.
+HORIZON = dt.timedelta(days=inputs.RECENT_DAYS + inputs.BEFORE_DAYS)
+LOOKUP_CHUNK = 900  # ids per lookup (SQLite's limit on query parameters)
 
 # Ticket fields whose change moves a measure (SLA, CSAT, repeats, volume): a save that
 # touches only others (assignee, subject, version) is not an input change.
@@ -28,7 +37,7 @@ def mark(client_id: int | None) -> None:
         return
     connection = connections[DEFAULT_DB_ALIAS]
     if not connection.in_atomic_block:
-        actions.do_recompute(client_ids=[client_id])
+        _recompute({client_id})
         return
     pending = getattr(connection, "_health_pending", None)
     # Django replaces the list of a transaction's on-commit callbacks after each commit or
@@ -40,11 +49,33 @@ def mark(client_id: int | None) -> None:
         def flush() -> None:
             if getattr(connection, "_health_pending", None) is pending:
                 connection._health_pending = None  # later changes queue their own run
-            actions.do_recompute(client_ids=sorted(ids))
+            _recompute(ids)
 
+        flush.health_recompute = True  # what it is, for tests that list the callbacks
         transaction.on_commit(flush, robust=True)
         return
     pending[1].add(client_id)
+
+
+def _recompute(ids: set[int]) -> None:
+    actions.do_recompute(client_ids=None if EVERY_CLIENT in ids else sorted(ids))
+
+
+def clocks_written(sender, ticket_ids=(), instants=(), **kwargs) -> None:
+    """Tickets and clocks written in bulk, without ``post_save`` (`sla.signals`): the clients
+    of ``ticket_ids``; an import that names only instants recomputes every client when one
+    of them is recent enough to move a score."""
+    ids = list(ticket_ids)
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[start : start + LOOKUP_CHUNK]
+        for client_id in (
+            Ticket.objects.filter(pk__in=chunk).values_list("client_id", flat=True).distinct()
+        ):
+            mark(client_id)
+    if not ids and instants:
+        horizon = timezone.now() - HORIZON
+        if any(at >= horizon for at in instants):
+            mark(EVERY_CLIENT)
 
 
 def ticket_saved(sender, instance, created, update_fields=None, **kwargs) -> None:

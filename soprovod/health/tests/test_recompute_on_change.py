@@ -6,14 +6,17 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from soprovod.clients.actions import do_record_mrr_change
 from soprovod.health.models import HealthScore
 from soprovod.health.tests.helpers import TODAY, ticket
+from soprovod.sla.models import SlaClock
+from soprovod.sla.signals import clocks_were_written
 from soprovod.success.actions import do_create_claim
 from soprovod.surveys.models import SurveyResponse
 from soprovod.tickets import actions as ticket_actions
-from soprovod.tickets.models import TicketStatus
+from soprovod.tickets.models import Ticket, TicketStatus
 
 
 def scores_of(client):
@@ -91,3 +94,27 @@ def test_a_claim_recomputes_its_client(
     row = HealthScore.objects.get(client=companies.b, day=TODAY)
     # 1 open claim → 40, the only measure with data; the flag beside it
     assert (row.score, row.flags) == (40, ["open_claim"])
+
+
+def test_bulk_written_tickets_recompute_their_clients(
+    companies, frozen, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        t = ticket(companies.a, 3)
+    HealthScore.objects.all().delete()  # as if the ticket had been written in bulk
+    with django_capture_on_commit_callbacks(execute=True):
+        clocks_were_written(SlaClock, ticket_ids=[t.pk])
+    assert scores_of(companies.a) == [(TODAY, 100)]
+    assert scores_of(companies.b) == []
+
+
+def test_an_import_of_recent_tickets_recomputes_every_client(
+    companies, frozen, django_capture_on_commit_callbacks
+):
+    old = timezone.now() - dt.timedelta(days=400)
+    with django_capture_on_commit_callbacks(execute=True):
+        clocks_were_written(Ticket, instants=[old])  # history too old to move a score
+    assert not HealthScore.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        clocks_were_written(Ticket, instants=[old, timezone.now() - dt.timedelta(days=5)])
+    assert HealthScore.objects.filter(day=TODAY).count() == 2  # A and B

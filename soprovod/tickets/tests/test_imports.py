@@ -406,8 +406,12 @@ def test_import_notifies_and_mails_no_one(client, staff, django_capture_on_commi
             csv_bytes(HEADER, PAUSED, "T-2,CRM-1,emergency,Шлагбаумы,Срочно,2026-11-25T11:00,,,,")
         )
 
-    # Nothing but the rebuild of the KPI facts of the closed months the tickets fell in.
-    assert all(hasattr(callback, "kpi_month") for callback in callbacks)
+    # Nothing but the rebuild of the KPI facts of the closed months the tickets fell in and
+    # the recomputation of the health scores.
+    assert all(
+        hasattr(callback, "kpi_month") or hasattr(callback, "health_recompute")
+        for callback in callbacks
+    )
     assert not Notification.objects.exists()
     assert mail.outbox == []
 
