@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "soprovod.success",
     "soprovod.health",
     "soprovod.budget",
+    "soprovod.meetings",
     "soprovod.kpi",
     "soprovod.strategic",
     "soprovod.reports",
@@ -254,6 +255,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=15),
         "options": {"expires": 3000},
     },
+    # Meetings: generated four weeks ahead (once per series and date); agendas stored when
+    # a meeting's time comes, overdue action items warned (once per item and due date).
+    "meetings-generate": {"task": "meetings.generate", "schedule": crontab(hour=6, minute=0)},
+    "meetings-check": {"task": "meetings.check", "schedule": 300.0, "options": {"expires": 280}},
     "devrequests-clocks": {
         "task": "devrequests.check_clocks",
         "schedule": 300.0,

@@ -35,6 +35,7 @@ urlpatterns = [
     path("handoffs/", include("soprovod.handoffs.urls")),
     path("success/", include("soprovod.success.urls")),
     path("health/", include("soprovod.health.urls")),
+    path("meetings/", include("soprovod.meetings.urls")),
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("team/", include("soprovod.team.urls")),

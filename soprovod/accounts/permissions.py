@@ -447,3 +447,25 @@ def can_see_team(user) -> bool:
     """The team pages: the head sees everyone; the rest of the support department sees
     their own roles, absences and training (team/permissions.py narrows it)."""
     return is_signed_in(user) and user.is_support_staff
+# ---- meetings and action items -------------------------------------------------------------
+# Role capabilities only; which meetings a user may read is `meetings/permissions.py`.
+
+
+def can_see_meetings(user) -> bool:
+    """The meeting pages and «my action items»: the support department and the CEO, and
+    sales and development (who take part in the weekly cross-department meeting)."""
+    return is_signed_in(user) and (
+        user.is_support_staff or user.has_role(Role.CEO, Role.SALES, Role.DEVELOPMENT)
+    )
+
+
+def reads_all_meetings(user) -> bool:
+    """The department and the CEO read every meeting; sales and development only the
+    cross-department meetings they take part in."""
+    return is_signed_in(user) and (user.is_support_staff or user.has_role(Role.CEO))
+
+
+def can_run_meetings(user) -> bool:
+    """Set up the series, hold any meeting, write its minutes, give action items: the head
+    (a meeting's chair does so for their own meeting: meetings.permissions)."""
+    return is_signed_in(user) and _is_head(user)

@@ -12,9 +12,11 @@ class KpiConfig(AppConfig):
         # Sources of KPIs recorded by the apps below (imported here: models are ready).
         from soprovod.kpi.coordination import DEV_REQUEST_SOURCE, HANDOFF_SOURCE
         from soprovod.kpi.engine import register_source
+        from soprovod.kpi.team import TEAM_SOURCE
 
         register_source(HANDOFF_SOURCE)
         register_source(DEV_REQUEST_SOURCE)
+        register_source(TEAM_SOURCE)
 
         # The stored month facts: every write of a ticket or clock of a closed month marks
         # the month stale in the writer's transaction (soprovod.kpi.months).

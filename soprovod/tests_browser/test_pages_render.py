@@ -25,6 +25,8 @@ PAGES = [
     ("sla", "sla:calendars"),
     ("health", "health:portfolio"),
     ("health client", "health:client"),
+    ("meetings", "meetings:list"),
+    ("my action items", "meetings:my_items"),
     ("portal", "portal:home"),
     ("portal ticket", "portal:ticket"),
 ]
@@ -33,10 +35,10 @@ STAFF_PAGES = {"home", "queue", "ticket", "clients", "client", "health", "health
 # 404 for an object), except that a client contact who opens the home page, or the staff
 # address of their own ticket or company, is taken to the same thing in the portal.
 RENDERS = {
-    "head": STAFF_PAGES | {"kpi", "reports", "sla"},
-    "support": STAFF_PAGES | {"sla"},
-    "csm": STAFF_PAGES | {"sla"},
-    "ceo": STAFF_PAGES | {"kpi", "reports"},
+    "head": STAFF_PAGES | {"kpi", "reports", "sla", "meetings", "my action items"},
+    "support": STAFF_PAGES | {"sla", "meetings", "my action items"},
+    "csm": STAFF_PAGES | {"sla", "meetings", "my action items"},
+    "ceo": STAFF_PAGES | {"kpi", "reports", "meetings", "my action items"},
     "client1": {"portal", "portal ticket"},
 }
 TO_PORTAL = {

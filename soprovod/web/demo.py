@@ -37,6 +37,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("budget", "soprovod.budget.demo.create_budget"),
     ("strategic", "soprovod.strategic.demo.create_strategic_kpis"),
     ("reviews", "soprovod.reports.demo.create_review_commentary"),
+    ("meetings", "soprovod.meetings.demo.create_meetings"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)

@@ -284,7 +284,7 @@ def test_nps_drilldown_lists_the_answers(department):
 
 
 def test_drilldown_refuses_keys_without_records_and_wrong_outcomes(db):
-    for key in ("team.tasks_on_time", "budget.execution", "sla.urgent", "nonsense"):
+    for key in ("budget.execution", "sla.urgent", "nonsense"):
         assert not breakdowns.has_drilldown(key)
         with pytest.raises(NoDrilldown):
             drilldown(OCTOBER, key)

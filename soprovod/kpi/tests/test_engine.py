@@ -200,9 +200,9 @@ def test_empty_period_is_null_everywhere_it_should_be(db):
 
 
 def test_document_costs_a_fixed_number_of_queries(department, django_assert_max_num_queries):
-    # Seven of kpi.md's own, one per registered source (hand-offs, development requests),
-    # two for the budget (plan in force, facts), one for the strategic KPIs' keys.
-    with django_assert_max_num_queries(12):
+    # Seven of kpi.md's own, one per registered source (hand-offs, development requests,
+    # meetings), two for the budget (plan in force, facts), one for the strategic KPIs' keys.
+    with django_assert_max_num_queries(13):
         compute(OCTOBER, now=NOW)
 
 
