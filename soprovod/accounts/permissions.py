@@ -447,6 +447,8 @@ def can_see_team(user) -> bool:
     """The team pages: the head sees everyone; the rest of the support department sees
     their own roles, absences and training (team/permissions.py narrows it)."""
     return is_signed_in(user) and user.is_support_staff
+
+
 # ---- meetings and action items -------------------------------------------------------------
 # Role capabilities only; which meetings a user may read is `meetings/permissions.py`.
 

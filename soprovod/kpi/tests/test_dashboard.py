@@ -228,7 +228,7 @@ def test_dashboard_query_budget(
     # session, user, roles; the document (12), the trends (5), four breakdowns (3 for types,
     # 4 for the others: stored months, tickets, ratings, names); and up to three for the
     # base layout's context processors (menu badges and reminders).
-    with django_assert_max_num_queries(3 + 12 + 5 + 15 + 3):
+    with django_assert_max_num_queries(3 + 13 + 5 + 15 + 3):
         c.get(reverse("kpi:dashboard") + OCTOBER_QUERY)
 
 
