@@ -62,3 +62,28 @@ def setup_django(url: str, data_dir: str) -> None:
     import django
 
     django.setup()
+
+
+def report_failure(bench: str, error: BaseException) -> None:
+    """A bench that fails prints why (with the traceback) and exits non-zero, never a ratio."""
+    import traceback
+
+    traceback.print_exc()
+    log(f"{bench}: failed: {error}")
+
+
+def tear_down(url: str, bench: str, data_dir: str | None, *, keep: bool) -> None:
+    """Close Django's connections (when Django got set up), drop the bench's database unless
+    ``keep`` (``--keep`` leaves it for a look), and remove the throwaway data folder."""
+    import shutil
+
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
+        pass
+    if not keep:
+        admin(url, f'DROP DATABASE IF EXISTS "{database_name(url, bench)}" WITH (FORCE)')
+    if data_dir:
+        shutil.rmtree(data_dir, ignore_errors=True)

@@ -38,11 +38,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 import argparse  # noqa: E402
-import shutil  # noqa: E402
 import tempfile  # noqa: E402
 
 from bench import kpi as kpi_bench  # noqa: E402
-from bench._common import admin, bench_url, database_name, log  # noqa: E402
+from bench._common import admin, bench_url, database_name, log, report_failure, tear_down  # noqa: E402
 
 BENCH_DB = "soprovod_bench_health"
 DEFAULT_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}"
@@ -189,21 +188,10 @@ def main() -> int:
             log("health bench: the query count grows with the clients")
             failed = True
     except Exception as error:  # noqa: BLE001 - report and exit non-zero
-        import traceback
-
-        traceback.print_exc()
-        log(f"health bench: failed: {error}")
+        report_failure("health bench", error)
         failed = True
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
-            pass
-        if not args.keep:
-            admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        shutil.rmtree(data_dir, ignore_errors=True)
+        tear_down(url, "health bench", data_dir, keep=args.keep)
         log(f"# total: {phases.total():.0f} s")
     return 1 if failed else 0
 

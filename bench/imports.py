@@ -42,11 +42,10 @@ import datetime as dt  # noqa: E402
 import io  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from bench._common import bench_url, log, recreate, setup_django  # noqa: E402
+from bench._common import bench_url, log, recreate, report_failure, setup_django, tear_down  # noqa: E402
 
 BENCH = "imports bench"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/soprovod_bench_imports"
@@ -200,23 +199,10 @@ def main() -> int:
         print(f"import.tickets_per_s: {rate:.0f}", flush=True)
         log(f"# goal >= {GOAL:,} tickets/s: {'met' if rate >= GOAL else 'MISSED'}")
     except Exception as error:  # noqa: BLE001 - report and exit non-zero
-        import traceback
-
-        traceback.print_exc()
-        log(f"{BENCH}: failed: {error}")
+        report_failure(BENCH, error)
         failed = True
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
-            pass
-        if not args.keep:
-            from bench._common import admin, database_name
-
-            admin(url, f'DROP DATABASE IF EXISTS "{database_name(url, BENCH)}" WITH (FORCE)')
-        shutil.rmtree(data_dir, ignore_errors=True)
+        tear_down(url, BENCH, data_dir, keep=args.keep)
     return 1 if failed else 0
 
 

@@ -64,11 +64,19 @@ import logging  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from bench._common import admin, bench_url, database_name, log, on_database, setup_django  # noqa: E402
+from bench._common import (  # noqa: E402
+    admin,
+    bench_url,
+    database_name,
+    log,
+    on_database,
+    report_failure,
+    setup_django,
+    tear_down,
+)
 from soprovod.lib.periods import add_months  # noqa: E402
 
 BENCH_DB = "soprovod_bench_kpi"
@@ -823,21 +831,10 @@ def main() -> int:
                 log(f"# goal kpi.{key} <= {GOAL:g}x: {verdict}")
         failed = bool(results.get("dashboard_failed"))
     except Exception as error:  # noqa: BLE001 - report and exit non-zero
-        import traceback
-
-        traceback.print_exc()
-        log(f"kpi bench: failed: {error}")
+        report_failure("kpi bench", error)
         failed = True
     finally:
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # noqa: BLE001, S110 - Django may not be set up yet
-            pass
-        if not args.keep:
-            admin(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        shutil.rmtree(data_dir, ignore_errors=True)
+        tear_down(url, "kpi bench", data_dir, keep=args.keep)
         log(f"# total: {phases.total():.0f} s")
     return 1 if failed else 0
 

@@ -3,37 +3,21 @@ the KPI dashboard's charts), without JavaScript."""
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
-
 import pygal
 from django.utils.formats import number_format
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from pygal.style import Style
 
 from soprovod.budget.queries import Variance
+from soprovod.core.charts import chart_style, inline_svg
 
-STYLE = {
-    "background": "transparent",
-    "plot_background": "#ffffff",
-    "foreground": "#1d2330",
-    "foreground_strong": "#1d2330",
-    "foreground_subtle": "#dde1e8",
-    "opacity": ".9",
-    "font_family": '"DejaVu Sans", system-ui, sans-serif',
-    "label_font_size": 11,
-    "major_label_font_size": 11,
-    "legend_font_size": 12,
-    "title_font_size": 14,
-    "value_font_size": 11,
-}
 PLAN_COLOUR, FACT_COLOUR = "#8c96a8", "#1f6feb"
 
 
 def variance_chart(variance: Variance, title: str = "") -> SafeString:
     """Plan against fact per category, in thousands of roubles."""
     chart = pygal.Bar(
-        style=Style(colors=(PLAN_COLOUR, FACT_COLOUR), **STYLE),
+        style=chart_style((PLAN_COLOUR, FACT_COLOUR)),
         js=[],
         disable_xml_declaration=True,
         width=620,
@@ -51,10 +35,4 @@ def variance_chart(variance: Variance, title: str = "") -> SafeString:
     chart.x_labels = [row.label for row in variance.rows]
     chart.add(_("Plan"), [float(row.plan) / 1000 for row in variance.rows])
     chart.add(_("Fact"), [float(row.fact) / 1000 for row in variance.rows])
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if str(child.tag).endswith("script"):
-                parent.remove(child)
-    # Our own labels only; ElementTree escapes them.
-    return mark_safe(ElementTree.tostring(tree, encoding="unicode"))  # noqa: S308
+    return inline_svg(chart)

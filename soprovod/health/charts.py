@@ -3,36 +3,20 @@ package the KPI dashboard uses), with the red and green band edges as dashed lin
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
-
 import pygal
 from django.utils.formats import date_format
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from pygal.style import Style
 
-STYLE = {
-    "background": "transparent",
-    "plot_background": "#ffffff",
-    "foreground": "#1d2330",
-    "foreground_strong": "#1d2330",
-    "foreground_subtle": "#dde1e8",
-    "opacity": ".9",
-    "font_family": '"DejaVu Sans", system-ui, sans-serif',
-    "label_font_size": 11,
-    "major_label_font_size": 11,
-    "legend_font_size": 12,
-    "title_font_size": 14,
-    "value_font_size": 11,
-    "tooltip_font_size": 11,
-}
+from soprovod.core.charts import chart_style, inline_svg
+
 COLOURS = ("#1f6feb", "#cf222e", "#1a7f37")
 
 
 def score_chart(rows, *, red_below: int, green_from: int) -> SafeString:
     """The SVG of the scores in ``rows`` (HealthScore, oldest first)."""
     chart = pygal.Line(
-        style=Style(colors=COLOURS, **STYLE),
+        style=chart_style(COLOURS),
         js=[],
         disable_xml_declaration=True,
         allow_interruptions=True,
@@ -58,9 +42,4 @@ def score_chart(rows, *, red_below: int, green_from: int) -> SafeString:
     dashes = {"dasharray": "6, 4", "width": 1.5}
     chart.add(_("Red below"), [red_below] * len(rows), show_dots=False, stroke_style=dashes)
     chart.add(_("Green from"), [green_from] * len(rows), show_dots=False, stroke_style=dashes)
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.tag == "script" or str(child.tag).endswith("}script"):
-                parent.remove(child)
-    return mark_safe(ElementTree.tostring(tree, encoding="unicode"))  # noqa: S308 - our labels
+    return inline_svg(chart)

@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from xml.etree import ElementTree
 
 import pygal
 from django.utils.formats import date_format, number_format
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from pygal.style import Style
 
+from soprovod.core.charts import chart_style, inline_svg
 from soprovod.kpi.engine import TICKET_TYPES, KpiDocument, KpiValue
 
 MINUS = "\u2212"
@@ -139,21 +138,6 @@ class Chart:
 
 
 PALETTE = ("#cf222e", "#1f6feb", "#8250df", "#1a7f37", "#b76e00")
-STYLE = {
-    "background": "transparent",
-    "plot_background": "#ffffff",
-    "foreground": "#1d2330",
-    "foreground_strong": "#1d2330",
-    "foreground_subtle": "#dde1e8",
-    "opacity": ".9",
-    "font_family": '"DejaVu Sans", system-ui, sans-serif',
-    "label_font_size": 11,
-    "major_label_font_size": 11,
-    "legend_font_size": 12,
-    "title_font_size": 14,
-    "value_font_size": 11,
-    "tooltip_font_size": 11,
-}
 TARGET_COLOUR = "#3d4452"
 
 
@@ -187,7 +171,7 @@ def line_chart(
     # The target line is always grey, after the series' own colours.
     colours = (*PALETTE[: len(series)], TARGET_COLOUR)
     chart = pygal.Line(
-        style=Style(colors=colours, **STYLE),
+        style=chart_style(colours),
         js=[],
         disable_xml_declaration=True,
         allow_interruptions=True,
@@ -226,22 +210,10 @@ def line_chart(
     ]
     return Chart(
         title=title,
-        svg=_inline_svg(chart),
+        svg=inline_svg(chart),
         months=[month_label(month) for month in months],
         rows=rows,
     )
-
-
-def _inline_svg(chart) -> SafeString:
-    """The chart's SVG for inlining in the page, without pygal's tooltip script (we serve no
-    JavaScript of pygal's, and the figures are in the table under each chart)."""
-    tree = chart.render_tree()
-    for parent in list(tree.iter()):
-        for child in list(parent):
-            if child.tag == "script" or str(child.tag).endswith("}script"):
-                parent.remove(child)
-    # Our own strings and month names only; ElementTree escapes them.
-    return mark_safe(ElementTree.tostring(tree, encoding="unicode"))  # noqa: S308
 
 
 # The keys the dashboard's charts follow (`breakdowns.trend` gets them in one go).
