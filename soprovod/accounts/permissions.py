@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from soprovod.accounts.queries import acts_for_role
 from soprovod.accounts.roles import Role
 
 
@@ -301,10 +302,12 @@ def can_take_internal_survey(user) -> bool:
 
 def can_agree_handoffs(user) -> bool:
     """Accept or return hand-offs for support: the head, success and implementation
-    managers (issue 10)."""
+    managers (issue 10), and whoever stands in for the head while the head is away (the
+    deputy is asked to agree, so the deputy may: issue 12)."""
     return is_signed_in(user) and (
         user.is_superuser
         or user.has_role(Role.HEAD, Role.SUCCESS_MANAGER, Role.IMPLEMENTATION_MANAGER)
+        or acts_for_role(user, Role.HEAD)
     )
 
 

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from soprovod.accounts.actions import do_record_absence
+from soprovod.accounts.permissions import can_agree_handoffs
 from soprovod.audit.models import AuditEvent
 from soprovod.clients.models import Client, ClientStatus, Contact, Site
 from soprovod.core.models import Notification
@@ -15,6 +16,7 @@ from soprovod.handoffs.actions import (
     do_submit_handoff,
 )
 from soprovod.handoffs.models import HandoffStatus, RoundOutcome
+from soprovod.handoffs.permissions import can_answer_handoff
 from soprovod.handoffs.tests.conftest import msk
 from soprovod.handoffs.tests.factories import make_handoff
 from soprovod.projects.actions import do_complete_task, do_go_live
@@ -276,3 +278,24 @@ def test_the_heads_deputy_is_asked_to_agree_while_the_head_is_away(
     assert "engineer" in breach
     escalation = Escalation.objects.get(key=f"handoff-round:{agreement.pk}:head")
     assert escalation.addressed_to == staff.engineer
+
+
+def test_the_heads_deputy_may_agree_during_the_absence_and_not_after(staff, friday, time_machine):
+    """Asked to agree, the deputy can: the head's approval capability is theirs for the
+    period of the absence only (an engineer alone may not agree hand-offs)."""
+    assert not can_agree_handoffs(staff.engineer)
+    do_record_absence(
+        staff.head,
+        staff.head,
+        starts_on=dt.date(2026, 10, 12),
+        ends_on=dt.date(2026, 10, 23),
+        deputy=staff.engineer,
+    )
+    assert can_agree_handoffs(staff.engineer)
+    handoff = make_handoff(staff.sales)
+    do_submit_handoff(staff.sales, handoff)
+    handoff.refresh_from_db()
+    assert can_answer_handoff(staff.engineer, handoff)
+    time_machine.move_to(msk(2026, 10, 24, 10, 0), tick=False)
+    assert not can_agree_handoffs(staff.engineer)
+    assert not can_answer_handoff(staff.engineer, handoff)
