@@ -334,7 +334,9 @@ def create_clients(ctx: DemoContext) -> None:
             mrr_rub=_mrr(rng, low, high),
             status=history.final,
             contract_start=history.changes[0][1],
-            contract_end=history.changes[-1][1] if history.final == ClientStatus.CHURNED else None,
+            contract_end=history.changes[-1][1]
+            if history.final == ClientStatus.CHURNED
+            else _term_end(history.changes[0][1], ctx.today),
             churned_at=history.changes[-1][1] if history.final == ClientStatus.CHURNED else None,
             success_manager=_weighted(rng, [(m, 4 if m.username == "csm" else 3) for m in managers])
             if managers
@@ -459,6 +461,21 @@ def _history(rng, ctx: DemoContext) -> _History:
             changes.append((ClientStatus.AT_RISK, risk, rng.choice(AT_RISK_REASONS)))
         changes.append((ClientStatus.CHURNED, end, rng.choice(CHURN_REASONS)))
     return _History(changes)
+
+
+def _term_end(start: date, today: date) -> date:
+    """PASS24's contracts run a year and renew on their anniversary: a live client's contract
+    ends on the first anniversary of its start after today, so renewals fall all over the
+    year and the success managers have some in the next 90 days."""
+    years = today.year - start.year
+    while True:
+        try:
+            end = start.replace(year=start.year + years)
+        except ValueError:  # 29 February in a common year
+            end = date(start.year + years, 3, 1)
+        if end > today:
+            return end
+        years += 1
 
 
 def _mrr(rng, low: int, high: int) -> Decimal:

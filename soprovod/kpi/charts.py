@@ -137,7 +137,8 @@ class Chart:
     rows: list[tuple[str, list[str]]]
 
 
-PALETTE = ("#cf222e", "#1f6feb", "#8250df", "#1a7f37", "#b76e00")
+# No red among the series: red means "below target" only (issue 16).
+PALETTE = ("#1f6feb", "#8250df", "#1a7f37", "#b76e00", "#0a7480")
 TARGET_COLOUR = "#3d4452"
 
 
