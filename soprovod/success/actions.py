@@ -445,17 +445,27 @@ def do_add_churn_task(actor, case: ChurnCase, *, title: str, owner=None, due_on=
     return task
 
 
+def _set_done(actor, item, *, done: bool, client_path: str):
+    """Tick or untick a step (a save-plan task, a call's next step), audited on the client
+    its ``client_path`` parent (case, note) belongs to; ticking what is ticked changes nothing."""
+    item = (
+        type(item)
+        .objects.select_for_update()
+        .select_related(f"{client_path}__client")
+        .get(pk=item.pk)
+    )
+    if (item.done_at is not None) == done:
+        return item
+    item.done_at = timezone.now() if done else None
+    item.save(update_fields=["done_at"])
+    client = getattr(item, client_path).client
+    record(actor, item, AuditEvent.Action.UPDATED, {"done": [not done, done]}, parent=client)
+    return item
+
+
 @transaction.atomic
 def do_set_churn_task_done(actor, task: ChurnTask, *, done: bool) -> ChurnTask:
-    task = ChurnTask.objects.select_for_update().select_related("case__client").get(pk=task.pk)
-    if (task.done_at is not None) == done:
-        return task
-    task.done_at = timezone.now() if done else None
-    task.save(update_fields=["done_at"])
-    record(
-        actor, task, AuditEvent.Action.UPDATED, {"done": [not done, done]}, parent=task.case.client
-    )
-    return task
+    return _set_done(actor, task, done=done, client_path="case")
 
 
 @transaction.atomic
@@ -607,15 +617,7 @@ def do_log_call_note(
 
 @transaction.atomic
 def do_set_next_step_done(actor, step: NextStep, *, done: bool) -> NextStep:
-    step = NextStep.objects.select_for_update().select_related("note__client").get(pk=step.pk)
-    if (step.done_at is not None) == done:
-        return step
-    step.done_at = timezone.now() if done else None
-    step.save(update_fields=["done_at"])
-    record(
-        actor, step, AuditEvent.Action.UPDATED, {"done": [not done, done]}, parent=step.note.client
-    )
-    return step
+    return _set_done(actor, step, done=done, client_path="note")
 
 
 def contacts_of(client: Client):
