@@ -181,3 +181,13 @@ def log_out(page) -> None:
     with page.expect_navigation():
         page.locator(f"form[action='{reverse('logout')}'] button[type=submit]").click()
     assert "/accounts/login/" in page.url
+
+
+def menu_link(page, href: str):
+    """The main menu's link to ``href``, its group opened first when it sits in one (the
+    groups are dropdowns, soprovod.web.navigation)."""
+    link = page.locator(f"nav.mainnav a[href='{href}']")
+    group = page.locator("nav.mainnav details", has=page.locator(f"a[href='{href}']"))
+    if group.count() and not link.is_visible():
+        group.locator("summary").click()
+    return link

@@ -13,7 +13,7 @@ import pytest
 from soprovod.meetings.models import ActionItem, MeetingKind
 from soprovod.meetings.tests import factories as f
 from soprovod.sla.models import ClockStatus
-from soprovod.tests_browser.conftest import log_in, log_out
+from soprovod.tests_browser.conftest import log_in, log_out, menu_link
 from soprovod.tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,7 +48,7 @@ def test_team_meeting_action_item_closed_by_support(page, staff, time_machine):
     # The head: Meetings → this week's team meeting → start it; the breach is on the agenda.
     log_in(page, staff.head.username)
     with page.expect_navigation():
-        page.locator("nav.mainnav a[href='/meetings/']").click()
+        menu_link(page, "/meetings/").click()
     with page.expect_navigation():
         page.locator(f"#this-week a[href='/meetings/{this_week.pk}/']").click()
     with page.expect_navigation():

@@ -1,13 +1,17 @@
 from django.conf import settings
 
-from soprovod.web.navigation import menu_for
+from soprovod.web.navigation import navigation_for
 
 
 def navigation(request):
     user = getattr(request, "user", None)
-    return {
-        "nav_items": menu_for(user, request.path)
+    items, menu = (
+        navigation_for(user, request.path)
         if user is not None and user.is_authenticated
-        else [],
+        else ([], [])
+    )
+    return {
+        "nav_items": items,
+        "nav_menu": menu,
         "portfolio_capacity": settings.PORTFOLIO_CAPACITY,
     }

@@ -1,6 +1,10 @@
 """The main menu, per role: each role sees only the sections it can use. A section is its
 page's URL name, its label and the capability (soprovod.accounts.permissions) that opens it;
-an app adds its line here when its pages exist."""
+an app adds its line here when its pages exist, and its URL name to a group of GROUP_OF.
+
+Twenty-odd sections do not fit one line, so the top bar shows them in a few groups (work,
+clients, team, reports, settings), each a dropdown that opens by keyboard too; a group the user
+has one section of is shown as that section's own link."""
 
 from __future__ import annotations
 
@@ -42,6 +46,20 @@ class NavItem:
     count: int | None = None  # a figure beside the entry (open items waiting for the user)
 
 
+@dataclass(frozen=True)
+class NavGroup:
+    label: str
+    items: tuple[NavItem, ...]
+
+    @property
+    def active(self) -> bool:
+        return any(item.active for item in self.items)
+
+    @property
+    def count(self) -> int:
+        return sum(item.count or 0 for item in self.items)
+
+
 # (url name, label, who sees it)
 SECTIONS = [
     ("home", _("Home"), can_see_home),
@@ -67,19 +85,90 @@ SECTIONS = [
 ]
 
 
+# The menu's groups, in their order, and the group of each section (its URL name). A section
+# left out of GROUP_OF shows under MORE, and a test says so.
+WORK, CLIENTS, TEAM, REPORTS, SETTINGS, MORE = (
+    "work",
+    "clients",
+    "team",
+    "reports",
+    "settings",
+    "more",
+)
+GROUPS = [
+    (WORK, _("Work")),
+    (CLIENTS, _("Clients")),
+    (TEAM, _("Team")),
+    (REPORTS, _("Reports")),
+    (SETTINGS, _("Settings")),
+    (MORE, _("More")),
+]
+GROUP_OF = {
+    "tickets:queue": WORK,
+    "escalations:inbox": WORK,
+    "devrequests:list": WORK,
+    "projects:list": WORK,
+    "handoffs:list": WORK,
+    "portal:home": WORK,
+    "clients:list": CLIENTS,
+    "health:portfolio": CLIENTS,
+    "surveys:campaigns": CLIENTS,
+    "success:claims": CLIENTS,
+    "success:churn": CLIENTS,
+    "team:people": TEAM,
+    "meetings:list": TEAM,
+    "kpi:dashboard": REPORTS,
+    "strategic:home": REPORTS,
+    "budget:home": REPORTS,
+    "reports:archive": REPORTS,
+    "sla:calendars": SETTINGS,
+    "twofactor:security": SETTINGS,
+}
+UNGROUPED = {"home"}  # shown on its own, before the groups
+
 # Entries that show a count: url name → count(user), asked only of users who see the entry.
 COUNTS = {
     "escalations:inbox": escalation_inbox_count,
 }
 
 
-def menu_for(user, path: str) -> list[NavItem]:
-    items = []
+def _entries(user, path: str) -> list[tuple[str, NavItem]]:
+    """(url name, entry) for every section ``user`` may open, in SECTIONS' order."""
+    entries = []
     for name, label, allowed in SECTIONS:
         if not allowed(user):
             continue
         url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
         count = COUNTS[name](user) if name in COUNTS else None
-        items.append(NavItem(str(label), url, active, count))
-    return items
+        entries.append((name, NavItem(str(label), url, active, count)))
+    return entries
+
+
+def menu_for(user, path: str) -> list[NavItem]:
+    """The sections ``user`` may open, as one flat list (the home page's tiles)."""
+    return [item for _name, item in _entries(user, path)]
+
+
+def grouped_menu(items: list[tuple[str, NavItem]]) -> list[NavItem | NavGroup]:
+    """The top bar's entries: the ungrouped sections, then each group with its sections in
+    their SECTIONS order; a group with a single section becomes that section's link."""
+    ungrouped = [item for name, item in items if name in UNGROUPED]
+    by_group: dict[str, list[NavItem]] = {}
+    for name, item in items:
+        if name not in UNGROUPED:
+            by_group.setdefault(GROUP_OF.get(name, MORE), []).append(item)
+    menu: list[NavItem | NavGroup] = list(ungrouped)
+    for key, label in GROUPS:
+        members = by_group.get(key, [])
+        if len(members) == 1:
+            menu.append(members[0])
+        elif members:
+            menu.append(NavGroup(str(label), tuple(members)))
+    return menu
+
+
+def navigation_for(user, path: str) -> tuple[list[NavItem], list[NavItem | NavGroup]]:
+    """The flat list of sections and the top bar's grouped menu, from one pass of checks."""
+    entries = _entries(user, path)
+    return [item for _name, item in entries], grouped_menu(entries)
