@@ -123,6 +123,17 @@ GROUP_OF = {
     "reports:archive": REPORTS,
     "sla:calendars": SETTINGS,
     "twofactor:security": SETTINGS,
+    # Sections of apps being built this session, placed ahead (a name not in SECTIONS is unused).
+    "knowledge:list": WORK,
+    "portal:articles": WORK,
+    "incidents:list": WORK,
+    "problems:list": WORK,
+    "macros:list": WORK,
+    "quality:home": TEAM,
+    "telegram:duty": TEAM,
+    "routing:rules": SETTINGS,
+    "bitrix:log": SETTINGS,
+    "telegram:home": SETTINGS,
 }
 UNGROUPED = {"home"}  # shown on its own, before the groups
 
