@@ -7,6 +7,7 @@ file-system broker, mail printed to the console. Production sets ``DATABASE_URL`
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "soprovod.strategic",
     "soprovod.reports",
     "soprovod.team",
+    "soprovod.bitrix",
     "soprovod.web",
 ]
 
@@ -300,6 +302,32 @@ if IMAP_HOST:
         "task": "tickets.fetch_mail",
         "schedule": 60.0,
         "options": {"expires": 55},
+    }
+
+# Bitrix24 CRM (soprovod/bitrix): off unless the inbound webhook is set. The webhook URL
+# (https://<portal>/rest/<user>/<code>/) and the outbound events' application token are
+# secrets: pages show them masked. The two field codes are optional company user fields
+# (UF_CRM_...) that receive the Soprovod client ID and health score.
+BITRIX24_WEBHOOK_URL = env_str("BITRIX24_WEBHOOK_URL")
+BITRIX24_APP_TOKEN = env_str("BITRIX24_APP_TOKEN")
+BITRIX24_CLIENT_ID_FIELD = env_str("BITRIX24_CLIENT_ID_FIELD")
+BITRIX24_HEALTH_FIELD = env_str("BITRIX24_HEALTH_FIELD")
+# Who owns the draft hand-offs made from won deals (a username); else the first salesperson.
+BITRIX24_HANDOFF_OWNER = env_str("BITRIX24_HANDOFF_OWNER")
+if BITRIX24_WEBHOOK_URL and not re.fullmatch(r"https?://[^/\s]+/rest/\d+/[^/\s]+/?", BITRIX24_WEBHOOK_URL):
+    raise ImproperlyConfigured(
+        "BITRIX24_WEBHOOK_URL must look like https://<portal>/rest/<user>/<code>/"
+    )
+for _name in ("BITRIX24_CLIENT_ID_FIELD", "BITRIX24_HEALTH_FIELD"):
+    if globals()[_name] and not re.fullmatch(r"UF_CRM_[A-Z0-9_]+", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a company user field code, UF_CRM_...")
+if BITRIX24_WEBHOOK_URL:
+    # Events are never retried by Bitrix24: the night's reconciliation by DATE_MODIFY
+    # catches whatever they missed.
+    CELERY_BEAT_SCHEDULE["bitrix-reconcile"] = {
+        "task": "bitrix.reconcile",
+        "schedule": crontab(hour=1, minute=40),
+        "options": {"expires": 3 * 3600},
     }
 
 # Production hardening: `manage.py check --deploy` is clean whenever DEBUG is off.

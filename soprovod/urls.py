@@ -30,6 +30,7 @@ urlpatterns = [
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
     path("budget/", include("soprovod.budget.urls")),
+    path("bitrix/", include("soprovod.bitrix.urls")),
     path("strategic/", include("soprovod.strategic.urls")),
     path("surveys/", include("soprovod.surveys.urls")),
     path("handoffs/", include("soprovod.handoffs.urls")),

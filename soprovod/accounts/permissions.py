@@ -474,3 +474,12 @@ def can_run_meetings(user) -> bool:
     """Set up the series, hold any meeting, write its minutes, give action items: the head
     (a meeting's chair does so for their own meeting: meetings.permissions)."""
     return is_signed_in(user) and _is_head(user)
+
+
+# ---- integrations (issue 13) ---------------------------------------------------------------
+
+
+def can_manage_bitrix(user) -> bool:
+    """The Bitrix24 sync: its log, the review list of conflicts, running a sync: the head
+    and the administrator."""
+    return is_signed_in(user) and _is_head(user)

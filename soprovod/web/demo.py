@@ -38,6 +38,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("strategic", "soprovod.strategic.demo.create_strategic_kpis"),
     ("reviews", "soprovod.reports.demo.create_review_commentary"),
     ("meetings", "soprovod.meetings.demo.create_meetings"),
+    ("bitrix", "soprovod.bitrix.demo.create_bitrix_sync"),
     ("kpi_months", "soprovod.kpi.demo.store_month_facts"),
 ]
 

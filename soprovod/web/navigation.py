@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.permissions import (
+    can_manage_bitrix,
     can_manage_security,
     can_read_queue,
     can_read_reports,
@@ -80,6 +81,7 @@ SECTIONS = [
     ("strategic:home", _("Strategy"), can_see_strategic_kpis),
     ("reports:archive", _("Reports"), can_read_reports),
     ("sla:calendars", _("SLA and calendar"), can_read_sla),
+    ("bitrix:log", _("Bitrix24"), can_manage_bitrix),
     ("portal:home", _("My tickets"), can_use_portal),
     ("twofactor:security", _("Security"), can_manage_security),
 ]

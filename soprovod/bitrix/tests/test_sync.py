@@ -1,0 +1,342 @@
+"""The sync against the fake portal: matching, the review list, hand-offs from won deals,
+write-back, paging, faults, and a run cut short that resumes without duplicates or gaps."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from soprovod.audit.models import AuditEvent
+from soprovod.bitrix import sync
+from soprovod.bitrix.models import (
+    CompanyLink,
+    Conflict,
+    ConflictKind,
+    ConflictStatus,
+    DealLink,
+    RunKind,
+    RunStatus,
+    SyncRun,
+)
+from soprovod.bitrix.tests.conftest import BAD_INN, INN_A, INN_B, INN_C
+from soprovod.clients.models import Client
+from soprovod.clients.tests.factories import ClientFactory
+from soprovod.handoffs.models import Handoff, HandoffStatus
+from soprovod.lib.inn import generate_inn
+
+pytestmark = pytest.mark.django_db
+
+
+def run(**kwargs):
+    return sync.run_sync(**kwargs).run
+
+
+def test_companies_with_a_valid_inn_become_clients_once(fake):
+    a = fake.add_company("ООО «Альфа»", INN_A)
+    c = fake.add_company("ИП Петров", INN_C)
+    fake.add_company("Без реквизитов")
+    first = run()
+    assert first.status == RunStatus.DONE
+    assert (first.companies_seen, first.clients_created, first.skipped) == (3, 2, 1)
+    alpha = Client.objects.get(inn=INN_A)
+    assert alpha.name == "ООО «Альфа»" and alpha.bitrix_link.company_id == a
+    assert Client.objects.get(inn=INN_C).bitrix_link.company_id == c
+    assert AuditEvent.objects.filter(object_id=str(alpha.pk), action="created").exists()
+
+    second = run()
+    assert (second.clients_created, second.clients_updated) == (0, 0)
+    assert Client.objects.count() == 2 and CompanyLink.objects.count() == 2
+
+
+def test_matched_by_inn_first_an_existing_client_is_linked_and_updated(fake):
+    existing = ClientFactory(name="Альфа (старое имя)", inn=INN_A)
+    fake.add_company("ООО «Альфа»", INN_A)
+    result = run()
+    assert (result.clients_created, result.clients_updated) == (0, 1)
+    existing.refresh_from_db()
+    assert existing.name == "ООО «Альфа»" and existing.bitrix_link.inn == INN_A
+    assert Client.objects.count() == 1
+
+
+def test_then_by_the_bitrix_id_a_changed_inn_follows(fake):
+    company = fake.add_company("ООО «Альфа»", INN_A)
+    run()
+    client = Client.objects.get()
+    fake.requisites[0]["RQ_INN"] = INN_B
+    fake.update_company(company, TITLE="ООО «Альфа Плюс»")
+    result = run()
+    assert result.clients_updated == 1
+    client.refresh_from_db()
+    assert (client.inn, client.name) == (INN_B, "ООО «Альфа Плюс»")
+    assert Client.objects.count() == 1
+
+
+def test_a_bad_checksum_lands_in_the_review_list_and_writes_nothing(fake):
+    fake.add_company("ООО «Опечатка»", BAD_INN)
+    result = run()
+    assert (result.conflicts, result.clients_created) == (1, 0)
+    conflict = Conflict.objects.get()
+    assert (conflict.kind, conflict.inn, conflict.status) == (
+        ConflictKind.BAD_INN,
+        BAD_INN,
+        ConflictStatus.OPEN,
+    )
+    assert not Client.objects.exists()
+
+
+def test_two_companies_with_one_inn_never_overwrite_the_client(fake):
+    client = ClientFactory(name="Альфа", inn=INN_A)
+    one = fake.add_company("ООО «Альфа»", INN_A)
+    two = fake.add_company("ООО «Альфа» дубль", INN_A)
+    result = run()
+    assert result.conflicts == 2
+    conflicts = Conflict.objects.filter(kind=ConflictKind.DUPLICATE_INN)
+    assert {c.company_id: c.other_companies for c in conflicts} == {one: [two], two: [one]}
+    client.refresh_from_db()
+    assert client.name == "Альфа" and not CompanyLink.objects.exists()
+
+
+def test_a_company_with_two_inns_and_two_clients_with_one_inn_are_conflicts(fake):
+    fake.add_company("Две карточки", inns=(INN_A, INN_B))
+    ClientFactory(inn=INN_C)
+    ClientFactory(inn=INN_C)
+    fake.add_company("ИП Петров", INN_C)
+    run()
+    kinds = dict(Conflict.objects.values_list("title", "kind"))
+    assert kinds == {
+        "Две карточки": ConflictKind.SEVERAL_INNS,
+        "ИП Петров": ConflictKind.CLIENT_MISMATCH,
+    }
+    assert Client.objects.count() == 2
+
+
+def test_an_inn_and_an_id_that_point_at_different_clients_are_a_conflict(fake):
+    company = fake.add_company("ООО «Альфа»", INN_A)
+    run()
+    other = ClientFactory(name="Бета", inn=INN_B)
+    fake.requisites[0]["RQ_INN"] = INN_B
+    fake.update_company(company)
+    run()
+    conflict = Conflict.objects.get()
+    assert conflict.kind == ConflictKind.CLIENT_MISMATCH
+    assert set(conflict.clients.all()) == {other, Client.objects.get(inn=INN_A)}
+    other.refresh_from_db()
+    assert other.name == "Бета"
+
+
+def test_conflicts_are_listed_once_and_close_when_fixed_in_bitrix(fake):
+    company = fake.add_company("ООО «Опечатка»", BAD_INN)
+    run()
+    run()
+    assert Conflict.objects.count() == 1
+    fake.requisites[0]["RQ_INN"] = INN_A
+    fake.update_company(company)
+    run()
+    conflict = Conflict.objects.get()
+    assert conflict.status == ConflictStatus.RESOLVED
+    assert Client.objects.get().inn == INN_A
+
+
+def test_an_ignored_conflict_stays_ignored_a_resolved_one_reopens(fake, staff):
+    from soprovod.bitrix.actions import do_decide_conflict
+
+    fake.add_company("Опечатка", BAD_INN)
+    fake.add_company("Две карточки", inns=(INN_A, INN_B))
+    run()
+    bad = Conflict.objects.get(kind=ConflictKind.BAD_INN)
+    two = Conflict.objects.get(kind=ConflictKind.SEVERAL_INNS)
+    do_decide_conflict(staff.head, bad, status=ConflictStatus.IGNORED, note="не клиент")
+    do_decide_conflict(staff.head, two, status=ConflictStatus.RESOLVED)
+    run()
+    bad.refresh_from_db()
+    two.refresh_from_db()
+    assert bad.status == ConflictStatus.IGNORED
+    assert two.status == ConflictStatus.OPEN and two.decided_by is None
+
+
+def test_a_won_deal_drafts_one_hand_off_pre_filled(fake, staff):
+    known = fake.add_company("ООО «Альфа»", INN_A)
+    unknown = fake.add_company("ООО «Новая»", BAD_INN)  # not a client: the deal still counts
+    fake.add_deal(known, "Расширение", OPPORTUNITY="96000", COMMENTS="Второй въезд")
+    fake.add_deal(unknown, "Внедрение", OPPORTUNITY="0")
+    fake.add_deal(known, "Пилот", won=False)
+    first = run()
+    assert (first.deals_seen, first.handoffs_created) == (2, 2)
+    alpha = Handoff.objects.get(client__inn=INN_A)
+    assert alpha.status == HandoffStatus.DRAFT and alpha.sales == staff.sales
+    assert "Расширение" in alpha.special_terms and "96 000.00 RUB" in alpha.special_terms
+    assert "Второй въезд" in alpha.special_terms and alpha.contract_date is not None
+    new = Handoff.objects.get(client__isnull=True)
+    assert new.client_name == "ООО «Новая»" and new.inn == ""  # a bad INN is not copied
+    again = run()
+    assert again.handoffs_created == 0 and Handoff.objects.count() == 2
+    assert DealLink.objects.count() == 2
+
+
+def test_a_deal_with_no_one_to_own_its_hand_off_is_an_error_and_waits(fake, db):
+    fake.add_deal(fake.add_company("ООО «Альфа»", INN_A), "Внедрение")
+    result = run()
+    assert result.handoffs_created == 0 and result.error_count == 1
+    assert "no salesperson" in result.errors[0]
+    assert result.status == RunStatus.DONE
+
+
+def test_write_back_fills_the_user_fields_once(fake, settings):
+    settings.BITRIX24_CLIENT_ID_FIELD = "UF_CRM_SOPROVOD_ID"
+    settings.BITRIX24_HEALTH_FIELD = "UF_CRM_HEALTH"
+    company = fake.add_company("ООО «Альфа»", INN_A)
+    first = run()
+    client = Client.objects.get()
+    assert first.written_back == 1
+    assert fake.companies[company]["UF_CRM_SOPROVOD_ID"] == str(client.pk)
+    assert fake.companies[company]["UF_CRM_HEALTH"] == ""  # no score yet
+    second = run()
+    assert second.written_back == 0
+    assert fake.methods_called().count("batch") >= 1
+
+
+def test_lists_are_read_by_the_id_cursor_and_batches_hold_at_most_50(fake):
+    for n in range(120):
+        fake.add_company(f"Компания {n}", generate_inn(__import__("random").Random(n)))
+    result = run()
+    assert result.companies_seen == 120 and Client.objects.count() == 120
+    lists = [p for m, p in fake.calls if m == "crm.company.list"]
+    assert [p["start"] for p in lists] == [-1, -1, -1, -1]
+    assert [p["filter"][">ID"] for p in lists] == [0, 50, 100, 120]
+    batches = [p for m, p in fake.calls if m == "batch"]
+    assert batches and all(len(p["cmd"]) <= 50 for p in batches)
+
+
+def test_deals_are_paged_by_start(fake, staff):
+    company = fake.add_company("ООО «Альфа»", INN_A)
+    for n in range(55):
+        fake.add_deal(company, f"Сделка {n}")
+    result = run()
+    assert result.handoffs_created == 55
+    starts = [p["start"] for m, p in fake.calls if m == "crm.deal.list"]
+    assert starts == [0, 50]
+
+
+def test_since_reads_only_what_changed(fake):
+    fake.add_company("Старая", INN_A, DATE_MODIFY="2025-01-10T10:00:00+03:00")
+    fake.add_company("Новая", INN_B, DATE_MODIFY="2026-11-10T10:00:00+03:00")
+    result = run(since=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    assert result.companies_seen == 1
+    assert list(Client.objects.values_list("name", flat=True)) == ["Новая"]
+
+
+def test_the_rate_limit_and_the_time_limit_are_waited_out(fake):
+    fake.add_company("ООО «Альфа»", INN_A)
+    fake.fail("query_limit", "crm.company.list", times=2)
+    fake.fail("time_limit", "batch", times=1)
+    result = run()
+    assert result.status == RunStatus.DONE and Client.objects.count() == 1
+    assert fake.methods_called().count("crm.company.list") == 4  # two refused, then two pages
+
+
+def test_a_malformed_answer_stops_the_run_with_a_safe_message(fake):
+    fake.add_company("ООО «Альфа»", INN_A)
+    fake.fail("bad_shape", "crm.company.list")
+    result = run()
+    assert result.status == RunStatus.FAILED and result.error_count == 1
+    assert "not a list of records" in result.errors[0]
+    assert fake.code not in " ".join(result.errors)
+    fake.fail("html", "crm.company.list")
+    result = run()
+    assert "not JSON" in result.errors[-1]
+
+
+def test_a_run_cut_short_resumes_without_duplicates_or_gaps(fake):
+    for n in range(130):
+        fake.add_company(f"Компания {n}", generate_inn(__import__("random").Random(1000 + n)))
+    # The portal breaks after the first page (a proxy's error page) and stays broken.
+    fake.fail("html", "crm.company.list", after=1, times=-1)
+    first = run()
+    assert first.status == RunStatus.FAILED
+    assert (first.company_cursor, Client.objects.count()) == (50, 50)
+    fake.repair()
+    second = run()
+    assert second.pk == first.pk and second.resumed == 1
+    assert second.status == RunStatus.DONE and second.companies_seen == 130
+    assert Client.objects.count() == 130 and CompanyLink.objects.count() == 130
+    assert Client.objects.values("inn").distinct().count() == 130
+    cursors = [p["filter"][">ID"] for m, p in fake.calls if m == "crm.company.list"]
+    assert cursors[-3:] == [50, 100, 130]  # carried on from the checkpoint, not from 0
+
+
+def test_a_killed_worker_leaves_a_running_run_that_the_next_sync_carries_on(fake):
+    for n in range(60):
+        fake.add_company(f"Компания {n}", generate_inn(__import__("random").Random(2000 + n)))
+    fake.fail("html", "crm.company.list", after=1, times=-1)
+    first = run()
+    # What a killed worker leaves: the run still marked running, its checkpoint committed.
+    SyncRun.objects.filter(pk=first.pk).update(status=RunStatus.RUNNING, finished_at=None)
+    fake.repair()
+    second = run()
+    assert second.pk == first.pk and second.status == RunStatus.DONE
+    assert Client.objects.count() == 60
+
+
+def test_a_dry_run_reads_everything_and_writes_nothing(fake, staff):
+    ClientFactory(name="Альфа (старое имя)", inn=INN_A)
+    fake.add_company("ООО «Альфа»", INN_A)
+    fake.add_company("ООО «Бета»", INN_B)
+    fake.add_company("Опечатка", BAD_INN)
+    fake.add_deal(2, "Внедрение")
+    before = [m.objects.count() for m in (Client, SyncRun, Conflict, Handoff, AuditEvent)]
+    report = sync.run_sync(dry_run=True)
+    after = [m.objects.count() for m in (Client, SyncRun, Conflict, Handoff, AuditEvent)]
+    assert before == after
+    text = "\n".join(report.lines)
+    assert "+ new client «ООО «Бета»»" in text
+    assert "~ client «Альфа (старое имя)» changes" in text
+    assert "! to the review list: company 3" in text
+    assert "+ new draft hand-off from won deal 1" in text
+    assert (report.run.clients_created, report.run.clients_updated, report.run.conflicts) == (1, 1, 1)
+
+
+def test_the_night_reconciles_what_changed_since_the_last_run(fake, time_machine):
+    from soprovod.bitrix.tasks import reconcile
+
+    time_machine.move_to(dt.datetime(2026, 11, 1, 2, 0, tzinfo=dt.UTC), tick=False)
+    fake.add_company("Старая", INN_A, DATE_MODIFY="2026-10-01T10:00:00+03:00")
+    assert reconcile()["created"] == 1  # the first night reads everything
+    first = SyncRun.objects.get()
+    assert first.kind == RunKind.NIGHTLY and first.since is None
+    time_machine.move_to(dt.datetime(2026, 11, 2, 2, 0, tzinfo=dt.UTC), tick=False)
+    fake.add_company("Новая", INN_B, DATE_MODIFY="2026-11-01T12:00:00+03:00")
+    assert reconcile()["created"] == 1
+    second = SyncRun.objects.order_by("-pk").first()
+    assert second.since == first.started_at - dt.timedelta(days=1)
+    assert second.companies_seen == 1
+
+
+def test_the_nightly_job_is_scheduled_only_when_connected():
+    import subprocess
+    import sys
+
+    code = "import soprovod.settings as s; print('bitrix-reconcile' in s.CELERY_BEAT_SCHEDULE)"
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "SOPROVOD_DATA_DIR": "/tmp/soprovod-bx-test"}
+    off = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    on = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "BITRIX24_WEBHOOK_URL": "https://p.bitrix24.ru/rest/1/abc/"},
+        capture_output=True,
+        text=True,
+    )
+    assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True"), off.stderr + on.stderr
+    bad = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "BITRIX24_WEBHOOK_URL": "https://p.bitrix24.ru/crm/"},
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "BITRIX24_WEBHOOK_URL" in bad.stderr
+
+
+def test_the_run_is_audited(fake):
+    fake.add_company("ООО «Альфа»", INN_A)
+    result = run()
+    events = AuditEvent.objects.filter(object_id=str(result.pk), action="status")
+    assert events.exists()
+    assert timezone.now() >= result.finished_at
