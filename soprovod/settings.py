@@ -314,7 +314,9 @@ BITRIX24_CLIENT_ID_FIELD = env_str("BITRIX24_CLIENT_ID_FIELD")
 BITRIX24_HEALTH_FIELD = env_str("BITRIX24_HEALTH_FIELD")
 # Who owns the draft hand-offs made from won deals (a username); else the first salesperson.
 BITRIX24_HANDOFF_OWNER = env_str("BITRIX24_HANDOFF_OWNER")
-if BITRIX24_WEBHOOK_URL and not re.fullmatch(r"https?://[^/\s]+/rest/\d+/[^/\s]+/?", BITRIX24_WEBHOOK_URL):
+if BITRIX24_WEBHOOK_URL and not re.fullmatch(
+    r"https?://[^/\s]+/rest/\d+/[^/\s]+/?", BITRIX24_WEBHOOK_URL
+):
     raise ImproperlyConfigured(
         "BITRIX24_WEBHOOK_URL must look like https://<portal>/rest/<user>/<code>/"
     )

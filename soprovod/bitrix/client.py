@@ -89,7 +89,7 @@ class Portal:
             webhook_url,
             verbose=False,
             request_pool_size=burst,
-            requests_per_second=requests_per_second,
+            requests_per_second=float(requests_per_second),
             batch_size=BATCH_LIMIT,
         )
 

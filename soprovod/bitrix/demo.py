@@ -29,10 +29,10 @@ def create_bitrix_sync(ctx: DemoContext) -> None:
     if clients:  # renamed in the CRM since: the sync renames the client
         fake.update_company(1, TITLE=f"{clients[0].name} (головной офис)")
 
-    def fresh_inn() -> str:
-        inn = generate_inn(ctx.rng)
+    def fresh_inn(length: int = 10) -> str:
+        inn = generate_inn(ctx.rng, length)
         while inn in taken:
-            inn = generate_inn(ctx.rng)
+            inn = generate_inn(ctx.rng, length)
         taken.add(inn)
         return inn
 

@@ -292,7 +292,11 @@ def test_a_dry_run_reads_everything_and_writes_nothing(fake, staff):
     assert "~ client «Альфа (старое имя)» changes" in text
     assert "! to the review list: company 3" in text
     assert "+ new draft hand-off from won deal 1" in text
-    assert (report.run.clients_created, report.run.clients_updated, report.run.conflicts) == (1, 1, 1)
+    assert (report.run.clients_created, report.run.clients_updated, report.run.conflicts) == (
+        1,
+        1,
+        1,
+    )
 
 
 def test_the_night_reconciles_what_changed_since_the_last_run(fake, time_machine):
