@@ -14,20 +14,21 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from soprovod.clients.models import Client
 from soprovod.handoffs.models import Handoff
 
 
 class RunKind(models.TextChoices):
-    MANUAL = "manual", _("By hand")
+    MANUAL = "manual", pgettext_lazy("sync run", "By hand")
     NIGHTLY = "nightly", _("Nightly reconciliation")
     EVENT = "event", _("Bitrix24 event")
 
 
 class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("sync run", "Done")
     FAILED = "failed", _("Stopped by an error")
 
 
@@ -44,8 +45,8 @@ class SyncRun(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    started_at = models.DateTimeField(pgettext_lazy("sync run", "started"), default=timezone.now)
+    finished_at = models.DateTimeField(pgettext_lazy("sync run", "finished"), null=True, blank=True)
     # Only companies and deals changed since then (DATE_MODIFY), or everything when empty.
     since = models.DateTimeField(_("changed since"), null=True, blank=True)
     # An event run: what Bitrix24 said happened (ONCRMCOMPANYUPDATE 123).

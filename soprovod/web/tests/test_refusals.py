@@ -36,6 +36,8 @@ SECTIONS = [
     "/team/",
     "/team/training/",
     "/security/",
+    "/bitrix/",
+    "/bitrix/conflicts/",
 ]
 # What sales may open: the clients they sold, their projects, their hand-offs.
 SALES_SECTIONS = {"/clients/", "/projects/", "/handoffs/"}
