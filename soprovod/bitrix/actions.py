@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -133,8 +134,8 @@ def apply_companies(
             try:
                 with transaction.atomic():
                     _apply_company(actor, run, outcome, today or timezone.localdate())
-            except (IntegrityError, ValueError) as error:
-                # ValidationError is a ValueError too: a record the clients' rules refuse.
+            except (IntegrityError, ValidationError, ValueError) as error:
+                # a record the clients' rules refuse (a name too long...): that company only
                 add_error(
                     run,
                     _("Company %(id)s «%(title)s»: %(error)s")
@@ -261,7 +262,7 @@ def apply_deals(run: SyncRun, drafts: list[DealDraft], *, next_start: int | None
                     handoff = do_save_handoff(owner, **draft.values)
                     DealLink.objects.create(deal_id=draft.deal_id, handoff=handoff)
                     run.handoffs_created += 1
-            except (IntegrityError, ValueError) as error:
+            except (IntegrityError, ValidationError, ValueError) as error:
                 add_error(
                     run,
                     _("Deal %(id)s «%(title)s»: %(error)s")

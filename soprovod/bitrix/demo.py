@@ -1,6 +1,8 @@
 """Demo Bitrix24 sync (issue 13): a local fake portal (127.0.0.1, a free port; no network)
-holds companies for most demo clients, two new ones, a company whose INN fails the checksum
-and two that share one INN, and two won deals. The real sync runs against it twice: the
+holds companies for most demo clients (one renamed in the CRM), one without requisites, one
+whose INN fails the checksum and two that share one INN, and two won deals. (The demo makes
+no new client: every demo client has its manager, sites and contacts, which a company from
+the CRM would not.) The real sync runs against it twice: the
 night's reconciliation stops on a broken answer after the companies, the head's run carries
 it on, and a second run finds everything in place. The log shows both runs, the review list three conflicts, the hand-offs two drafts."""
 
@@ -36,13 +38,13 @@ def create_bitrix_sync(ctx: DemoContext) -> None:
         taken.add(inn)
         return inn
 
-    new = fake.add_company("ООО «УК Парковый квартал»", fresh_inn())
-    fake.add_company("ТСН «Южные ворота»", fresh_inn(12))
+    # No requisites yet (sales fill them in later): not a client, but its won deal still
+    # drafts a hand-off under the company's name.
+    new = fake.add_company("ООО «УК Парковый квартал»")
     fake.add_company("ООО «Охрана-Профи»", "7707083894")  # the last digit is wrong
     shared = fresh_inn()
     fake.add_company("ТСЖ «Северный»", shared)
     fake.add_company("ТСЖ «Северный» (дубль)", shared)
-    fake.add_company("ИП Сидоров (без реквизитов)")
     fake.add_deal(new, "Внедрение PASS24: УК Парковый квартал, 3 КПП", OPPORTUNITY="540000")
     if clients:
         fake.add_deal(1, "Расширение: второй въезд и мобильные пропуска", OPPORTUNITY="96000")
@@ -66,6 +68,6 @@ def create_bitrix_sync(ctx: DemoContext) -> None:
     )
     night.refresh_from_db()
     ctx.log(
-        f"  bitrix: {night.companies_seen} companies, {night.clients_created} new clients, "
+        f"  bitrix: {night.companies_seen} companies, {night.clients_updated} updated, "
         f"{night.conflicts} conflicts, {night.handoffs_created} draft hand-offs"
     )

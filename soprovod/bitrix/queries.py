@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 
+from soprovod.audit.models import AuditEvent
+from soprovod.bitrix.actions import REASON
 from soprovod.bitrix.models import Conflict, ConflictStatus, SyncRun
 
 PAGE_SIZE = 20
@@ -24,4 +27,15 @@ def conflict_counts() -> dict[str, int]:
     """How many conflicts are open, resolved and ignored (one query)."""
     return Conflict.objects.aggregate(
         **{status: Count("pk", filter=Q(status=status)) for status in ConflictStatus.values}
+    )
+
+
+def recent_audit(limit: int = 15) -> QuerySet[AuditEvent]:
+    """The audit trail of the sync: its runs, the review list's decisions and the clients
+    it wrote (their events carry the reason «Bitrix24»), newest first."""
+    types = ContentType.objects.get_for_models(SyncRun, Conflict).values()
+    return (
+        AuditEvent.objects.filter(Q(content_type__in=types) | Q(reason=REASON))
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
     )

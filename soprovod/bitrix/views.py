@@ -52,7 +52,12 @@ def sync_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "bitrix/log.html",
-        {"page": page, "connection": _connection(), "counts": queries.conflict_counts()},
+        {
+            "page": page,
+            "connection": _connection(),
+            "counts": queries.conflict_counts(),
+            "trail": queries.recent_audit(),
+        },
     )
 
 

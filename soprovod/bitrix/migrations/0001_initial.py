@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clients', '0004_first_mrr_values'),
-        ('handoffs', '0002_handoffescalation'),
+        ('clients', '0001_initial'),
+        ('handoffs', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -59,3 +59,16 @@ def test_a_failed_run_exits_with_an_error(fake):
     fake.fail("html", "crm.company.list")
     with pytest.raises(CommandError, match="run it again to carry on"):
         sync()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_sees_a_progress_bar(fake):
+    for n, inn in enumerate((INN_A, INN_B)):
+        fake.add_company(f"Компания {n}", inn)
+    err = Terminal()
+    call_command("bitrix", "sync", stdout=io.StringIO(), stderr=err)
+    assert "2/2" in err.getvalue() and "company" in err.getvalue()

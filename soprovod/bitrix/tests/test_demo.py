@@ -21,7 +21,7 @@ def test_the_demo_shows_runs_conflicts_and_hand_offs(demo, client):
     night, morning = SyncRun.objects.order_by("started_at")
     assert night.status == RunStatus.DONE and night.resumed == 1
     assert night.error_count == 1 and "not JSON" in night.errors[0]
-    assert night.clients_created == 2 and night.clients_updated == 1
+    assert night.clients_created == 0 and night.clients_updated == 1 and night.skipped == 1
     assert night.handoffs_created == 2
     assert morning.clients_created == 0 and morning.clients_updated == 0
     assert set(Conflict.objects.values_list("kind", flat=True)) == {

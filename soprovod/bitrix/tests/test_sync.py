@@ -198,11 +198,14 @@ def test_write_back_fills_the_user_fields_once(fake, settings):
 def test_lists_are_read_by_the_id_cursor_and_batches_hold_at_most_50(fake):
     for n in range(120):
         fake.add_company(f"Компания {n}", generate_inn(__import__("random").Random(n)))
-    result = run()
+    seen = []
+    result = run(progress=lambda done, total: seen.append((done, total)))
     assert result.companies_seen == 120 and Client.objects.count() == 120
+    assert seen == [(50, 120), (100, 120), (120, 120)]  # the progress bar's steps
     lists = [p for m, p in fake.calls if m == "crm.company.list"]
-    assert [p["start"] for p in lists] == [-1, -1, -1, -1]
-    assert [p["filter"][">ID"] for p in lists] == [0, 50, 100, 120]
+    assert lists[0]["start"] == 0 and lists[0]["select"] == ["ID"]  # the count for the bar
+    assert [p["start"] for p in lists[1:]] == [-1, -1, -1, -1]
+    assert [p["filter"][">ID"] for p in lists[1:]] == [0, 50, 100, 120]
     batches = [p for m, p in fake.calls if m == "batch"]
     assert batches and all(len(p["cmd"]) <= 50 for p in batches)
 
@@ -344,3 +347,12 @@ def test_the_run_is_audited(fake):
     events = AuditEvent.objects.filter(object_id=str(result.pk), action="status")
     assert events.exists()
     assert timezone.now() >= result.finished_at
+
+
+def test_a_company_the_clients_rules_refuse_is_an_error_of_that_company_only(fake):
+    fake.add_company("Я" * 400, INN_A)  # longer than a client's name may be
+    fake.add_company("ООО «Бета»", INN_B)
+    result = run()
+    assert result.status == RunStatus.DONE and result.error_count == 1
+    assert "Company 1" in result.errors[0]
+    assert list(Client.objects.values_list("name", flat=True)) == ["ООО «Бета»"]

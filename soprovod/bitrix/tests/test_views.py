@@ -38,6 +38,8 @@ def test_the_log_shows_each_run_and_masks_the_secret(as_user, staff, synced, fak
     assert f'data-pk="{synced.pk}"' in body
     assert "/rest/1/•••/" in body and fake.code not in body
     assert "Sync now" in body and "Review list: 1" in body
+    trail = body.split('id="bx-trail"')[1]
+    assert "Bitrix24 sync #" in trail and "ООО «Альфа»" in trail  # the run and the new client
 
 
 def test_the_log_says_when_bitrix_is_not_connected(as_user, staff, settings):

@@ -37,7 +37,10 @@ class _Bar:
 
     def __call__(self, done: int, total: int | None) -> None:
         if self.bar is None:
-            self.bar = tqdm(total=total, unit="company", leave=False, file=self.stream)
+            # one step a page (50 companies): show each at once
+            self.bar = tqdm(
+                total=total, unit="company", leave=False, file=self.stream, mininterval=0
+            )
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
