@@ -9,6 +9,7 @@ import pytest
 from soprovod.bitrix.fake import FakeBitrix24
 from soprovod.bitrix.models import Conflict, ConflictStatus
 from soprovod.tests_browser.conftest import log_in
+from soprovod.tests_browser.crawl import problems_at_widths
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,10 +35,13 @@ def test_the_head_syncs_and_ignores_a_conflict(page, live_server, staff, setting
         row = page.locator("#bx-runs tbody tr[data-pk]").first
         cells = row.locator("td").all_inner_texts()
         assert cells[2] == "Завершена" and cells[4] == "1" and cells[6] == "1", cells
+        assert problems_at_widths(page) == []  # desk and phone: no overflow, axe clean
+        page.goto("/bitrix/conflicts/")
+        assert problems_at_widths(page) == []
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         page.set_viewport_size({"width": 390, "height": 844})
-        assert page.evaluate(FITS)
-        page.goto("/bitrix/conflicts/")
+        page.reload()
         assert page.evaluate(FITS)
         form = page.locator("#bx-conflicts form.bx-decide").first
         form.locator("input[name=note]").fill("Не наш клиент")
