@@ -716,3 +716,103 @@ def do_rate(actor, ticket: Ticket, score: int, comment: str = "", *, at=None) ->
     _save(ticket, "csat_score", "csat_comment", "csat_at")
     record(actor, ticket, AuditEvent.Action.OTHER, {"csat": [old_score, ticket.csat_score]})
     return ticket
+
+
+# ---- merging duplicates (issue 15) --------------------------------------------------------
+
+
+def merge_refusal(survivor: Ticket, duplicate: Ticket) -> str | None:
+    """Why ``duplicate`` may not be merged into ``survivor``, or None.
+
+    Only within one client: two companies' tickets about one failure are a mass incident
+    (`soprovod.incidents`), where each client keeps its own ticket and SLA outcome."""
+    if duplicate.pk == survivor.pk:
+        return _("A ticket cannot be merged into itself.")
+    if duplicate.merged_into_id is not None:
+        return _("Ticket #%(number)s is already merged.") % {"number": duplicate.pk}
+    if duplicate.status == TicketStatus.CLOSED:
+        return _("Ticket #%(number)s is closed.") % {"number": duplicate.pk}
+    if survivor.status == TicketStatus.CLOSED or survivor.merged_into_id is not None:
+        return _("Ticket #%(number)s is closed: merge into an open ticket.") % {
+            "number": survivor.pk
+        }
+    if duplicate.client_id != survivor.client_id:
+        return _(
+            "Ticket #%(number)s is from another client: tickets of several clients about one "
+            "failure are linked to a mass incident instead."
+        ) % {"number": duplicate.pk}
+    return None
+
+
+@transaction.atomic
+def do_merge_tickets(
+    actor, survivor: Ticket, duplicates: Iterable[Ticket], *, at: dt.datetime | None = None
+) -> list[Ticket]:
+    """Merge ``duplicates`` into ``survivor``: their messages move to the survivor; each
+    client is told in a public reply left on the merged ticket (mailed by the usual outbound
+    path); the merged ticket keeps a pointer (``merged_into``) and is closed as merged.
+
+    SLA: a merged ticket keeps the outcome it had. Its first public reply and its
+    resolution are the merge notice, at the merge instant: a clock already past its due
+    time stays breached, one still within it is met, one already stopped is untouched.
+    Those instants are the ticket's own history (``first_response_at``, ``resolved_at``),
+    so ``soprovod verify`` recomputes the same outcome; the clocks are then frozen like any
+    closed ticket's. The survivor's clocks are not touched. Merged tickets count in the
+    KPIs like any other ticket created in the period, with that outcome (a breach stays a
+    breach: merging never hides one). All or nothing: one refused ticket refuses all."""
+    at = at or timezone.now()
+    survivor = _lock(survivor, None)
+    locked = [_lock(ticket, None) for ticket in sorted(duplicates, key=lambda t: t.pk)]
+    if not locked:
+        raise TicketError(_("Choose the tickets to merge."))
+    for duplicate in locked:
+        if (refusal := merge_refusal(survivor, duplicate)) is not None:
+            raise TicketError(refusal)
+    for duplicate in locked:
+        moved = TicketMessage.objects.filter(ticket=duplicate).update(ticket=survivor)
+        if survivor.contact_id is None and duplicate.contact_id is not None:
+            survivor.contact_id = duplicate.contact_id
+            _save(survivor, "contact")
+        do_add_message(
+            actor,
+            duplicate,
+            _(
+                "Your request duplicates ticket #%(number)s «%(subject)s»: we have merged them "
+                "and continue there. Your messages have been moved to that ticket."
+            )
+            % {"number": survivor.pk, "subject": survivor.subject},
+            at=at,
+            from_staff=True,
+            source=TicketMessage.Source.SYSTEM,
+        )
+        duplicate = Ticket.objects.get(pk=duplicate.pk)
+        if duplicate.status != TicketStatus.RESOLVED:
+            duplicate.status = TicketStatus.RESOLVED
+            duplicate.resolved_at = at
+            clocks.on_resolved(duplicate, at)
+        duplicate.status = TicketStatus.CLOSED
+        duplicate.closed_at = at
+        duplicate.merged_into = survivor
+        duplicate.merged_at = at
+        clocks.on_closed(duplicate)
+        _save(duplicate, "status", "resolved_at", "closed_at", "merged_into", "merged_at")
+        record(
+            actor,
+            duplicate,
+            AuditEvent.Action.STATUS,
+            {"merged_into": ["", f"#{survivor.pk}"], "status": ["", TicketStatus.CLOSED.label]},
+            reason=_("%(count)s messages moved") % {"count": moved},
+        )
+    numbers = ", ".join(f"#{t.pk}" for t in locked)
+    TicketMessage.objects.create(
+        ticket=survivor,
+        author=actor if getattr(actor, "pk", None) else None,
+        from_staff=True,
+        kind=TicketMessage.Kind.INTERNAL,
+        source=TicketMessage.Source.SYSTEM,
+        body=_("Merged into this ticket: %(numbers)s.") % {"numbers": numbers},
+        created_at=at,
+    )
+    _save(survivor)
+    record(actor, survivor, AuditEvent.Action.UPDATED, {"merged": ["", numbers]})
+    return locked

@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         from soprovod.sla import queries as sla_queries
         from soprovod.tickets.models import OPEN_STATUSES
         from soprovod.tickets.queries import open_tickets_on_policy
-        from soprovod.tickets.verify import check_ticket_clocks
+        from soprovod.tickets.verify import check_merges, check_ticket_clocks
 
         # sla sits below tickets: tell it which clocks and tickets are open.
         sla_queries.connect_tickets(
@@ -22,3 +22,4 @@ class TicketsConfig(AppConfig):
         )
         # soprovod verify: every SLA clock against its ticket's history.
         register_check("tickets", check_ticket_clocks)
+        register_check("merges", check_merges)

@@ -152,8 +152,18 @@ class EscalateForm(forms.Form):
     )
 
 
+class MergeForm(forms.Form):
+    """Merge this ticket, a duplicate, into the ticket whose number is given."""
+
+    into = forms.IntegerField(label=_("Merge into ticket No."), min_value=1)
+
+
 class BulkForm(forms.Form):
-    ACTIONS = [("assign", _("Assign to")), ("close", _("Close"))]
+    ACTIONS = [
+        ("assign", _("Assign to")),
+        ("close", _("Close")),
+        ("merge", _("Merge into the earliest")),
+    ]
 
     tickets = forms.ModelMultipleChoiceField(
         queryset=None, error_messages={"required": _("Tick at least one ticket.")}

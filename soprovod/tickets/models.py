@@ -127,6 +127,16 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="repeats",
     )
+    # A duplicate merged into another ticket (issue 15): closed, its messages moved there.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_tickets",
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
     csat_score = models.PositiveSmallIntegerField(_("CSAT"), null=True, blank=True)
     csat_comment = models.TextField(_("CSAT comment"), blank=True)
     csat_at = models.DateTimeField(_("rated"), null=True, blank=True)
@@ -152,7 +162,17 @@ class Ticket(models.Model):
                 condition=models.Q(csat_score__isnull=True)
                 | models.Q(csat_score__gte=1, csat_score__lte=5),
                 name="csat_between_1_and_5",
-            )
+            ),
+            # A merged ticket is closed and has its merge time; never merged into itself.
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True, merged_at__isnull=True)
+                | models.Q(merged_into__isnull=False, merged_at__isnull=False, status="closed"),
+                name="merged_ticket_is_closed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk")),
+                name="not_merged_into_itself",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,6 +185,10 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 def attachment_path(instance, filename: str) -> str:

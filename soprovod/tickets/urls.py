@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:number>/update/", views.update, name="update"),
     path("<int:number>/extend/", views.extend, name="extend"),
     path("<int:number>/escalate/", views.escalate, name="escalate"),
+    path("<int:number>/merge/", views.merge, name="merge"),
 ]

@@ -157,3 +157,32 @@ def check_ticket_clocks(report: Report, *, fix: bool = False, actor=None) -> Tal
     if fix and corrections:
         tally.fixed = do_correct_clocks(actor, corrections, reason=FIX_REASON)
     return tally
+
+
+def check_merges(report: Report, *, fix: bool = False, actor=None) -> Tally:
+    """Merged tickets (issue 15): each points at a ticket of the same client that is not
+    merged itself, and its history says when it was answered and resolved (the merge notice,
+    at the latest), so its SLA outcome is the one the clocks check above recomputes. Nothing
+    to fix automatically: a difference here needs a person."""
+    tally = Tally()
+    rows = Ticket.objects.filter(merged_into__isnull=False).values_list(
+        "pk",
+        "client_id",
+        "merged_into__client_id",
+        "merged_into__merged_into",
+        "first_response_at",
+        "resolved_at",
+        "merged_at",
+    )
+    for pk, client, survivor_client, chained, first_response, resolved, merged_at in rows:
+        tally.checked += 1
+        subject = f"ticket #{pk}"
+        if client != survivor_client:
+            report(Difference(subject, "merged_into.client", survivor_client, client))
+        if chained is not None:
+            report(Difference(subject, "merged_into.merged_into", chained, None))
+        if first_response is None or first_response > merged_at:
+            report(Difference(subject, "first_response_at", shown(first_response), "≤ merge"))
+        if resolved is None or resolved > merged_at:
+            report(Difference(subject, "resolved_at", shown(resolved), "≤ merge"))
+    return tally

@@ -41,6 +41,7 @@ from soprovod.tickets.forms import (
     BulkForm,
     EscalateForm,
     ExtendDueForm,
+    MergeForm,
     PropertiesForm,
     ReplyForm,
     StatusForm,
@@ -116,6 +117,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     }
     if can_work:
         context["assignees"] = list(queries.support_staff())
+        # Bulk actions of higher apps (core.panels slot "queue_bulk": link to an incident).
+        context["bulk_extras"] = render_panels("queue_bulk", request, None)
     if is_htmx(request):
         response = render(request, "tickets/_queue_results.html", context)
     else:
@@ -151,6 +154,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     selected = list(form.cleaned_data["tickets"])
+    if form.cleaned_data["action"] == "merge":
+        return _bulk_merge(request, selected, back)
     close = form.cleaned_data["action"] == "close"
     try:
         actions.do_bulk(
@@ -172,6 +177,26 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 % {"person": form.cleaned_data["assignee"], "numbers": numbers},
             )
     return redirect(back)
+
+
+def _bulk_merge(request: HttpRequest, selected: list[Ticket], back: str) -> HttpResponse:
+    """The ticked duplicates merged into the earliest of them (lowest number)."""
+    selected.sort(key=lambda t: t.pk)
+    if len(selected) < 2:
+        messages.error(request, _("Tick at least two tickets of one client to merge them."))
+        return redirect(back)
+    survivor, duplicates = selected[0], selected[1:]
+    try:
+        actions.do_merge_tickets(request.user, survivor, duplicates)
+    except (actions.TicketError, StaleObjectError) as error:
+        messages.error(request, _("Nothing was changed: %(error)s") % {"error": _message(error)})
+        return redirect(back)
+    messages.success(
+        request,
+        _("Merged into #%(number)s: %(numbers)s.")
+        % {"number": survivor.pk, "numbers": ", ".join(f"#{t.pk}" for t in duplicates)},
+    )
+    return redirect("tickets:detail", number=survivor.pk)
 
 
 def _message(error: Exception) -> str:
@@ -207,6 +232,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         ),
         "client_panel": queries.client_context(user, ticket, now),
         "escalations": list(ticket.escalations.select_related("raised_by")),
+        "merged_tickets": list(ticket.merged_tickets.values_list("pk", flat=True)),
         "trail": list(trail_for(ticket)) if can_see_audit(user) else [],
         "status_actions": _status_actions(ticket) if can_work else [],
     }
@@ -232,6 +258,7 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
                 ),
                 "escalate_form": forms.get("escalate_form")
                 or EscalateForm(initial={"level": Escalation.Level.HEAD}),
+                "merge_form": forms.get("merge_form") or MergeForm(),
                 "stale": forms.get("stale"),
             }
         )
@@ -426,6 +453,31 @@ def escalate(request: HttpRequest, number: int) -> HttpResponse:
             )
             return redirect("tickets:detail", number=number)
     return _render_detail(request, ticket, escalate_form=form)
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, number: int) -> HttpResponse:
+    """Merge this ticket into another of the same client (``actions.do_merge_tickets``)."""
+    ticket = _ticket_for_work(request, number)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        survivor = tickets_visible_to(request.user).filter(pk=form.cleaned_data["into"]).first()
+        if survivor is None:
+            form.add_error("into", _("There is no such ticket."))
+        else:
+            try:
+                actions.do_merge_tickets(request.user, survivor, [ticket])
+            except (actions.TicketError, StaleObjectError) as error:
+                form.add_error(None, _message(error))
+            else:
+                messages.success(
+                    request,
+                    _("Ticket #%(number)s is merged into #%(into)s.")
+                    % {"number": ticket.pk, "into": survivor.pk},
+                )
+                return redirect("tickets:detail", number=survivor.pk)
+    return _render_detail(request, ticket, merge_form=form)
 
 
 @login_required
