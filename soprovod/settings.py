@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "soprovod.tickets",
     "soprovod.surveys",
     "soprovod.projects",
+    "soprovod.incidents",
     "soprovod.devrequests",
     "soprovod.handoffs",
     "soprovod.success",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("portal/", include("soprovod.portal.urls")),
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
+    path("incidents/", include("soprovod.incidents.urls")),
     path("budget/", include("soprovod.budget.urls")),
     path("bitrix/", include("soprovod.bitrix.urls")),
     path("strategic/", include("soprovod.strategic.urls")),

@@ -27,6 +27,7 @@ from soprovod.accounts.permissions import (
     can_see_kpi,
     require,
 )
+from soprovod.core.panels import render_panels
 from soprovod.kpi import charts
 from soprovod.kpi.breakdowns import (
     GROUPINGS,
@@ -262,6 +263,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "generated_at": document.generated_at,
         "can_edit_targets": can_edit_kpi_targets(request.user),
+        # Blocks of higher apps (core.panels slot "kpi_dashboard": the active incidents...).
+        "panels": render_panels("kpi_dashboard", request, choice.period),
     }
     return render(request, "kpi/dashboard.html", context)
 
@@ -314,6 +317,11 @@ def drilldown_page(request: HttpRequest, key: str) -> HttpResponse:
         "show_mrr": key.startswith("revenue."),
         "show_minutes": key.startswith(("first_response.", "resolution.")),
         "dashboard_url": f"{reverse('kpi:dashboard')}?{choice.querystring()}",
+        # The repeat analysis of higher apps (core.panels slot "kpi_repeats": the mass
+        # incidents behind the period's tickets).
+        "panels": render_panels("kpi_repeats", request, choice.period)
+        if key.startswith("repeat_rate")
+        else [],
     }
     return render(request, "kpi/drilldown.html", context)
 

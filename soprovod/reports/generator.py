@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from soprovod.kpi import breakdowns, charts
 from soprovod.kpi.engine import KpiDocument, KpiValue, compute, kpi_definitions
 from soprovod.lib.periods import Period
-from soprovod.reports import escalations, review
+from soprovod.reports import desk, escalations, review
 from soprovod.reports.kinds import REPORT_TITLES, ReportKind, period_label
 from soprovod.tickets.models import Escalation
 
@@ -345,7 +345,12 @@ def build_report_data(
             trends=_trends(period, document, now),
             breakdowns=_breakdown_tables(period, now),
             commentary=commentary,
-            sections=_escalation_tables(period) if kind == ReportKind.MONTHLY else [],
+            sections=[
+                *_escalation_tables(period),
+                *desk.monthly_tables(period, table=Table, column=Column),
+            ]
+            if kind == ReportKind.MONTHLY
+            else [],
             review_sections=review.build_review_sections(
                 kind, period, now, section_commentary or {}, table=Table, column=Column
             ),

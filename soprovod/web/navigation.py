@@ -35,6 +35,7 @@ from soprovod.accounts.permissions import (
     can_see_team,
     can_use_portal,
 )
+from soprovod.incidents.permissions import can_see_incidents
 from soprovod.tickets.permissions import can_see_escalation_inbox
 from soprovod.tickets.queries import escalation_inbox_count
 
@@ -65,6 +66,7 @@ class NavGroup:
 SECTIONS = [
     ("home", _("Home"), can_see_home),
     ("tickets:queue", _("Tickets"), can_read_queue),
+    ("incidents:list", _("Mass incidents"), can_see_incidents),
     ("clients:list", _("Clients"), can_see_portfolio),
     ("health:portfolio", _("Client health"), can_see_health),
     ("projects:list", _("Projects"), can_see_projects),
