@@ -90,7 +90,7 @@ def test_merge_keeps_each_merged_tickets_sla_outcome(make, staff):
 def test_merge_is_only_within_one_client(make, companies, staff):
     survivor = make(msk(2026, 3, 2, 10, 0))
     other = make(msk(2026, 3, 2, 10, 5), client=companies.b, contact=companies.contact_b)
-    with pytest.raises(actions.TicketError, match="mass incident"):
+    with pytest.raises(actions.TicketError, match="массовому инциденту"):
         actions.do_merge_tickets(staff.support, survivor, [other])
     other.refresh_from_db()
     assert other.merged_into_id is None and other.status == TicketStatus.NEW
