@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "soprovod.surveys",
     "soprovod.projects",
     "soprovod.incidents",
+    "soprovod.quality",
     "soprovod.devrequests",
+    "soprovod.problems",
     "soprovod.handoffs",
     "soprovod.success",
     "soprovod.health",
@@ -261,6 +263,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Meetings: generated four weeks ahead (once per series and date); agendas stored when
     # a meeting's time comes, overdue action items warned (once per item and due date).
     "meetings-generate": {"task": "meetings.generate", "schedule": crontab(hour=6, minute=0)},
+    # Last week's quality review sample, Monday morning (idempotent per week).
+    "quality-build-week": {
+        "task": "quality.build_week",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=30),
+    },
     "meetings-check": {"task": "meetings.check", "schedule": 300.0, "options": {"expires": 280}},
     "devrequests-clocks": {
         "task": "devrequests.check_clocks",

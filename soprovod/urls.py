@@ -30,6 +30,8 @@ urlpatterns = [
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
     path("incidents/", include("soprovod.incidents.urls")),
+    path("quality/", include("soprovod.quality.urls")),
+    path("problems/", include("soprovod.problems.urls")),
     path("budget/", include("soprovod.budget.urls")),
     path("bitrix/", include("soprovod.bitrix.urls")),
     path("strategic/", include("soprovod.strategic.urls")),

@@ -350,6 +350,8 @@ def build_report_data(
                 *desk.monthly_tables(period, table=Table, column=Column),
             ]
             if kind == ReportKind.MONTHLY
+            else desk.quarterly_tables(period, table=Table, column=Column)
+            if kind == ReportKind.QUARTERLY
             else [],
             review_sections=review.build_review_sections(
                 kind, period, now, section_commentary or {}, table=Table, column=Column

@@ -18,6 +18,7 @@ from soprovod.accounts import actions as people
 from soprovod.accounts.models import Absence
 from soprovod.accounts.permissions import can_manage_team, can_see_team, require
 from soprovod.lib.periods import calendar_month
+from soprovod.quality import queries as quality_queries
 from soprovod.team import actions, queries
 from soprovod.team.forms import (
     GIVEN_ROLES,
@@ -48,7 +49,16 @@ def people_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(now)
     month = calendar_month(today.replace(day=1))
     rows = queries.person_rows(list(people_visible_to(user)), month, now)
-    return render(request, "team/people.html", {"rows": rows, "month": month, "today": today})
+    quality_months, quality_rows, quality_team = quality_queries.trend_table(today)
+    context = {
+        "rows": rows,
+        "month": month,
+        "today": today,
+        "quality_months": quality_months,
+        "quality_rows": quality_rows,
+        "quality_team": quality_team,
+    }
+    return render(request, "team/people.html", context)
 
 
 @login_required

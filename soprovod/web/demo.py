@@ -40,6 +40,8 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("reviews", "soprovod.reports.demo.create_review_commentary"),
     ("meetings", "soprovod.meetings.demo.create_meetings"),
     ("bitrix", "soprovod.bitrix.demo.create_bitrix_sync"),
+    ("quality", "soprovod.quality.demo.create_quality_reviews"),
+    ("problems", "soprovod.problems.demo.create_problems"),
     ("kpi_months", "soprovod.kpi.demo.store_month_facts"),
 ]
 

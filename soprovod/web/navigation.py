@@ -36,6 +36,8 @@ from soprovod.accounts.permissions import (
     can_use_portal,
 )
 from soprovod.incidents.permissions import can_see_incidents
+from soprovod.problems.permissions import can_see_problems
+from soprovod.quality.permissions import can_see_quality
 from soprovod.tickets.permissions import can_see_escalation_inbox
 from soprovod.tickets.queries import escalation_inbox_count
 
@@ -67,6 +69,8 @@ SECTIONS = [
     ("home", _("Home"), can_see_home),
     ("tickets:queue", _("Tickets"), can_read_queue),
     ("incidents:list", _("Mass incidents"), can_see_incidents),
+    ("problems:list", _("Problems"), can_see_problems),
+    ("quality:home", _("Quality review"), can_see_quality),
     ("clients:list", _("Clients"), can_see_portfolio),
     ("health:portfolio", _("Client health"), can_see_health),
     ("projects:list", _("Projects"), can_see_projects),

@@ -38,6 +38,14 @@ SECTIONS = [
     "/security/",
     "/bitrix/",
     "/bitrix/conflicts/",
+    "/incidents/",
+    "/incidents/new/",
+    "/quality/",
+    "/quality/mine/",
+    "/quality/rubric/",
+    "/problems/",
+    "/problems/new/",
+    "/problems/register/",
 ]
 # What sales may open: the clients they sold, their projects, their hand-offs.
 SALES_SECTIONS = {"/clients/", "/projects/", "/handoffs/"}
