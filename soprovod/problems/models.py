@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Problem(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Being worked on")
         FIXED = "fixed", _("Fix applied")
         CLOSED = "closed", _("Closed: repeats stopped")
 
@@ -71,7 +71,7 @@ class Problem(models.Model):
     # A record of a higher app named through `problems.fixes` (a training: "training:12").
     fix_reference = models.CharField(max_length=100, blank=True)
     fixed_at = models.DateTimeField(_("fixed"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -100,7 +100,7 @@ class ReviewItem(models.Model):
     )
     is_random = models.BooleanField(_("random"), default=False)
     low_rating = models.BooleanField(_("rated 3 or below"), default=False)
-    breached = models.BooleanField(_("SLA breached"), default=False)
+    breached = models.BooleanField(_("breached SLA"), default=False)
     reopened = models.BooleanField(_("reopened"), default=False)
     rubric = models.ForeignKey(Rubric, null=True, blank=True, on_delete=models.PROTECT)
     comment = models.TextField(_("comment"), blank=True)
@@ -124,11 +124,11 @@ class ReviewItem(models.Model):
 class ReviewScore(models.Model):
     item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
-    score = models.PositiveSmallIntegerField(_("score"))
+    score = models.PositiveSmallIntegerField(_("points"))
 
     class Meta:
-        verbose_name = _("score")
-        verbose_name_plural = _("scores")
+        verbose_name = _("points")
+        verbose_name_plural = _("points given")
         constraints = [
             models.UniqueConstraint(fields=["item", "criterion"], name="one_score_per_criterion")
         ]

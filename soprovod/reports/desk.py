@@ -22,7 +22,7 @@ def _moment(value) -> str | None:
 def incident_table(period: Period, *, table, column):
     columns = [
         column("title", _("Mass incident")),
-        column("started", _("Started")),
+        column("started", _("Began")),
         column("resolved", _("Resolved")),
         column("tickets", _("Tickets"), "count"),
         column("clients", _("Clients"), "count"),

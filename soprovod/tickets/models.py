@@ -130,7 +130,7 @@ class Ticket(models.Model):
     # A duplicate merged into another ticket (issue 15): closed, its messages moved there.
     merged_into = models.ForeignKey(
         "self",
-        verbose_name=_("merged into"),
+        verbose_name=_("merged into ticket"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

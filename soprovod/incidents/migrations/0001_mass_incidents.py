@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=300, verbose_name='title')),
                 ('description', models.TextField(blank=True, verbose_name='what is known (staff only)')),
                 ('status', models.CharField(choices=[('open', 'Ongoing'), ('resolved', 'Resolved')], default='open', max_length=16, verbose_name='status')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started')),
+                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='start time')),
                 ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
                 ('resolution', models.TextField(blank=True, verbose_name='resolution sent to the clients')),
                 ('version', models.PositiveIntegerField(default=1)),

@@ -111,7 +111,7 @@ def test_closed_only_when_the_repeats_stop(barriers, companies, staff):
         fixed_at=FIX,
     )  # fmt: skip
     ticket(35)
-    with pytest.raises(actions.ProblemError, match="not stopped"):
+    with pytest.raises(actions.ProblemError, match="не прекратились"):
         actions.do_close_problem(staff.head, problem, now=days(40))
     problem = actions.do_close_problem(staff.head, problem, now=days(70))
     assert problem.status == Problem.Status.CLOSED
