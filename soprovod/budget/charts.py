@@ -9,7 +9,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from soprovod.budget.queries import Variance
-from soprovod.core.charts import chart_style, inline_svg
+from soprovod.core.charts import chart_style, inline_svg, round_ticks
 
 PLAN_COLOUR, FACT_COLOUR = "#8c96a8", "#1f6feb"
 
@@ -27,6 +27,7 @@ def variance_chart(variance: Variance, title: str = "") -> SafeString:
         legend_at_bottom_columns=2,
         x_label_rotation=20,
         truncate_label=-1,
+        truncate_legend=-1,
         no_data_text=_("No data"),
         value_formatter=lambda value: number_format(round(value), 0, force_grouping=True),
         margin=12,
@@ -35,4 +36,7 @@ def variance_chart(variance: Variance, title: str = "") -> SafeString:
     chart.x_labels = [row.label for row in variance.rows]
     chart.add(_("Plan"), [float(row.plan) / 1000 for row in variance.rows])
     chart.add(_("Fact"), [float(row.fact) / 1000 for row in variance.rows])
+    values = [float(v) / 1000 for row in variance.rows for v in (row.plan, row.fact)]
+    chart.y_labels = round_ticks(0, max(values, default=1), kind="whole")  # round thousands
+    chart.range = (chart.y_labels[0], chart.y_labels[-1])
     return inline_svg(chart)

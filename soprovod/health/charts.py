@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from soprovod.core.charts import chart_style, inline_svg
+from soprovod.core.charts import chart_style, inline_svg, round_ticks
 
 COLOURS = ("#1f6feb", "#cf222e", "#1a7f37")
 
@@ -31,12 +31,13 @@ def score_chart(rows, *, red_below: int, green_from: int) -> SafeString:
         x_labels_major_every=max(1, len(rows) // 8),
         truncate_label=-1,
         dots_size=2,
-        y_labels_major_count=6,
-        show_minor_y_labels=False,
+        show_minor_y_labels=True,
         no_data_text=_("No data"),
         margin=12,
         range=(0, 100),
+        truncate_legend=-1,
     )
+    chart.y_labels = round_ticks(0, 100, kind="share")  # 0/25/50/75/100
     chart.x_labels = [date_format(row.day, "SHORT_DATE_FORMAT") for row in rows]
     chart.add(_("Health score"), [row.score for row in rows])
     dashes = {"dasharray": "6, 4", "width": 1.5}

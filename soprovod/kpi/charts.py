@@ -8,6 +8,7 @@ formats them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -17,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from soprovod.core.charts import chart_style, inline_svg
+from soprovod.core.charts import BELOW_TARGET, chart_style, inline_svg, round_ticks
 from soprovod.kpi.engine import TICKET_TYPES, KpiDocument, KpiValue
 
 MINUS = "\u2212"
@@ -137,9 +138,17 @@ class Chart:
     rows: list[tuple[str, list[str]]]
 
 
-# No red among the series: red means "below target" only (issue 16).
+# No red among the series: red means "below target" only (issue 16), the colour of a point
+# that misses its target (core.charts.BELOW_TARGET).
 PALETTE = ("#1f6feb", "#8250df", "#1a7f37", "#b76e00", "#0a7480")
 TARGET_COLOUR = "#3d4452"
+
+
+def misses(value: float, target: float, comparison: str | None) -> bool:
+    """The value is on the wrong side of its target (≥: below it; ≤: above it)."""
+    if comparison == "<=":
+        return value > target
+    return value < target
 
 
 def month_label(month: dt.date) -> str:
@@ -153,11 +162,15 @@ def line_chart(
     unit: str,
     *,
     target: float | None = None,
+    comparison: str | None = ">=",
     scale: float = 1.0,
     y_range: tuple[float, float] | None = None,
+    key: str = "",
 ) -> Chart:
     """A line chart of monthly series (``scale`` multiplies the values for display, e.g. 100
-    for shares drawn as %). A horizontal target line is drawn when ``target`` is given."""
+    for shares drawn as %). With a ``target``: a dashed line with its label written on it,
+    and every point that misses it drawn red. The axis steps are round (0/25/50/75/100 %,
+    whole hours)."""
     months = [month for month, _value in next(iter(series.values()))]
 
     def shown(value: float | None) -> float | None:
@@ -171,33 +184,53 @@ def line_chart(
 
     # The target line is always grey, after the series' own colours.
     colours = (*PALETTE[: len(series)], TARGET_COLOUR)
+    entries = len(series) + (target is not None)
+    legend_rows = math.ceil(entries / min(3, entries)) if entries > 1 else 0
+    if y_range is not None:
+        low, high = y_range
+    else:
+        values = [shown(v) for points in series.values() for _m, v in points if v is not None]
+        if target is not None:
+            values.append(target * scale)
+        low, high = (min(0, *values), max(values)) if values else (0, 1)
+    ticks = round_ticks(low, high, kind="share" if unit == "share" else "whole")
     chart = pygal.Line(
         style=chart_style(colours),
         js=[],
         disable_xml_declaration=True,
         allow_interruptions=True,
         width=620,
-        height=300,
+        # Room for every legend row under the rotated month labels: nothing is cut off.
+        height=300 + 22 * max(0, legend_rows - 1),
         explicit_size=False,
         show_legend=len(series) > 1 or target is not None,
         legend_at_bottom=True,
-        legend_at_bottom_columns=min(5, len(series) + (target is not None)),
+        legend_at_bottom_columns=min(3, len(series) + (target is not None)),
         x_label_rotation=30,
         truncate_label=-1,
+        truncate_legend=-1,
         dots_size=3,
-        # Few labelled lines on the y axis, however narrow the values' range.
-        y_labels_major_count=6,
-        show_minor_y_labels=False,
+        y_labels_major_every=1,
+        show_minor_y_labels=True,
         no_data_text=_("No data"),
         value_formatter=axis_label,
         margin=12,
+        margin_bottom=12 + 8 * legend_rows,
     )
     chart.title = title
     chart.x_labels = [month_label(month) for month in months]
-    if y_range is not None:
-        chart.range = y_range
+    chart.y_labels = ticks
+    chart.range = (ticks[0], ticks[-1])
+
+    def point(value: float | None):
+        value = shown(value)
+        if value is not None and target is not None and misses(value, target * scale, comparison):
+            return {"value": value, "color": BELOW_TARGET}
+        return value
+
     for name, points in series.items():
-        chart.add(name, [shown(value) for _month, value in points])
+        chart.add(name, [point(value) for _month, value in points])
+    line_labels = {}
     if target is not None:
         chart.add(
             _("Target"),
@@ -205,13 +238,16 @@ def line_chart(
             show_dots=False,
             stroke_style={"dasharray": "6, 4", "width": 2},
         )
+        line_labels[len(series)] = _("Target %(target)s") % {
+            "target": format_threshold(target, comparison, unit, key)
+        }
     rows = [
         (name, [format_value(value, unit) for _month, value in points])
         for name, points in series.items()
     ]
     return Chart(
         title=title,
-        svg=inline_svg(chart),
+        svg=inline_svg(chart, line_labels=line_labels),
         months=[month_label(month) for month in months],
         rows=rows,
     )
@@ -239,16 +275,25 @@ def dashboard_charts(trends: dict[str, list], document: KpiDocument) -> list[Cha
         "all": _("All tickets"),
     }
 
-    def target(key: str) -> float | None:
+    def target(key: str) -> dict:
         kpi = document.get(key)
-        return kpi.target if kpi is not None else None
+        if kpi is None:
+            return {"target": None}
+        return {"target": kpi.target, "comparison": kpi.comparison, "key": key}
 
     def in_hours(points):
         return [(month, None if v is None else v / 60) for month, v in points]
 
     sla = {type_names[t]: trends[f"sla.{t}"] for t in (*TICKET_TYPES, "all")}
     return [
-        line_chart(_("SLA compliance by ticket type"), sla, "share", scale=100, y_range=(0, 100)),
+        line_chart(
+            _("SLA compliance by ticket type"),
+            sla,
+            "share",
+            **target("sla.all"),
+            scale=100,
+            y_range=(0, 100),
+        ),
         line_chart(
             _("First response, median, hours"),
             {type_names[t]: in_hours(trends[f"first_response.{t}.median"]) for t in TICKET_TYPES},
@@ -269,17 +314,17 @@ def dashboard_charts(trends: dict[str, list], document: KpiDocument) -> list[Cha
             _("Client satisfaction (CSAT)"),
             {_("CSAT"): trends["csat"]},
             "score",
-            target=target("csat"),
+            **target("csat"),
             y_range=(1, 5),
         ),
         line_chart(
-            _("NPS"), {_("NPS"): trends["nps"]}, "score", target=target("nps"), y_range=(-100, 100)
+            _("NPS"), {_("NPS"): trends["nps"]}, "score", **target("nps"), y_range=(-100, 100)
         ),
         line_chart(
             _("Client retention"),
             {_("Retention"): trends["retention"]},
             "share",
-            target=target("retention"),
+            **target("retention"),
             scale=100,
         ),
     ]

@@ -30,6 +30,7 @@ from soprovod.tickets.models import (
     OPEN_STATUSES,
     Attachment,
     Escalation,
+    SavedView,
     Ticket,
     TicketMessage,
     TicketStatus,
@@ -816,3 +817,32 @@ def do_merge_tickets(
     _save(survivor)
     record(actor, survivor, AuditEvent.Action.UPDATED, {"merged": ["", numbers]})
     return locked
+# ---- saved queue views (issue 16) -----------------------------------------------------------
+
+
+@transaction.atomic
+def do_save_view(actor, *, name: str, query: str, shared: bool = False) -> SavedView:
+    """Keep the queue's current tab, filters, sort and columns under ``name`` (the actor's
+    view of that name is replaced). ``shared`` shows it to everyone who reads the queue."""
+    name = " ".join(name.split())[:80]
+    if not name:
+        raise TicketError(_("Give the view a name."))
+    view = SavedView.objects.select_for_update().filter(owner=actor, name=name).first()
+    before = {"query": view.query, "shared": view.shared} if view else {}
+    if view is None:
+        view = SavedView(owner=actor, name=name)
+    view.query, view.shared = query[:1000], shared
+    view.save()
+    record(
+        actor,
+        view,
+        AuditEvent.Action.UPDATED if before else AuditEvent.Action.CREATED,
+        diff(before, {"query": view.query, "shared": view.shared}),
+    )
+    return view
+
+
+@transaction.atomic
+def do_delete_view(actor, view: SavedView) -> None:
+    record(actor, view, AuditEvent.Action.DELETED, {"name": [view.name, None]})
+    view.delete()

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from soprovod.sla.models import TicketType
 
@@ -343,3 +344,31 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()}: {self.reason[:60]}"
+
+
+class SavedView(models.Model):
+    """A queue view kept under a name (issue 16): its tab, filters, sort and columns as the
+    queue's own query string. Personal (only its owner sees it) or shared with everyone who
+    reads the queue."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_queue_views",
+        verbose_name=pgettext_lazy("saved view", "owner"),
+    )
+    name = models.CharField(_("name"), max_length=80)
+    shared = models.BooleanField(_("shared with the team"), default=False)
+    query = models.CharField(_("filters and sort"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved queue view")
+        verbose_name_plural = _("saved queue views")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="unique_saved_view_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,7 +8,7 @@ The queue (interfaces.md «Web»: ``/tickets/`` with its filters in the query st
 
 - tabs (``view``): ``mine``, ``unassigned``, ``open`` (all open), ``breached`` (an open
   ticket with any breached clock, running or stopped), ``soon`` (the ticket's next running
-  clock is due within ``SOON_HOURS``, soonest first) and ``waiting`` (waiting for the client);
+  clock is due within ``SOON_HOURS`` business hours, soonest first) and ``waiting`` (waiting for the client);
 - filters: type, client, category, assignee (a user id or ``none``), status, channel;
 - search ``q``: ``#123`` is ticket number 123; ``123`` is that number or a subject containing
   it; anything else is text in the subject (case-insensitive, Cyrillic too). The message
@@ -63,7 +63,9 @@ from soprovod.tickets.models import (
     Category,
     Channel,
     Escalation,
+    SavedView,
     Ticket,
+    TicketMessage,
     TicketStatus,
     TicketType,
 )
@@ -73,7 +75,8 @@ from soprovod.tickets.permissions import (
 )
 
 PAGE_SIZE = 50
-# "Breaching soon": the next running clock is due within this many (calendar) hours.
+# "Breaching soon": the next running clock is due within this many business hours of its own
+# calendar (the measure of the row's timer, ``business_seconds_left``).
 SOON_HOURS = getattr(settings, "QUEUE_SOON_HOURS", 4)
 NO_ASSIGNEE = "none"
 
@@ -101,6 +104,29 @@ SORT_LABELS = {
 DEFAULT_SORT = "due"
 
 _NUMBER = re.compile(r"^#?\s*(\d{1,18})$")
+
+# The queue's columns a person may show or hide (the number and the subject always show),
+# in the order they are drawn; ``cols`` in the query string lists the shown ones.
+COLUMNS: dict[str, str] = {
+    "client": _("Client"),
+    "type": _("Type"),
+    "category": _("Category"),
+    "status": _("Status"),
+    "assignee": _("Assignee"),
+    "channel": _("Channel"),
+    "created": _("Created"),
+    "sla": _("SLA: next due"),
+}
+DEFAULT_COLUMNS = ("client", "type", "category", "status", "assignee", "created", "sla")
+
+
+def columns_from(value: str | None) -> tuple[str, ...] | None:
+    """The columns named in ``cols`` (unknown names dropped, the queue's order kept; ``none``:
+    only the number and the subject), or None when the parameter is absent."""
+    if not value:
+        return None
+    wanted = set(value.split(","))
+    return tuple(key for key in COLUMNS if key in wanted)
 
 
 # ---- clocks --------------------------------------------------------------------------------
@@ -151,12 +177,28 @@ def has_breached_clock(now: dt.datetime) -> IsNull:
     return IsNull(Subquery(first), False)
 
 
+def soon_limits(now: dt.datetime, hours: int = SOON_HOURS) -> dict[int | None, dt.datetime]:
+    """For each work calendar (None: a clock in calendar time), the instant ``hours`` business
+    hours after ``now`` on it: a clock of that calendar due by then has at most that much
+    business time left, as its row's timer shows (one query for the calendars)."""
+    limits: dict[int | None, dt.datetime] = {None: now + dt.timedelta(hours=hours)}
+    for pk, calendar in calendars_by_id().items():
+        limits[pk] = clocks.add_seconds(business_calendar(calendar), now, hours * 3600)
+    return limits
+
+
 def is_breaching_soon(now: dt.datetime, hours: int = SOON_HOURS) -> Q:
-    """The ticket's next running clock is due in ``(now, now + hours]``: some running clock is
-    due in that window and none is overdue already (those are in «breached»)."""
-    due_soon = _clocks_of_row().filter(
-        sla_queries.running(), due_at__gt=now, due_at__lte=now + dt.timedelta(hours=hours)
-    )
+    """The ticket's next running clock is due within ``hours`` business hours of its calendar
+    (the row timer's measure): some running clock is due in that window and none is overdue
+    already (those are in «breached»). Over a night or a weekend the window reaches the next
+    working morning, so a ticket due at 10:00 on Monday is «soon» on Friday evening."""
+    window = Q()
+    for calendar_id, limit in soon_limits(now, hours).items():
+        on_calendar = (
+            Q(calendar__isnull=True) if calendar_id is None else Q(calendar_id=calendar_id)
+        )
+        window |= on_calendar & Q(due_at__lte=limit)
+    due_soon = _clocks_of_row().filter(sla_queries.running(), due_at__gt=now).filter(window)
     overdue = _clocks_of_row().filter(sla_queries.running(), due_at__lte=now)
     return Q(Exists(due_soon)) & ~Q(Exists(overdue))
 
@@ -259,6 +301,27 @@ class QueueFilters:
             q=params.get("q", "").strip()[:200],
             sort=pick("sort", SORTS) or DEFAULT_SORT,
         )
+
+    def to_query(self) -> dict[str, str]:
+        """The values that differ from the defaults, as the query string carries them (a
+        saved view keeps these)."""
+        query = {}
+        for name in (
+            "view",
+            "type",
+            "client",
+            "category",
+            "assignee",
+            "status",
+            "channel",
+            "q",
+            "sort",
+        ):
+            value = getattr(self, name)
+            default = getattr(QueueFilters, name, "")
+            if value not in (None, "") and value != default:
+                query[name] = str(value)
+        return query
 
     @property
     def is_filtered(self) -> bool:
@@ -536,3 +599,63 @@ def escalation_waits(escalations: Iterable[Escalation], now: dt.datetime) -> Non
     for escalation in escalations:
         end = escalation.acknowledged_at or now
         escalation.waited = max(end - escalation.created_at, dt.timedelta(0))
+
+
+def client_replied_last(user: User) -> QuerySet[Ticket]:
+    """The user's open tickets where the client answered a reply of the department: the latest
+    public message (not an automatic one) is the client's and an earlier one is staff's. A new
+    ticket nobody has answered yet is not here (it is in «Mine»). Oldest answer first."""
+    public = TicketMessage.objects.filter(
+        ticket=OuterRef("pk"), kind=TicketMessage.Kind.PUBLIC, is_automatic=False
+    )
+    last_public = public.order_by("-created_at", "-pk")
+    return (
+        tickets_visible_to(user)
+        .filter(assignee=user, status__in=(TicketStatus.NEW, TicketStatus.OPEN))
+        .annotate(
+            last_from_staff=Subquery(last_public.values("from_staff")[:1]),
+            replied_at=Subquery(last_public.values("created_at")[:1]),
+        )
+        .filter(Exists(public.filter(from_staff=True)), last_from_staff=False)
+        .select_related("client")
+        .order_by("replied_at", "pk")
+    )
+
+
+# ---- saved views -----------------------------------------------------------------------------
+
+
+def saved_views_for(user: User) -> QuerySet[SavedView]:
+    """The user's own views and those shared by colleagues, by name."""
+    return SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")
+
+
+# ---- choosing a client for a new ticket -------------------------------------------------------
+
+CLIENT_MATCHES = 10
+CLIENT_QUERY_MIN = 2
+
+
+def client_matches(user: User, text: str, *, limit: int = CLIENT_MATCHES):
+    """Clients the user may file for whose name contains ``text`` or whose INN starts with it
+    (two characters at least), not churned first, by name: the searchable client field of a
+    new ticket (issue 16: typing beats a 400-item list)."""
+    from soprovod.clients.models import ClientStatus
+    from soprovod.clients.permissions import clients_visible_to
+
+    text = " ".join(text.split())[:100]
+    if len(text) < CLIENT_QUERY_MIN:
+        return []
+    condition = Q()
+    for variant in _case_variants(text):
+        condition |= Q(name__icontains=variant)
+    if text.isdigit():
+        condition |= Q(inn__startswith=text)
+    churned_last = Case(When(status=ClientStatus.CHURNED, then=Value(1)), default=Value(0))
+    return list(
+        clients_visible_to(user)
+        .filter(condition)
+        .annotate(churned_last=churned_last)
+        .order_by("churned_last", "name", "pk")
+        .only("pk", "name", "inn", "status")[:limit]
+    )

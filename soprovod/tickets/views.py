@@ -54,6 +54,7 @@ from soprovod.tickets.permissions import (
     tickets_visible_to,
 )
 from soprovod.tickets.templatetags.tickets_ui import department_time
+from soprovod.tickets.views_saved import saved_views_context
 
 # ---- who gets in -------------------------------------------------------------------------
 
@@ -86,6 +87,19 @@ def _back(request: HttpRequest, fallback: str) -> str:
 
 # ---- the queue ---------------------------------------------------------------------------
 
+COLUMNS_SESSION_KEY = "queue_columns"
+
+
+def _columns(request: HttpRequest) -> tuple[str, ...]:
+    """The columns to draw: ``cols`` in the query string (remembered for the session, so the
+    choice holds when the person comes back by the menu), else the remembered ones, else all."""
+    chosen = queries.columns_from(request.GET.get("cols"))
+    if chosen is not None:
+        request.session[COLUMNS_SESSION_KEY] = ",".join(chosen) or "none"
+        return chosen
+    remembered = queries.columns_from(request.session.get(COLUMNS_SESSION_KEY))
+    return queries.DEFAULT_COLUMNS if remembered is None else remembered
+
 
 @login_required
 @require_GET
@@ -105,7 +119,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     tickets = queries.attach_time_left(page.object_list, now)
     can_work = can_work_tickets(user)
+    columns = _columns(request)
     context = {
+        "columns": columns,
+        "column_count": 2 + len(columns) + (1 if can_work else 0),
         "filters": filters,
         "counts": counts,
         "tabs": [(key, label, counts[key]) for key, label in queries.VIEWS.items()],
@@ -131,6 +148,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "clients": clients_visible_to(user).order_by("name").only("pk", "name"),
                 "sorts": list(queries.SORT_LABELS.items()),
                 "no_assignee": queries.NO_ASSIGNEE,
+                "column_choices": list(queries.COLUMNS.items()),
+                **saved_views_context(request, filters, columns),
             }
         )
         if "assignees" not in context:  # the assignee filter, for readers too
@@ -525,7 +544,38 @@ def create(request: HttpRequest) -> HttpResponse:
         form = TicketCreateForm(initial=request.POST.dict(), user=user)
     else:
         form = TicketCreateForm(initial=request.GET.dict(), user=user)
-    return render(request, "tickets/create.html", {"form": form})
+    source = request.POST if request.method == "POST" else request.GET
+    client_q = source.get("client_q", "").strip()[:100]
+    return render(
+        request,
+        "tickets/create.html",
+        {"form": form, "client_q": client_q, "matches": _client_choices(form, user, client_q)},
+    )
+
+
+def _client_choices(form: TicketCreateForm, user, text: str) -> list:
+    """The radio choices under the client search: the chosen client first (kept when the page
+    comes back with errors), then the matches of what was typed."""
+    chosen_id = form.chosen_client_id()
+    chosen = list(form.fields["client"].queryset.filter(pk=chosen_id)) if chosen_id else []
+    found = [c for c in queries.client_matches(user, text) if c.pk != chosen_id] if text else []
+    for client in chosen:
+        client.checked = True
+    return chosen + found
+
+
+@login_required
+@require_GET
+def client_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the clients matching what was typed (two letters of the name, or the INN)."""
+    if (response := _require_work(request)) is not None:
+        return response
+    text = request.GET.get("client_q", "").strip()[:100]
+    return render(
+        request,
+        "tickets/_client_matches.html",
+        {"matches": queries.client_matches(request.user, text), "client_q": text},
+    )
 
 
 @login_required

@@ -6,3 +6,6 @@ class WebConfig(AppConfig):
     apps. It sits on top of every other app and nothing imports it."""
 
     name = "soprovod.web"
+
+    def ready(self) -> None:
+        from soprovod.web import home_blocks  # noqa: F401 - registers the home page's blocks

@@ -8,45 +8,21 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.permissions import (
-    can_agree_handoffs,
-    can_decide_dev_requests,
-    can_start_handoffs,
-    can_take_internal_survey,
-    can_work_detractor_tasks,
-    is_client_account,
-)
+from soprovod.accounts.permissions import is_client_account
 from soprovod.accounts.roles import Role
-from soprovod.devrequests import views as devrequest_views
-from soprovod.handoffs import queries as handoff_queries
-from soprovod.health.home import at_risk_block
-from soprovod.surveys import queries as survey_queries
+from soprovod.core.home import blocks_for
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The home page of the user's role (interfaces.md «Web»)."""
+    """The home page of the user's roles: the blocks of `soprovod.web.home_blocks` (and any
+    an app registered) that the user sees, each with its live figures (issue 16)."""
     user = request.user
     if is_client_account(user):
         return redirect("portal:home")
     roles = [str(Role(code).label) for code in sorted(user.role_codes)]
-    context = {"roles": roles}
-    if can_decide_dev_requests(user):  # development starts from its inbox
-        context["dev_inbox"] = devrequest_views.home_inbox(user)
-    context["at_risk"] = at_risk_block(user)  # the success manager's working list
-    if can_work_detractor_tasks(user):
-        # The success manager's loop to close: detractors to call back (issue 11).
-        tasks = list(survey_queries.open_tasks_of(user)[:20])
-        now = timezone.now()
-        for task in tasks:
-            task.is_overdue = task.due_at < now
-        context["detractor_tasks"] = tasks
-    if can_start_handoffs(user):  # sales start from the clients they hand over
-        context["my_handoffs"] = list(handoff_queries.handoff_list(user)[:10])
-    if can_agree_handoffs(user):
-        context["handoffs_to_agree"] = handoff_queries.inbox(user).count()
-    if can_take_internal_survey(user):
-        context["internal_survey_due"] = not survey_queries.answered_internal_survey(user)
+    now = timezone.now()
+    context = {"roles": roles, "blocks": blocks_for(user, now), "today": timezone.localdate(now)}
     return render(request, "web/home.html", context)
 
 
