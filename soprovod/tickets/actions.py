@@ -817,6 +817,8 @@ def do_merge_tickets(
     _save(survivor)
     record(actor, survivor, AuditEvent.Action.UPDATED, {"merged": ["", numbers]})
     return locked
+
+
 # ---- saved queue views (issue 16) -----------------------------------------------------------
 
 
