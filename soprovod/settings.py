@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "soprovod.handoffs",
     "soprovod.success",
     "soprovod.health",
+    "soprovod.telegram",
     "soprovod.budget",
     "soprovod.meetings",
     "soprovod.kpi",
@@ -339,6 +340,33 @@ if BITRIX24_WEBHOOK_URL:
         "schedule": crontab(hour=1, minute=40),
         "options": {"expires": 3 * 3600},
     }
+# The Telegram channel (soprovod/telegram): off unless TELEGRAM_BOT_TOKEN is set. Updates are
+# taken by long polling (a job every few seconds), or by the webhook when
+# TELEGRAM_WEBHOOK_URL (the public https address of /telegram/webhook/) is set; Telegram then
+# sends TELEGRAM_WEBHOOK_SECRET in the X-Telegram-Bot-Api-Secret-Token header.
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
+TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/")
+TELEGRAM_WEBHOOK_URL = env_str("TELEGRAM_WEBHOOK_URL")
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
+TELEGRAM_POLL_TIMEOUT = env_int("TELEGRAM_POLL_TIMEOUT", 8, minimum=0)
+if TELEGRAM_WEBHOOK_URL and not TELEGRAM_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "TELEGRAM_WEBHOOK_URL is set: set TELEGRAM_WEBHOOK_SECRET too (1-256 characters "
+        "A-Z, a-z, 0-9, _ and -), so only Telegram can post updates"
+    )
+if TELEGRAM_BOT_TOKEN:
+    # What a lost job left in the outbound queue, and (without a webhook) the updates.
+    CELERY_BEAT_SCHEDULE["telegram-flush"] = {
+        "task": "telegram.flush",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    }
+    if not TELEGRAM_WEBHOOK_URL:
+        CELERY_BEAT_SCHEDULE["telegram-poll"] = {
+            "task": "telegram.poll",
+            "schedule": float(TELEGRAM_POLL_TIMEOUT + 2),
+            "options": {"expires": TELEGRAM_POLL_TIMEOUT + 1},
+        }
 
 # Production hardening: `manage.py check --deploy` is clean whenever DEBUG is off.
 if not DEBUG:

@@ -43,6 +43,7 @@ urlpatterns = [
     path("kpi/", include("soprovod.kpi.urls")),
     path("reports/", include("soprovod.reports.urls")),
     path("team/", include("soprovod.team.urls")),
+    path("telegram/", include("soprovod.telegram.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -130,6 +130,22 @@ def can_write_internal_notes(user) -> bool:
     return can_work_tickets(user)
 
 
+def can_link_telegram(user) -> bool:
+    """Link one's Telegram to the support bot: a client contact (to write to support there)
+    or a colleague of the department (to get emergency warnings on duty)."""
+    return is_signed_in(user) and (user.is_client_contact or user.is_support_staff)
+
+
+def can_see_duty_rota(user) -> bool:
+    """The duty rota (who gets emergency SLA warnings at night): the department reads it."""
+    return is_signed_in(user) and user.is_support_staff
+
+
+def can_set_duty_rota(user) -> bool:
+    """The head sets the duty rota."""
+    return is_signed_in(user) and _is_head(user)
+
+
 def acts_for_a_client(user) -> bool:
     """Holds the client-contact role: may file, reply, reopen and rate on their own
     company's tickets (tickets.permissions narrows it to that company)."""

@@ -25,6 +25,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone")
     MESSENGER = "messenger", _("Messenger")
+    TELEGRAM = "telegram", _("Telegram")
     INTERNAL = "internal", _("Internal")
 
 
@@ -208,6 +209,7 @@ class TicketMessage(models.Model):
         PORTAL = "portal", _("Portal")
         EMAIL = "email", _("Email")
         PHONE = "phone", _("Phone")
+        TELEGRAM = "telegram", _("Telegram")
         API = "api", _("API")
         IMPORT = "import", _("Import")
         SYSTEM = "system", _("System")

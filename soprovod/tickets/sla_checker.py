@@ -36,6 +36,7 @@ import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -62,6 +63,13 @@ logger = logging.getLogger(__name__)
 
 WARNING = SlaNotification.Threshold.WARNING
 BREACH = SlaNotification.Threshold.BREACH
+
+# Sent once per notice (a clock's warning or breach for a due time), inside the transaction
+# that records it, with ``clock`` (its ticket loaded), ``threshold``, ``due_at`` and ``key``
+# (the notice's natural key). A part above the tickets adds its own way of telling people
+# (the Telegram channel: the colleague on duty hears of an emergency ticket's warnings);
+# what it writes commits or rolls back with the notice.
+sla_notice = Signal()
 
 
 @dataclass
@@ -331,6 +339,13 @@ def _handle_clock(
                 )
         except IntegrityError:
             return None  # another run got there first
+        sla_notice.send(
+            sender=SlaClock,
+            clock=clock,
+            threshold=threshold,
+            due_at=due_at,
+            key=_key(clock, due_at, threshold),
+        )
         if threshold == WARNING:
             _announce_warning(clock, due_at)
             return 0

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 from celery import shared_task
 
-from soprovod.tickets import actions, intake, mail, sla_checker
+from soprovod.tickets import actions, intake, mail, outbound, sla_checker
 
 # Network trouble and SMTP refusals are retried with a growing pause (about an hour in all).
 MAIL_RETRY = {
@@ -19,10 +19,16 @@ MAIL_RETRY = {
 }
 
 
-@shared_task(name="tickets.send_message", acks_late=True, **MAIL_RETRY)
-def send_message(message_id: int) -> bool:
-    """Mail one public staff message to the client (once; see `tickets.mail`)."""
-    return mail.send_ticket_message(message_id)
+@shared_task(bind=True, name="tickets.send_message", acks_late=True, **MAIL_RETRY)
+def send_message(self, message_id: int) -> bool:
+    """Send one public staff message to the client: by mail (once; see `tickets.mail`) and
+    through every other registered channel (`tickets.outbound`), each idempotent. A channel
+    told to wait (Telegram's 429) has the job run again after the wait it was given."""
+    wait = outbound.deliver(message_id)
+    sent = mail.send_ticket_message(message_id)
+    if wait is not None:
+        raise self.retry(countdown=wait, max_retries=20)
+    return sent
 
 
 @shared_task(name="tickets.acknowledge", acks_late=True)

@@ -20,7 +20,9 @@ from soprovod.accounts.permissions import (
     can_read_reports,
     can_read_sla,
     can_see_budget,
+    can_link_telegram,
     can_see_churn_cases,
+    can_see_duty_rota,
     can_see_claims,
     can_see_dev_requests,
     can_see_handoffs,
@@ -88,7 +90,9 @@ SECTIONS = [
     ("reports:archive", _("Reports"), can_read_reports),
     ("sla:calendars", _("SLA and calendar"), can_read_sla),
     ("bitrix:log", _("Bitrix24"), can_manage_bitrix),
+    ("telegram:duty", _("Duty rota"), can_see_duty_rota),
     ("portal:home", _("My tickets"), can_use_portal),
+    ("telegram:home", _("Telegram"), can_link_telegram),
     ("twofactor:security", _("Security"), can_manage_security),
 ]
 
