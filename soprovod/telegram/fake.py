@@ -19,7 +19,7 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 BOT_ID = 7_000_000_001
 
@@ -216,7 +216,7 @@ class FakeTelegram:
         handler.wfile.write(data)
 
     def _handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
-        path = handler.path.split("?", 1)[0]
+        path = unquote(handler.path.split("?", 1)[0])
         file_prefix = f"/file/bot{self.token}/"
         if path.startswith(file_prefix):
             wanted = path[len(file_prefix):]

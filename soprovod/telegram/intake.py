@@ -105,7 +105,7 @@ def file_refs(message: dict[str, Any]) -> list[dict[str, Any]]:
         )
     photos = message.get("photo") or []
     if photos:
-        largest = max(photos, key=lambda p: (p.get("file_size") or 0, p.get("width", 0)))
+        largest = max(photos, key=lambda p: (p.get("width", 0) * p.get("height", 0)))
         refs.append(
             {
                 "file_id": largest["file_id"],
@@ -514,7 +514,7 @@ class Conversation:
         lines = [_("What kind of request is it? Choose below:")]
         buttons = []
         for code in TYPE_ORDER:
-            label = TicketType(code).label
+            label = str(TicketType(code).label)
             promise = describe_promise(promises.get(code))
             lines.append(f"\n• {label}: {TYPE_SITUATIONS[code]} {promise}".rstrip())
             buttons.append(label)

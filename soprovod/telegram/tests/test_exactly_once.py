@@ -1,0 +1,195 @@
+"""Each update is handled exactly once: committed before it is acknowledged. Both crash
+points: during the handling (nothing committed: it comes again and is handled then), and
+after the commit but before the acknowledgement (it comes again and is skipped)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import OperationalError
+from django.db.models.signals import post_save
+from django.urls import reverse
+
+from soprovod.telegram import bot, intake
+from soprovod.telegram.models import PollState, ProcessedUpdate
+from soprovod.telegram.tests.helpers import link_contact, poll
+from soprovod.tickets import actions as ticket_actions
+from soprovod.tickets.models import Channel, TicketMessage
+
+CHAT = 900001
+
+
+@pytest.fixture
+def ticket(fake_telegram, companies, django_capture_on_commit_callbacks):
+    link_contact(fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT)
+    return ticket_actions.do_create_ticket(
+        None, subject="Шлагбаум", body="…", type="standard", channel=Channel.PORTAL,
+        client=companies.a, contact=companies.contact_a,
+    )
+
+
+@pytest.fixture
+def database_dies_on(db):
+    """The database connection is lost while a client's message is being written (a real
+    receiver of the real signal; the update's transaction then rolls back)."""
+    bodies: set[str] = set()
+
+    def crash(sender, instance, created, **kwargs):
+        if created and instance.body in bodies:
+            raise OperationalError("server closed the connection unexpectedly")
+
+    post_save.connect(crash, sender=TicketMessage, dispatch_uid="test.crash")
+    yield bodies
+    post_save.disconnect(sender=TicketMessage, dispatch_uid="test.crash")
+
+
+def _client_messages(ticket, body):
+    return ticket.messages.filter(body=body, from_staff=False).count()
+
+
+def test_a_crash_while_handling_loses_nothing(
+    fake_telegram, ticket, database_dies_on, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    fake_telegram.user_message(CHAT, "первое")
+    second = fake_telegram.user_message(CHAT, "второе")
+    database_dies_on.add("второе")
+    with pytest.raises(OperationalError):
+        poll(capture)
+    # The first update committed and the cursor is past it; the second left no trace.
+    assert _client_messages(ticket, "первое") == 1
+    assert _client_messages(ticket, "второе") == 0
+    assert not ProcessedUpdate.objects.filter(update_id=second["update_id"]).exists()
+    assert PollState.objects.get().offset == second["update_id"]
+    # The worker comes back: the second update is delivered again and handled, once.
+    database_dies_on.clear()
+    poll(capture)
+    assert _client_messages(ticket, "первое") == 1
+    assert _client_messages(ticket, "второе") == 1
+    poll(capture)  # acknowledges it
+    assert fake_telegram.pending() == []
+
+
+def test_a_crash_after_commit_before_acknowledging_doubles_nothing(
+    fake_telegram, ticket, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    update = fake_telegram.user_message(CHAT, "один раз")
+    # The worker takes the update and commits it, then dies before the next getUpdates
+    # (which would acknowledge it): the cursor it stored is lost with it too.
+    taken = [u for u in bot.get_updates(offset=0) if u["update_id"] == update["update_id"]]
+    with capture(execute=True):
+        assert intake.handle_update(taken[0], polling=True) == "reply"
+    PollState.objects.update(offset=0)
+    assert update in fake_telegram.pending()
+    # Telegram delivers it again; the stored update_id skips it.
+    result = poll(capture)
+    assert result.handled == 0 and result.duplicates == result.fetched >= 1
+    assert _client_messages(ticket, "один раз") == 1
+    poll(capture)
+    assert fake_telegram.pending() == []
+
+
+def test_the_offset_acknowledges_only_committed_updates(
+    fake_telegram, ticket, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    first = fake_telegram.user_message(CHAT, "a")
+    poll(capture)
+    assert PollState.objects.get().offset == first["update_id"] + 1
+    assert first in fake_telegram.pending()  # not acknowledged until the next call
+    poll(capture)
+    assert first not in fake_telegram.pending()
+
+
+def test_a_failed_download_is_tried_again(fake_telegram, ticket, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    fake_telegram.fail_next("getFile", 502, description="Bad Gateway")
+    update = fake_telegram.user_photo(CHAT, b"\xff\xd8PHOTO", caption="фото")
+    with pytest.raises(bot.TelegramError):
+        poll(capture)
+    assert not ProcessedUpdate.objects.filter(update_id=update["update_id"]).exists()
+    poll(capture)
+    message = ticket.messages.get(body="фото")
+    assert message.attachments.count() == 1
+
+
+# ---- the webhook ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def webhook(fake_telegram, settings):
+    settings.TELEGRAM_WEBHOOK_URL = "https://soprovod.example/telegram/webhook/"
+    settings.TELEGRAM_WEBHOOK_SECRET = "s3cret-Token_1"
+    return reverse("telegram:webhook")
+
+
+def _post(client, url, update, secret="s3cret-Token_1"):
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    return client.post(url, json.dumps(update), content_type="application/json", headers=headers)
+
+
+def test_webhook_takes_an_update_once(
+    client, fake_telegram, ticket, webhook, django_capture_on_commit_callbacks
+):
+    update = {
+        "update_id": 424201,
+        "message": {
+            "message_id": 1, "date": 0, "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "Иван"}, "text": "по вебхуку",
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _post(client, webhook, update)
+        again = _post(client, webhook, update)  # Telegram retries it
+    assert first.status_code == 200 and first.json()["outcome"] == "reply"
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+    assert _client_messages(ticket, "по вебхуку") == 1
+
+
+def test_webhook_refuses_a_wrong_or_missing_secret(client, fake_telegram, ticket, webhook):
+    update = {"update_id": 1, "message": {"chat": {"id": CHAT, "type": "private"}, "text": "x"}}
+    assert _post(client, webhook, update, secret="wrong").status_code == 403
+    assert _post(client, webhook, update, secret=None).status_code == 403
+    assert not ProcessedUpdate.objects.filter(update_id=1).exists()
+
+
+def test_webhook_answers_500_when_the_database_fails(
+    client, fake_telegram, ticket, webhook, database_dies_on, django_capture_on_commit_callbacks
+):
+    update = {
+        "update_id": 424202,
+        "message": {
+            "message_id": 2, "date": 0, "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "Иван"}, "text": "сбой",
+        },
+    }
+    database_dies_on.add("сбой")
+    assert _post(client, webhook, update).status_code == 500  # Telegram sends it again
+    database_dies_on.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, webhook, update).status_code == 200
+    assert _client_messages(ticket, "сбой") == 1
+
+
+def test_webhook_is_off_without_a_public_url(client, fake_telegram, settings):
+    settings.TELEGRAM_WEBHOOK_URL = ""
+    response = client.post(reverse("telegram:webhook"), "{}", content_type="application/json")
+    assert response.status_code == 404
+
+
+def test_polling_stays_off_with_a_webhook(fake_telegram, webhook, django_capture_on_commit_callbacks):
+    fake_telegram.user_message(CHAT, "x")
+    assert poll(django_capture_on_commit_callbacks).fetched == 0
+    assert "getUpdates" not in fake_telegram.calls
+
+
+def test_webhook_command_registers_the_secret(fake_telegram, webhook):
+    from django.core.management import call_command
+
+    call_command("telegram", "webhook")
+    assert fake_telegram.webhook == {
+        "url": "https://soprovod.example/telegram/webhook/",
+        "secret_token": "s3cret-Token_1",
+    }
