@@ -38,13 +38,24 @@ def hash_code(code: str) -> str:
 
 
 def looks_like_code(text: str) -> bool:
+    """Eight characters of the code alphabet, digits and letters both (so an ordinary word
+    such as «Passport» is a message, not a code)."""
+    if len((text or "").strip()) > CODE_LENGTH + 2:
+        return False
     code = normalise_code(text)
-    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+    return (
+        len(code) == CODE_LENGTH
+        and all(ch in CODE_ALPHABET for ch in code)
+        and any(ch.isdigit() for ch in code)
+        and any(ch.isalpha() for ch in code)
+    )
 
 
 def _new_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return f"{raw[:4]}-{raw[4:]}"
+    while True:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if looks_like_code(raw):
+            return f"{raw[:4]}-{raw[4:]}"
 
 
 @transaction.atomic

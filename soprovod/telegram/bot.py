@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -51,8 +52,11 @@ def enabled() -> bool:
 
 
 def retry_seconds(error: RetryAfter) -> float:
-    """``retry_after`` in seconds (the library gives an int or a timedelta)."""
-    value = error.retry_after
+    """``retry_after`` in seconds (the library gives an int or a timedelta, and warns that the
+    int is going away: either is read here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = error.retry_after
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     return float(value)

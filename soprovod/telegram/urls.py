@@ -10,7 +10,7 @@ urlpatterns = [
     path("code/email/", views.email_code, name="email_code"),
     path("contacts/code/", views.email_contact_code, name="contact_code"),
     path("chats/<int:pk>/unlink/", views.unlink, name="unlink"),
-    path("duty/", views.duty, name="duty"),
+    path("duty/", views.duty_rota, name="duty"),
     path("duty/<int:pk>/delete/", views.delete_shift, name="delete_shift"),
     path("webhook/", views.webhook, name="webhook"),
 ]

@@ -138,7 +138,7 @@ ROTA_DAYS = 14
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def duty(request: HttpRequest) -> HttpResponse:
+def duty_rota(request: HttpRequest) -> HttpResponse:
     require(can_see_duty_rota(request.user))
     can_edit = can_set_duty_rota(request.user)
     form = ShiftForm(posted(request)) if can_edit else None

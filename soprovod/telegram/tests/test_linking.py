@@ -20,7 +20,7 @@ def test_unknown_chat_gets_instructions_and_no_access(fake_telegram, companies, 
 
 
 def test_a_wrong_code_links_nothing(fake_telegram, companies, django_capture_on_commit_callbacks):
-    fake_telegram.user_message(CHAT, "ABCD-EFGH")
+    fake_telegram.user_message(CHAT, "ABCD-EF2H")
     poll(django_capture_on_commit_callbacks)
     assert not TelegramChat.objects.get(chat_id=CHAT).is_linked
     assert "не подходит" in texts(fake_telegram, CHAT)[0]
@@ -80,3 +80,9 @@ def test_code_is_stored_hashed(companies):
     code, row = actions.do_issue_code(None, contact=companies.contact_a)
     assert actions.normalise_code(code) not in row.code_hash
     assert row.code_hash == actions.hash_code(code)
+
+
+def test_an_ordinary_word_is_not_a_code():
+    assert not actions.looks_like_code("Passport")
+    assert not actions.looks_like_code("Telegram")
+    assert actions.looks_like_code("k7m4-qx9a")

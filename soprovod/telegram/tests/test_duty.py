@@ -1,0 +1,142 @@
+"""Emergencies at night: whoever is on duty (the head's rota) gets new emergency tickets
+and their SLA warnings in Telegram, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from soprovod.telegram import actions, duty
+from soprovod.telegram.models import DutyShift, OutgoingMessage
+from soprovod.telegram.tests.helpers import link_user
+from soprovod.tickets import actions as ticket_actions
+from soprovod.tickets import sla_checker
+from soprovod.tickets.models import Channel
+
+CHAT = 990001
+ENGINEER_CHAT = 990002
+
+
+@pytest.fixture
+def on_duty(fake_telegram, staff, django_capture_on_commit_callbacks):
+    link_user(fake_telegram, django_capture_on_commit_callbacks, staff.support, CHAT)
+    link_user(fake_telegram, django_capture_on_commit_callbacks, staff.engineer, ENGINEER_CHAT)
+    now = timezone.now()
+    actions.do_add_shift(
+        staff.head, user=staff.support, starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=12),
+    )
+    fake_telegram.sent.clear()
+    return staff.support
+
+
+def _emergency(companies, at=None):
+    return ticket_actions.do_create_ticket(
+        None, subject="Не открываются ворота", body="…", type="emergency",
+        channel=Channel.PORTAL, client=companies.a, contact=companies.contact_a, created_at=at,
+    )
+
+
+def test_the_person_on_duty_hears_of_a_new_emergency(
+    fake_telegram, companies, on_duty, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = _emergency(companies)
+    sent = fake_telegram.sent_to(CHAT)
+    assert len(sent) == 1 and f"№{ticket.pk}" in sent[0]["text"]
+    assert fake_telegram.sent_to(ENGINEER_CHAT) == []  # linked, but not on duty
+
+
+def test_a_standard_ticket_wakes_nobody(fake_telegram, companies, on_duty, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_actions.do_create_ticket(
+            None, subject="Вопрос", body="…", type="standard", channel=Channel.PORTAL,
+            client=companies.a, contact=companies.contact_a,
+        )
+    assert fake_telegram.sent_to(CHAT) == []
+
+
+def test_sla_warnings_of_an_emergency_reach_the_person_on_duty_once(
+    fake_telegram, companies, on_duty, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = _emergency(companies)
+    fake_telegram.sent.clear()
+    # 13 minutes later: past 80 % of the 15-minute first response, round the clock.
+    later = ticket.created_at + dt.timedelta(minutes=13)
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        first = sla_checker.check_sla(later)
+        again = sla_checker.check_sla(later)
+    assert first.warnings >= 1 and again.warnings == 0
+    texts = [item["text"] for item in fake_telegram.sent_to(CHAT)]
+    assert len(texts) == first.warnings
+    assert f"№{ticket.pk}" in texts[0] and "Предупреждение SLA" in texts[0]
+    # The breach too, once.
+    breach_at = ticket.created_at + dt.timedelta(minutes=16)
+    with time_machine.travel(breach_at), django_capture_on_commit_callbacks(execute=True):
+        sla_checker.check_sla(breach_at)
+    assert any("нарушен" in item["text"] for item in fake_telegram.sent_to(CHAT))
+
+
+def test_nobody_on_duty_nobody_woken(fake_telegram, companies, on_duty, django_capture_on_commit_callbacks):
+    DutyShift.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        _emergency(companies)
+    assert not OutgoingMessage.objects.filter(key__startswith="duty:").exists()
+
+
+def test_rota_gaps(staff):
+    now = timezone.now()
+    actions.do_add_shift(staff.head, user=staff.support, starts_at=now, ends_at=now + dt.timedelta(hours=8))
+    actions.do_add_shift(
+        staff.head, user=staff.engineer, starts_at=now + dt.timedelta(hours=10),
+        ends_at=now + dt.timedelta(hours=24),
+    )
+    gaps = duty.coverage(now, now + dt.timedelta(hours=24))
+    assert gaps == [(now + dt.timedelta(hours=8), now + dt.timedelta(hours=10))]
+    assert duty.on_duty(now + dt.timedelta(hours=9)) == []
+    assert duty.on_duty(now + dt.timedelta(hours=11)) == [staff.engineer]
+
+
+def test_only_support_staff_can_be_on_duty(staff):
+    now = timezone.now()
+    with pytest.raises(actions.TelegramError):
+        actions.do_add_shift(staff.head, user=staff.sales, starts_at=now, ends_at=now + dt.timedelta(hours=1))
+
+
+# ---- the rota page ---------------------------------------------------------------------------
+
+
+def test_the_head_sets_the_rota(client, staff):
+    client.force_login(staff.head)
+    response = client.post(
+        reverse("telegram:duty"),
+        {"user": staff.support.pk, "starts_at": "2030-01-10T20:00", "ends_at": "2030-01-11T08:00", "note": "ночь"},
+    )
+    assert response.status_code == 302
+    shift = DutyShift.objects.get()
+    assert shift.user == staff.support and shift.note == "ночь"
+    assert timezone.localtime(shift.starts_at).hour == 20  # Moscow time
+    response = client.post(reverse("telegram:delete_shift", args=[shift.pk]))
+    assert response.status_code == 302 and not DutyShift.objects.exists()
+
+
+def test_the_rota_page_is_read_by_the_department_only(client, staff, companies):
+    shift = DutyShift.objects.create(
+        user=staff.support, starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(hours=2)
+    )
+    client.force_login(staff.support)
+    page = client.get(reverse("telegram:duty"))
+    assert page.status_code == 200 and "add-shift" not in page.content.decode()
+    # A colleague may read it but not change it.
+    assert client.post(reverse("telegram:duty"), {"user": staff.support.pk}).status_code == 403
+    assert client.post(reverse("telegram:delete_shift", args=[shift.pk])).status_code == 403
+    for outsider in (staff.sales, staff.ceo, companies.client1):
+        client.force_login(outsider)
+        assert client.get(reverse("telegram:duty")).status_code == 403
+    client.force_login(staff.head)
+    assert "add-shift" in client.get(reverse("telegram:duty")).content.decode()
