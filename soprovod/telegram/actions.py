@@ -85,7 +85,12 @@ def do_email_code(actor, contact, now=None) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         text = render_to_string(
             "telegram/email/link_code.txt",
-            {"contact": contact, "code": code, "hours": EMAIL_CODE_HOURS, "site_url": settings.SITE_URL},
+            {
+                "contact": contact,
+                "code": code,
+                "hours": EMAIL_CODE_HOURS,
+                "site_url": settings.SITE_URL,
+            },
         )
         subject = _("Your code to link Telegram to PASS24 support")
     transaction.on_commit(

@@ -27,7 +27,7 @@ BOT_ID = 7_000_000_001
 class FakeTelegram:
     """The server and its state. Use as a context manager or call start()/stop()."""
 
-    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:  # noqa: S107 - a fake
         self.token = token
         self.updates: list[dict[str, Any]] = []
         self.acknowledged = 0  # the highest offset getUpdates was asked with
@@ -119,7 +119,9 @@ class FakeTelegram:
             self._lock.notify_all()
         return update
 
-    def user_message(self, chat_id: int, text: str, *, name: str = "Иван", reply_to: int | None = None):
+    def user_message(
+        self, chat_id: int, text: str, *, name: str = "Иван", reply_to: int | None = None
+    ):
         fields: dict[str, Any] = {"text": text}
         if reply_to is not None:
             fields["reply_to_message"] = self._bot_message(chat_id, reply_to)
@@ -133,10 +135,20 @@ class FakeTelegram:
     def user_photo(self, chat_id: int, content: bytes, *, caption: str = "", name: str = "Иван"):
         file_id = self.add_file(content, f"photos/file_{len(self.files)}.jpg")
         sizes = [
-            {"file_id": file_id + "s", "file_unique_id": file_id + "s", "width": 90, "height": 90,
-             "file_size": 100},
-            {"file_id": file_id, "file_unique_id": file_id, "width": 800, "height": 600,
-             "file_size": len(content)},
+            {
+                "file_id": file_id + "s",
+                "file_unique_id": file_id + "s",
+                "width": 90,
+                "height": 90,
+                "file_size": 100,
+            },
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "width": 800,
+                "height": 600,
+                "file_size": len(content),
+            },
         ]
         self.files[file_id + "s"] = ("photos/thumb.jpg", b"thumb")
         fields: dict[str, Any] = {"photo": sizes}
@@ -144,28 +156,45 @@ class FakeTelegram:
             fields["caption"] = caption
         return self._incoming(chat_id, name, **fields)
 
-    def user_document(self, chat_id: int, content: bytes, filename: str, mime: str, *,
-                      caption: str = "", size: int | None = None, name: str = "Иван"):
+    def user_document(
+        self,
+        chat_id: int,
+        content: bytes,
+        filename: str,
+        mime: str,
+        *,
+        caption: str = "",
+        size: int | None = None,
+        name: str = "Иван",
+    ):
         file_id = self.add_file(content, f"documents/{filename}")
         fields: dict[str, Any] = {
-            "document": {"file_id": file_id, "file_unique_id": file_id, "file_name": filename,
-                         "mime_type": mime, "file_size": len(content) if size is None else size}
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_name": filename,
+                "mime_type": mime,
+                "file_size": len(content) if size is None else size,
+            }
         }
         if caption:
             fields["caption"] = caption
         return self._incoming(chat_id, name, **fields)
 
-    def user_callback(self, chat_id: int, data: str, *, message_id: int | None = None,
-                      name: str = "Иван"):
-        return self._queue({
-            "callback_query": {
-                "id": f"CB{next(self._ids)}",
-                "from": self._person(chat_id, name),
-                "chat_instance": f"ci{chat_id}",
-                "data": data,
-                "message": self._bot_message(chat_id, message_id or 1),
+    def user_callback(
+        self, chat_id: int, data: str, *, message_id: int | None = None, name: str = "Иван"
+    ):
+        return self._queue(
+            {
+                "callback_query": {
+                    "id": f"CB{next(self._ids)}",
+                    "from": self._person(chat_id, name),
+                    "chat_instance": f"ci{chat_id}",
+                    "data": data,
+                    "message": self._bot_message(chat_id, message_id or 1),
+                }
             }
-        })
+        )
 
     def _bot_message(self, chat_id: int, message_id: int) -> dict[str, Any]:
         return {
@@ -210,7 +239,9 @@ class FakeTelegram:
     def _reply(self, handler, status: int, payload: Any, raw: bytes | None = None) -> None:
         data = raw if raw is not None else json.dumps(payload).encode()
         handler.send_response(status)
-        handler.send_header("Content-Type", "application/octet-stream" if raw else "application/json")
+        handler.send_header(
+            "Content-Type", "application/octet-stream" if raw else "application/json"
+        )
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
@@ -219,16 +250,17 @@ class FakeTelegram:
         path = unquote(handler.path.split("?", 1)[0])
         file_prefix = f"/file/bot{self.token}/"
         if path.startswith(file_prefix):
-            wanted = path[len(file_prefix):]
+            wanted = path[len(file_prefix) :]
             for stored_path, content in self.files.values():
                 if stored_path == wanted:
                     return self._reply(handler, 200, None, raw=content)
             return self._reply(handler, 404, {"ok": False, "error_code": 404})
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):
-            return self._reply(handler, 401, {"ok": False, "error_code": 401,
-                                              "description": "Unauthorized"})
-        method = path[len(prefix):]
+            return self._reply(
+                handler, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            )
+        method = path[len(prefix) :]
         self.calls.append(method)
         failures = self.failures.get(method)
         if failures:
@@ -238,11 +270,17 @@ class FakeTelegram:
         try:
             result = getattr(self, f"_api_{method}")(params)
         except AttributeError:
-            return self._reply(handler, 404, {"ok": False, "error_code": 404,
-                                              "description": "Not Found: method not found"})
+            return self._reply(
+                handler,
+                404,
+                {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+            )
         except LookupError as error:
-            return self._reply(handler, 400, {"ok": False, "error_code": 400,
-                                              "description": f"Bad Request: {error}"})
+            return self._reply(
+                handler,
+                400,
+                {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"},
+            )
         return self._reply(handler, 200, {"ok": True, "result": result})
 
     @staticmethod
@@ -310,7 +348,9 @@ class FakeTelegram:
     def _api_sendPhoto(self, params):
         photo = params.get("photo") or {}
         return self._sent_message(
-            params, method="sendPhoto", content=photo.get("content"),
+            params,
+            method="sendPhoto",
+            content=photo.get("content"),
             caption=params.get("caption", ""),
         )
 
@@ -319,8 +359,12 @@ class FakeTelegram:
         if file_id not in self.files:
             raise LookupError("wrong file_id or the file is temporarily unavailable")
         path, content = self.files[file_id]
-        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(content),
-                "file_path": path}
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     def _api_answerCallbackQuery(self, params):
         self.callback_answers.append(

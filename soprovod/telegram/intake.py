@@ -105,7 +105,7 @@ def file_refs(message: dict[str, Any]) -> list[dict[str, Any]]:
         )
     photos = message.get("photo") or []
     if photos:
-        largest = max(photos, key=lambda p: (p.get("width", 0) * p.get("height", 0)))
+        largest = max(photos, key=lambda p: p.get("width", 0) * p.get("height", 0))
         refs.append(
             {
                 "file_id": largest["file_id"],
@@ -219,7 +219,7 @@ def handle_update(update: dict[str, Any], *, polling: bool = False) -> str:
             return "duplicate"  # handled at the same moment by another run
         raise
     query = update.get("callback_query")
-    if query:
+    if query and bot.enabled():
         # Stops the button's spinner; best effort (the answer itself is in the queue).
         try:
             bot.answer_callback(query["id"], callback_answer[0] if callback_answer else "")
@@ -302,8 +302,9 @@ class Conversation:
 
     def say(self, chat: TelegramChat, text: str, buttons=None, ticket=None) -> None:
         self._answers += 1
-        outbox.queue(chat, f"upd:{self.update_id}:{self._answers}", text, buttons=buttons,
-                     ticket=ticket)
+        outbox.queue(
+            chat, f"upd:{self.update_id}:{self._answers}", text, buttons=buttons, ticket=ticket
+        )
 
     # -- dispatch --
 
@@ -365,7 +366,12 @@ class Conversation:
             chat.current_ticket = None
             chat.current_until = self.now + dt.timedelta(minutes=CURRENT_TICKET_MINUTES)
             chat.save(update_fields=["current_ticket", "current_until"])
-            self.say(chat, _("Describe the problem in one message: what happened, where and since when. You can attach photos and files."))
+            self.say(
+                chat,
+                _(
+                    "Describe the problem in one message: what happened, where and since when. You can attach photos and files."
+                ),
+            )
             return "new"
         if command:
             self.say(chat, self.help_text())
@@ -397,7 +403,9 @@ class Conversation:
         else:
             self.say(
                 linked,
-                _("Done: this Telegram is linked to your work account. When you are on duty, the SLA warnings of emergency tickets come here."),
+                _(
+                    "Done: this Telegram is linked to your work account. When you are on duty, the SLA warnings of emergency tickets come here."
+                ),
             )
         return "linked"
 
@@ -524,7 +532,10 @@ class Conversation:
         if draft is None:
             draft = Draft.objects.create(chat=chat, text=text, files=self._kept(refs))
         message, labels = self.type_message()
-        buttons = [[[label, f"type:{draft.pk}:{code}"]] for label, code in zip(labels, TYPE_ORDER, strict=True)]
+        buttons = [
+            [[label, f"type:{draft.pk}:{code}"]]
+            for label, code in zip(labels, TYPE_ORDER, strict=True)
+        ]
         self.say(chat, message, buttons=buttons)
         return "asked_type"
 
@@ -615,8 +626,14 @@ class Conversation:
         try:
             survey_actions.do_rate_by_link(link.token, int(value), now=self.now)
         except survey_actions.LinkProblem:
-            self.callback_answer.append(_("This ticket is already rated or can no longer be rated."))
-            self.say(chat, _("Ticket #%(number)s is already rated or can no longer be rated. Thank you!") % {"number": notice.ticket_id})
+            self.callback_answer.append(
+                _("This ticket is already rated or can no longer be rated.")
+            )
+            self.say(
+                chat,
+                _("Ticket #%(number)s is already rated or can no longer be rated. Thank you!")
+                % {"number": notice.ticket_id},
+            )
             return "rating_refused"
         self.callback_answer.append(_("Thank you!"))
         self.say(

@@ -89,6 +89,9 @@ class LinkCode(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.contact or self.user} until {self.expires_at:%d.%m %H:%M}"
+
 
 class ProcessedUpdate(models.Model):
     """An update from Telegram that was handled: written in the same transaction as what it
@@ -106,6 +109,9 @@ class ProcessedUpdate(models.Model):
         verbose_name_plural = _("processed updates")
         indexes = [models.Index(fields=["processed_at"])]
 
+    def __str__(self) -> str:
+        return f"update {self.update_id}: {self.outcome}"
+
 
 class PollState(models.Model):
     """The long-polling cursor (one row): the next ``offset`` to ask getUpdates for. Asking
@@ -114,6 +120,9 @@ class PollState(models.Model):
     name = models.CharField(max_length=32, unique=True, default="default")
     offset = models.BigIntegerField(default=0)
     polled_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: offset {self.offset}"
 
 
 class Draft(models.Model):
@@ -133,6 +142,9 @@ class Draft(models.Model):
     class Meta:
         verbose_name = _("draft")
         verbose_name_plural = _("drafts")
+
+    def __str__(self) -> str:
+        return self.text[:50]
 
 
 class OutgoingMessage(models.Model):
@@ -179,6 +191,9 @@ class OutgoingMessage(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["chat", "telegram_message_id"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.get_status_display()}"
 
 
 class DutyShift(models.Model):

@@ -209,7 +209,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     try:
         outcome = intake.handle_update(update)
     except (DatabaseError, bot.TelegramError):
-        logger.exception("Telegram update %s not handled; Telegram will send it again",
-                         update.get("update_id"))
+        logger.exception(
+            "Telegram update %s not handled; Telegram will send it again", update.get("update_id")
+        )
         return HttpResponse(status=500)
     return JsonResponse({"ok": True, "outcome": outcome})

@@ -34,6 +34,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("success", "soprovod.success.demo.create_success"),
     ("team", "soprovod.team.demo.create_team_records"),
     ("escalations", "soprovod.team.demo.create_escalations"),
+    ("telegram", "soprovod.telegram.demo.create_telegram"),
     ("health", "soprovod.health.demo.create_health_scores"),
     ("budget", "soprovod.budget.demo.create_budget"),
     ("strategic", "soprovod.strategic.demo.create_strategic_kpis"),

@@ -15,16 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.permissions import (
     can_manage_bitrix,
+    can_link_telegram,
     can_manage_security,
     can_read_queue,
     can_read_reports,
     can_read_sla,
     can_see_budget,
-    can_link_telegram,
     can_see_churn_cases,
-    can_see_duty_rota,
     can_see_claims,
     can_see_dev_requests,
+    can_see_duty_rota,
     can_see_handoffs,
     can_see_health,
     can_see_home,

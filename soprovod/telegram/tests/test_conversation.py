@@ -16,7 +16,9 @@ OTHER = 700002
 
 @pytest.fixture
 def linked(fake_telegram, companies, django_capture_on_commit_callbacks):
-    chat = link_contact(fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT)
+    chat = link_contact(
+        fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT
+    )
     fake_telegram.sent.clear()
     return chat
 
@@ -29,7 +31,9 @@ def test_a_message_opens_a_ticket_after_the_type_is_chosen(
     fake_telegram, companies, linked, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    fake_telegram.user_message(CHAT, "Не открывается шлагбаум на въезде\nС утра не реагирует на пропуска")
+    fake_telegram.user_message(
+        CHAT, "Не открывается шлагбаум на въезде\nС утра не реагирует на пропуска"
+    )
     poll(capture)
     assert not Ticket.objects.exists()
     question = fake_telegram.sent_to(CHAT)[-1]
@@ -63,8 +67,13 @@ def test_the_one_open_ticket_gets_the_next_message(
 ):
     capture = django_capture_on_commit_callbacks
     ticket = ticket_actions.do_create_ticket(
-        None, subject="Пропуска", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Пропуска",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
     fake_telegram.user_message(CHAT, "Добавлю: на втором КПП то же самое")
     poll(capture)
@@ -80,8 +89,13 @@ def test_several_open_tickets_are_offered_as_buttons(
     capture = django_capture_on_commit_callbacks
     one, two = (
         ticket_actions.do_create_ticket(
-            None, subject=s, body="…", type="standard", channel=Channel.PORTAL,
-            client=companies.a, contact=companies.contact_a,
+            None,
+            subject=s,
+            body="…",
+            type="standard",
+            channel=Channel.PORTAL,
+            client=companies.a,
+            contact=companies.contact_a,
         )
         for s in ("Первое", "Второе")
     )
@@ -101,11 +115,18 @@ def test_several_open_tickets_are_offered_as_buttons(
     assert one.messages.latest("id").body == "И ещё"
 
 
-def test_new_command_opens_another_ticket(fake_telegram, companies, linked, django_capture_on_commit_callbacks):
+def test_new_command_opens_another_ticket(
+    fake_telegram, companies, linked, django_capture_on_commit_callbacks
+):
     capture = django_capture_on_commit_callbacks
     ticket_actions.do_create_ticket(
-        None, subject="Старое", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Старое",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
     fake_telegram.user_message(CHAT, "/new")
     fake_telegram.user_message(CHAT, "Как добавить гостевой пропуск?")
@@ -121,8 +142,13 @@ def test_another_companys_ticket_is_never_reachable(
 ):
     capture = django_capture_on_commit_callbacks
     theirs = ticket_actions.do_create_ticket(
-        None, subject="Чужое", body="секрет", type="standard", channel=Channel.PORTAL,
-        client=companies.b, contact=companies.contact_b,
+        None,
+        subject="Чужое",
+        body="секрет",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.b,
+        contact=companies.contact_b,
     )
     # A made-up button naming the other company's ticket.
     fake_telegram.user_message(CHAT, "Текст")
@@ -133,7 +159,11 @@ def test_another_companys_ticket_is_never_reachable(
     assert theirs.messages.count() == 1
     # A reply to a bot message about it (a message id of another chat) goes nowhere either.
     sent = OutgoingMessage.objects.create(
-        key="x", chat=linked, text="…", ticket=theirs, telegram_message_id=424242,
+        key="x",
+        chat=linked,
+        text="…",
+        ticket=theirs,
+        telegram_message_id=424242,
         status=OutgoingMessage.Status.SENT,
     )
     fake_telegram.user_message(CHAT, "Ответ", reply_to=sent.telegram_message_id)
@@ -148,8 +178,13 @@ def test_a_reply_to_the_bot_goes_to_that_ticket(
     capture = django_capture_on_commit_callbacks
     one, two = (
         ticket_actions.do_create_ticket(
-            None, subject=s, body="…", type="standard", channel=Channel.PORTAL,
-            client=companies.a, contact=companies.contact_a,
+            None,
+            subject=s,
+            body="…",
+            type="standard",
+            channel=Channel.PORTAL,
+            client=companies.a,
+            contact=companies.contact_a,
         )
         for s in ("Первое", "Второе")
     )
@@ -163,11 +198,18 @@ def test_a_reply_to_the_bot_goes_to_that_ticket(
     assert one.messages.count() == 1
 
 
-def test_photos_and_files_are_attached(fake_telegram, companies, linked, django_capture_on_commit_callbacks):
+def test_photos_and_files_are_attached(
+    fake_telegram, companies, linked, django_capture_on_commit_callbacks
+):
     capture = django_capture_on_commit_callbacks
     ticket = ticket_actions.do_create_ticket(
-        None, subject="Табло", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Табло",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
     fake_telegram.user_photo(CHAT, b"\xff\xd8JPEGDATA", caption="Вот табло")
     fake_telegram.user_document(CHAT, b"log line\n", "controller.log", "text/plain")
@@ -187,8 +229,13 @@ def test_files_over_the_portal_limits_are_refused(
 ):
     capture = django_capture_on_commit_callbacks
     ticket = ticket_actions.do_create_ticket(
-        None, subject="Табло", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Табло",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
     fake_telegram.user_document(CHAT, b"MZ", "setup.exe", "application/octet-stream")
     fake_telegram.user_document(
@@ -208,8 +255,13 @@ def test_a_resolved_ticket_is_reopened_by_a_message(
 ):
     capture = django_capture_on_commit_callbacks
     ticket = ticket_actions.do_create_ticket(
-        None, subject="Пропуска", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Пропуска",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
     with capture(execute=True):
         ticket_actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
@@ -221,15 +273,22 @@ def test_a_resolved_ticket_is_reopened_by_a_message(
     assert ticket.messages.latest("id").body == "Снова не работает"
 
 
-def test_the_reopen_window_is_kept(fake_telegram, companies, linked, staff, django_capture_on_commit_callbacks):
+def test_the_reopen_window_is_kept(
+    fake_telegram, companies, linked, staff, django_capture_on_commit_callbacks
+):
     import datetime as dt
 
     from django.utils import timezone
 
     capture = django_capture_on_commit_callbacks
     ticket = ticket_actions.do_create_ticket(
-        None, subject="Давнее", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Давнее",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
     long_ago = timezone.now() - dt.timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
     ticket_actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED, at=long_ago)

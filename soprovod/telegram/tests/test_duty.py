@@ -27,7 +27,9 @@ def on_duty(fake_telegram, staff, django_capture_on_commit_callbacks):
     link_user(fake_telegram, django_capture_on_commit_callbacks, staff.engineer, ENGINEER_CHAT)
     now = timezone.now()
     actions.do_add_shift(
-        staff.head, user=staff.support, starts_at=now - dt.timedelta(hours=1),
+        staff.head,
+        user=staff.support,
+        starts_at=now - dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=12),
     )
     fake_telegram.sent.clear()
@@ -36,8 +38,14 @@ def on_duty(fake_telegram, staff, django_capture_on_commit_callbacks):
 
 def _emergency(companies, at=None):
     return ticket_actions.do_create_ticket(
-        None, subject="Не открываются ворота", body="…", type="emergency",
-        channel=Channel.PORTAL, client=companies.a, contact=companies.contact_a, created_at=at,
+        None,
+        subject="Не открываются ворота",
+        body="…",
+        type="emergency",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
+        created_at=at,
     )
 
 
@@ -51,11 +59,18 @@ def test_the_person_on_duty_hears_of_a_new_emergency(
     assert fake_telegram.sent_to(ENGINEER_CHAT) == []  # linked, but not on duty
 
 
-def test_a_standard_ticket_wakes_nobody(fake_telegram, companies, on_duty, django_capture_on_commit_callbacks):
+def test_a_standard_ticket_wakes_nobody(
+    fake_telegram, companies, on_duty, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         ticket_actions.do_create_ticket(
-            None, subject="Вопрос", body="…", type="standard", channel=Channel.PORTAL,
-            client=companies.a, contact=companies.contact_a,
+            None,
+            subject="Вопрос",
+            body="…",
+            type="standard",
+            channel=Channel.PORTAL,
+            client=companies.a,
+            contact=companies.contact_a,
         )
     assert fake_telegram.sent_to(CHAT) == []
 
@@ -82,7 +97,9 @@ def test_sla_warnings_of_an_emergency_reach_the_person_on_duty_once(
     assert any("нарушен" in item["text"] for item in fake_telegram.sent_to(CHAT))
 
 
-def test_nobody_on_duty_nobody_woken(fake_telegram, companies, on_duty, django_capture_on_commit_callbacks):
+def test_nobody_on_duty_nobody_woken(
+    fake_telegram, companies, on_duty, django_capture_on_commit_callbacks
+):
     DutyShift.objects.all().delete()
     with django_capture_on_commit_callbacks(execute=True):
         _emergency(companies)
@@ -91,9 +108,13 @@ def test_nobody_on_duty_nobody_woken(fake_telegram, companies, on_duty, django_c
 
 def test_rota_gaps(staff):
     now = timezone.now()
-    actions.do_add_shift(staff.head, user=staff.support, starts_at=now, ends_at=now + dt.timedelta(hours=8))
     actions.do_add_shift(
-        staff.head, user=staff.engineer, starts_at=now + dt.timedelta(hours=10),
+        staff.head, user=staff.support, starts_at=now, ends_at=now + dt.timedelta(hours=8)
+    )
+    actions.do_add_shift(
+        staff.head,
+        user=staff.engineer,
+        starts_at=now + dt.timedelta(hours=10),
         ends_at=now + dt.timedelta(hours=24),
     )
     gaps = duty.coverage(now, now + dt.timedelta(hours=24))
@@ -105,7 +126,9 @@ def test_rota_gaps(staff):
 def test_only_support_staff_can_be_on_duty(staff):
     now = timezone.now()
     with pytest.raises(actions.TelegramError):
-        actions.do_add_shift(staff.head, user=staff.sales, starts_at=now, ends_at=now + dt.timedelta(hours=1))
+        actions.do_add_shift(
+            staff.head, user=staff.sales, starts_at=now, ends_at=now + dt.timedelta(hours=1)
+        )
 
 
 # ---- the rota page ---------------------------------------------------------------------------
@@ -115,7 +138,12 @@ def test_the_head_sets_the_rota(client, staff):
     client.force_login(staff.head)
     response = client.post(
         reverse("telegram:duty"),
-        {"user": staff.support.pk, "starts_at": "2030-01-10T20:00", "ends_at": "2030-01-11T08:00", "note": "ночь"},
+        {
+            "user": staff.support.pk,
+            "starts_at": "2030-01-10T20:00",
+            "ends_at": "2030-01-11T08:00",
+            "note": "ночь",
+        },
     )
     assert response.status_code == 302
     shift = DutyShift.objects.get()

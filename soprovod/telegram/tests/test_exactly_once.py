@@ -24,8 +24,13 @@ CHAT = 900001
 def ticket(fake_telegram, companies, django_capture_on_commit_callbacks):
     link_contact(fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT)
     return ticket_actions.do_create_ticket(
-        None, subject="Шлагбаум", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Шлагбаум",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
 
 
@@ -103,7 +108,9 @@ def test_the_offset_acknowledges_only_committed_updates(
     assert first not in fake_telegram.pending()
 
 
-def test_a_failed_download_is_tried_again(fake_telegram, ticket, django_capture_on_commit_callbacks):
+def test_a_failed_download_is_tried_again(
+    fake_telegram, ticket, django_capture_on_commit_callbacks
+):
     capture = django_capture_on_commit_callbacks
     fake_telegram.fail_next("getFile", 502, description="Bad Gateway")
     update = fake_telegram.user_photo(CHAT, b"\xff\xd8PHOTO", caption="фото")
@@ -125,7 +132,7 @@ def webhook(fake_telegram, settings):
     return reverse("telegram:webhook")
 
 
-def _post(client, url, update, secret="s3cret-Token_1"):
+def _post(client, url, update, secret="s3cret-Token_1"):  # noqa: S107 - a test secret
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return client.post(url, json.dumps(update), content_type="application/json", headers=headers)
 
@@ -136,8 +143,11 @@ def test_webhook_takes_an_update_once(
     update = {
         "update_id": 424201,
         "message": {
-            "message_id": 1, "date": 0, "chat": {"id": CHAT, "type": "private"},
-            "from": {"id": CHAT, "is_bot": False, "first_name": "Иван"}, "text": "по вебхуку",
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "Иван"},
+            "text": "по вебхуку",
         },
     }
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,8 +171,11 @@ def test_webhook_answers_500_when_the_database_fails(
     update = {
         "update_id": 424202,
         "message": {
-            "message_id": 2, "date": 0, "chat": {"id": CHAT, "type": "private"},
-            "from": {"id": CHAT, "is_bot": False, "first_name": "Иван"}, "text": "сбой",
+            "message_id": 2,
+            "date": 0,
+            "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "Иван"},
+            "text": "сбой",
         },
     }
     database_dies_on.add("сбой")
@@ -179,7 +192,9 @@ def test_webhook_is_off_without_a_public_url(client, fake_telegram, settings):
     assert response.status_code == 404
 
 
-def test_polling_stays_off_with_a_webhook(fake_telegram, webhook, django_capture_on_commit_callbacks):
+def test_polling_stays_off_with_a_webhook(
+    fake_telegram, webhook, django_capture_on_commit_callbacks
+):
     fake_telegram.user_message(CHAT, "x")
     assert poll(django_capture_on_commit_callbacks).fetched == 0
     assert "getUpdates" not in fake_telegram.calls

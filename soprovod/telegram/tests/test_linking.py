@@ -8,7 +8,9 @@ from soprovod.tickets.models import Ticket
 CHAT = 555001
 
 
-def test_unknown_chat_gets_instructions_and_no_access(fake_telegram, companies, django_capture_on_commit_callbacks):
+def test_unknown_chat_gets_instructions_and_no_access(
+    fake_telegram, companies, django_capture_on_commit_callbacks
+):
     fake_telegram.user_message(CHAT, "У нас не работает шлагбаум!")
     poll(django_capture_on_commit_callbacks)
     answer = texts(fake_telegram, CHAT)
@@ -47,7 +49,9 @@ def test_start_with_a_code_links(fake_telegram, companies, django_capture_on_com
     assert TelegramChat.objects.get(chat_id=CHAT).contact == companies.contact_b
 
 
-def test_an_expired_code_does_not_link(fake_telegram, companies, django_capture_on_commit_callbacks):
+def test_an_expired_code_does_not_link(
+    fake_telegram, companies, django_capture_on_commit_callbacks
+):
     code, row = actions.do_issue_code(None, contact=companies.contact_a)
     LinkCode.objects.filter(pk=row.pk).update(expires_at=row.created_at)
     fake_telegram.user_message(CHAT, code)
@@ -55,7 +59,9 @@ def test_an_expired_code_does_not_link(fake_telegram, companies, django_capture_
     assert not TelegramChat.objects.get(chat_id=CHAT).is_linked
 
 
-def test_a_new_code_retires_the_old_one(fake_telegram, companies, django_capture_on_commit_callbacks):
+def test_a_new_code_retires_the_old_one(
+    fake_telegram, companies, django_capture_on_commit_callbacks
+):
     old, _row = actions.do_issue_code(None, contact=companies.contact_a)
     actions.do_issue_code(None, contact=companies.contact_a)
     fake_telegram.user_message(CHAT, old)
@@ -64,7 +70,9 @@ def test_a_new_code_retires_the_old_one(fake_telegram, companies, django_capture
 
 
 def test_unlink_from_the_bot(fake_telegram, companies, django_capture_on_commit_callbacks):
-    chat = link_contact(fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT)
+    chat = link_contact(
+        fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT
+    )
     assert chat.is_linked
     fake_telegram.user_message(CHAT, "/unlink")
     poll(django_capture_on_commit_callbacks)

@@ -25,8 +25,13 @@ def ticket(fake_telegram, companies, django_capture_on_commit_callbacks):
     link_contact(fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT)
     fake_telegram.sent.clear()
     return ticket_actions.do_create_ticket(
-        None, subject="Шлагбаум", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.a, contact=companies.contact_a,
+        None,
+        subject="Шлагбаум",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
     )
 
 
@@ -44,7 +49,9 @@ def test_a_staff_reply_goes_to_telegram_and_by_mail(
     assert any("Перезагрузите контроллер" in m.body for m in mail.outbox)  # mail as before
 
 
-def test_internal_notes_never_leave(fake_telegram, ticket, staff, django_capture_on_commit_callbacks):
+def test_internal_notes_never_leave(
+    fake_telegram, ticket, staff, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         ticket_actions.do_add_message(staff.support, ticket, "Клиент путает КПП", internal=True)
     assert fake_telegram.sent_to(CHAT) == []
@@ -83,7 +90,9 @@ def test_a_429_waits_its_retry_after_then_sends(
     assert len(fake_telegram.sent_to(CHAT)) == 1
 
 
-def test_the_outbound_job_retries_on_429(fake_telegram, ticket, staff, django_capture_on_commit_callbacks):
+def test_the_outbound_job_retries_on_429(
+    fake_telegram, ticket, staff, django_capture_on_commit_callbacks
+):
     """Through the tickets' own job: it asks to run again after retry_after; run again
     then, it sends the Telegram message once and does not mail twice."""
     import time_machine
@@ -112,7 +121,9 @@ def test_files_of_a_reply_are_sent_as_documents(
 
     upload = SimpleUploadedFile("инструкция.pdf", b"%PDF-1.4", "application/pdf")
     fake_telegram.fail_next("sendDocument", 429, retry_after=2)
-    message = ticket_actions.do_add_message(staff.support, ticket, "Инструкция", attachments=[upload])
+    message = ticket_actions.do_add_message(
+        staff.support, ticket, "Инструкция", attachments=[upload]
+    )
     with pytest.raises(outbound.RetryLater):
         outbox.deliver_ticket_message(message.pk)
     row = OutgoingMessage.objects.get(ticket_message=message)
@@ -126,7 +137,9 @@ def test_files_of_a_reply_are_sent_as_documents(
 def test_a_chat_that_blocked_the_bot_fails_without_retrying(
     fake_telegram, ticket, staff, django_capture_on_commit_callbacks
 ):
-    fake_telegram.fail_next("sendMessage", 403, description="Forbidden: bot was blocked by the user")
+    fake_telegram.fail_next(
+        "sendMessage", 403, description="Forbidden: bot was blocked by the user"
+    )
     message = ticket_actions.do_add_message(staff.support, ticket, "Ответ")
     outbox.deliver_ticket_message(message.pk)
     row = OutgoingMessage.objects.get(ticket_message=message)
@@ -134,7 +147,9 @@ def test_a_chat_that_blocked_the_bot_fails_without_retrying(
     assert "blocked" in row.last_error
 
 
-def test_rating_buttons_count_in_csat(fake_telegram, ticket, staff, django_capture_on_commit_callbacks):
+def test_rating_buttons_count_in_csat(
+    fake_telegram, ticket, staff, django_capture_on_commit_callbacks
+):
     capture = django_capture_on_commit_callbacks
     with capture(execute=True):
         ticket_actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
@@ -161,8 +176,13 @@ def test_another_companys_rating_button_does_nothing(
 ):
     capture = django_capture_on_commit_callbacks
     theirs = ticket_actions.do_create_ticket(
-        None, subject="Чужое", body="…", type="standard", channel=Channel.PORTAL,
-        client=companies.b, contact=companies.contact_b,
+        None,
+        subject="Чужое",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.b,
+        contact=companies.contact_b,
     )
     with capture(execute=True):
         ticket_actions.do_change_status(staff.support, theirs, TicketStatus.RESOLVED)

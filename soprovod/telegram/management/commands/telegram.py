@@ -23,10 +23,16 @@ class Command(BaseCommand):
         poll.add_argument("--timeout", type=int, default=None)
         sub.add_parser("webhook", help="Register TELEGRAM_WEBHOOK_URL (or remove the webhook)")
         sub.add_parser("status", help="Linked chats, the cursor, the outbound queue")
+        sub.add_parser(
+            "demo",
+            help="Play a conversation with the bot against a local fake Telegram (no network)",
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         if action == "status":
             return self.status()
+        if action == "demo":
+            return self.demo()
         if not bot.enabled():
             raise CommandError("TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off.")
         if action == "webhook":
@@ -54,6 +60,14 @@ class Command(BaseCommand):
         else:
             bot.delete_webhook()
             self.stdout.write("Webhook removed: updates are taken by long polling.")
+
+    def demo(self) -> None:
+        """A client writes to the bot, a colleague answers: every step through the real
+        poller and outbound queue, against the fake Bot API on 127.0.0.1."""
+        from soprovod.telegram import demo_chat
+
+        for line in demo_chat.play():
+            self.stdout.write(line)
 
     def status(self) -> None:
         state = PollState.objects.filter(name="default").first()
