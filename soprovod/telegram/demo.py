@@ -21,6 +21,7 @@ from soprovod.core.demo import PORTAL_USERNAMES, DemoContext
 from soprovod.telegram import actions, intake
 from soprovod.telegram.models import Draft, DutyShift, OutgoingMessage, TelegramChat
 from soprovod.tickets import actions as ticket_actions
+from soprovod.tickets.models import Category
 
 FIRST_CHAT = 880_000_001
 _update_ids = itertools.count(1)
@@ -109,6 +110,12 @@ def create_telegram(ctx: DemoContext) -> None:
     if ticket is None or not managers:
         return
     manager = managers[0]
+    category = (
+        Category.objects.filter(is_active=True, name__icontains="пропуск").first()
+        or Category.objects.filter(is_active=True).first()
+    )
+    if category is not None:
+        ticket = ticket_actions.do_update_ticket(manager, ticket, category=category)
     answer = ticket_actions.do_add_message(
         manager,
         ticket,

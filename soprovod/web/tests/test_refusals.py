@@ -46,6 +46,7 @@ SECTIONS = [
     "/problems/",
     "/problems/new/",
     "/problems/register/",
+    "/telegram/duty/",
 ]
 # What sales may open: the clients they sold, their projects, their hand-offs.
 SALES_SECTIONS = {"/clients/", "/projects/", "/handoffs/"}
