@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clients', '0004_first_mrr_values'),
-        ('tickets', '0006_telegram_channel'),
+        ('clients', '0001_initial'),
+        ('tickets', '0002_messages_attachments_escalations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
