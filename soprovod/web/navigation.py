@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.permissions import (
-    can_manage_bitrix,
     can_link_telegram,
+    can_manage_bitrix,
     can_manage_security,
     can_read_queue,
     can_read_reports,
