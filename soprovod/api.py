@@ -19,6 +19,7 @@ from soprovod.handoffs.api import router as handoffs_router
 from soprovod.health.api import router as health_router
 from soprovod.kpi.api import router as kpi_router
 from soprovod.projects.api import router as projects_router
+from soprovod.search.api import router as search_router
 from soprovod.success.api import router as success_router
 from soprovod.tickets.api import router as tickets_router
 from soprovod.tickets.escalation_api import router as escalations_router
@@ -50,3 +51,4 @@ api.add_router("/", devrequests_router)
 api.add_router("/", success_router)
 api.add_router("/", health_router)
 api.add_router("/", kpi_router)
+api.add_router("/", search_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "soprovod.audit",
     "soprovod.twofactor",
     "soprovod.clients",
+    "soprovod.search",
     "soprovod.sla",
     "soprovod.tickets",
     "soprovod.surveys",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("clients/", include("soprovod.clients.urls")),
     path("sla/", include("soprovod.sla.urls")),
     path("tickets/", include("soprovod.tickets.urls")),
+    path("search/", include("soprovod.search.urls")),
     path("escalations/", include("soprovod.tickets.escalation_urls")),
     path("notifications/", include("soprovod.core.views_notifications")),
     path("portal/", include("soprovod.portal.urls")),

@@ -97,6 +97,12 @@ def can_see_audit(user) -> bool:
     return user.is_authenticated and user.reads_all_clients
 
 
+def can_search(user) -> bool:
+    """The staff search (/search/): every staff member, each finding what their roles read;
+    a client contact searches in the portal."""
+    return is_signed_in(user) and user.is_staff_member
+
+
 # ---- tickets -------------------------------------------------------------------------------
 
 

@@ -20,12 +20,13 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soprovod.accounts.permissions import can_use_portal, require
 from soprovod.core.errors import StaleObjectError
 from soprovod.portal import queries
 from soprovod.portal.forms import NewTicketForm, RatingForm, ReopenForm, ReplyForm
+from soprovod.search import queries as search_queries
 from soprovod.tickets import actions
 from soprovod.tickets.downloads import attachment_response
 from soprovod.tickets.models import Channel, Ticket, TicketMessage, TicketStatus
@@ -69,6 +70,25 @@ def home(request: HttpRequest) -> HttpResponse:
     for ticket in page.object_list:
         _decorate(ticket, now)
     return render(request, "portal/home.html", {"contact": contact, "page": page})
+
+
+# ---- search -------------------------------------------------------------------------------
+
+
+@client_contact_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """The contact's search: their own company's tickets (subjects and public messages) and
+    the public articles; a ticket number opens the ticket."""
+    query = search_queries.clean(request.GET.get("q"))
+    if query and (target := search_queries.jump(request.user, query)):
+        return redirect(target)
+    groups = search_queries.grouped(request.user, query) if query else []
+    return render(
+        request,
+        "portal/search.html",
+        {"query": query, "groups": groups, "search_box_query": query},
+    )
 
 
 # ---- a new ticket --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from soprovod.accounts.models import User
 from soprovod.accounts.permissions import (
+    can_read_internal_notes,
     can_reopen,
     can_reply,
     can_work_tickets,
@@ -86,7 +87,7 @@ def _pick(queryset: QuerySet, pk: int | None, field: str):
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
     """Tickets the caller may see, newest first."""
     tickets = tickets_visible_to(api_user(request)).filter(
-        queries.ticket_condition(**filters.dict())
+        queries.ticket_condition(**filters.dict(), notes=can_read_internal_notes(api_user(request)))
     )
     return _with_clocks(tickets).order_by("-created_at", "-pk")
 

@@ -10,10 +10,11 @@ The queue (interfaces.md «Web»: ``/tickets/`` with its filters in the query st
   ticket with any breached clock, running or stopped), ``soon`` (the ticket's next running
   clock is due within ``SOON_HOURS`` business hours, soonest first) and ``waiting`` (waiting for the client);
 - filters: type, client, category, assignee (a user id or ``none``), status, channel;
-- search ``q``: ``#123`` is ticket number 123; ``123`` is that number or a subject containing
-  it; anything else is text in the subject (case-insensitive, Cyrillic too). The message
-  bodies are not searched (kept simple on purpose: subjects are what people quote). A search
-  or a status filter looks beyond open tickets, so a closed ticket is found by its number.
+- search ``q``: ``#123`` is ticket number 123; ``123`` is that number or a ticket whose text
+  holds it; anything else is the words of the subject, the messages and (for staff) the
+  internal notes, in any of their forms («шлагбаума» finds «шлагбаум»), through the search
+  index (``soprovod.search``). A search or a status filter looks beyond open tickets, so a
+  closed ticket is found by its number.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -44,9 +44,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.accounts.models import User
-from soprovod.accounts.permissions import can_read_escalations
+from soprovod.accounts.permissions import can_read_escalations, can_read_internal_notes
 from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import SUPPORT_STAFF
+from soprovod.search import queries as search_queries
 from soprovod.sla import clocks
 from soprovod.sla import queries as sla_queries
 from soprovod.sla.calendars import business_calendar
@@ -73,6 +74,7 @@ from soprovod.tickets.permissions import (
     inbox_condition,
     tickets_visible_to,
 )
+from soprovod.tickets.searching import KIND
 
 PAGE_SIZE = 50
 # "Breaching soon": the next running clock is due within this many business hours of its own
@@ -335,8 +337,9 @@ class QueueFilters:
             or self.q
         )
 
-    def condition(self) -> Q:
-        """The filters and the search as one condition on Ticket (no tab)."""
+    def condition(self, *, notes: bool = False) -> Q:
+        """The filters and the search as one condition on Ticket (no tab); ``notes``: the
+        search looks in internal notes too (for whoever may read them)."""
         return ticket_condition(
             type=self.type,
             client=self.client,
@@ -344,6 +347,7 @@ class QueueFilters:
             assignee=self.assignee,
             channel=self.channel,
             q=self.q,
+            notes=notes,
         )
 
     @property
@@ -373,10 +377,12 @@ def ticket_condition(
     created_from: dt.date | None = None,
     created_to: dt.date | None = None,
     q: str = "",
+    notes: bool = False,
 ) -> Q:
     """The filters and the search that the queue and the API share, as one condition on
     Ticket. ``assignee`` is a user id or NO_ASSIGNEE; ``open`` keeps to open (True) or to
-    finished (False) tickets; the creation dates are the department's calendar days."""
+    finished (False) tickets; the creation dates are the department's calendar days;
+    ``notes``: the search looks in internal notes too."""
     condition = Q()
     if type:
         condition &= Q(type=type)
@@ -399,28 +405,19 @@ def ticket_condition(
     if created_to:
         condition &= Q(created_at__date__lte=created_to)
     if q.strip():
-        condition &= search_condition(q.strip())
+        condition &= search_condition(q.strip(), notes=notes)
     return condition
 
 
-def _case_variants(text: str) -> list[str]:
-    """SQLite folds case only for ASCII, so a lowercase Cyrillic word would not find its
-    capitalised spelling with ``icontains`` alone: there, try the usual spellings.
-    PostgreSQL folds every alphabet."""
-    if connection.vendor != "sqlite":
-        return [text]
-    return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize()]))
-
-
-def search_condition(text: str) -> Q:
-    """``#123``: ticket 123 (an index lookup); ``123``: ticket 123 or a subject containing
-    "123"; other text: subjects containing it."""
+def search_condition(text: str, *, notes: bool = False) -> Q:
+    """``#123``: ticket 123 (an index lookup); ``123``: ticket 123 or a ticket whose text holds
+    "123"; other text: tickets whose words match (the search index, ``notes`` with the
+    internal notes)."""
     match = _NUMBER.match(text)
     if match and text.startswith("#"):
         return Q(pk=int(match.group(1)))
-    condition = Q()
-    for variant in _case_variants(text):
-        condition |= Q(subject__icontains=variant)
+    matching = search_queries.object_ids(KIND, text, internal=notes)
+    condition = Q(pk__in=matching) if matching is not None else Q(pk__in=[])
     if match:
         condition |= Q(pk=int(match.group(1)))
     return condition
@@ -450,7 +447,7 @@ def queue(user: User, filters: QueueFilters, now: dt.datetime | None = None) -> 
     sort = "due" if filters.view == "soon" else filters.sort
     qs = tickets_visible_to(user).filter(
         filters.scope(),
-        filters.condition(),
+        filters.condition(notes=can_read_internal_notes(user)),
         tab_condition(filters.view, user, now, open_only=not filters.keeps_to_open),
     )
     return with_sla(qs, now).select_related("client", "category", "assignee").order_by(*SORTS[sort])
@@ -459,7 +456,9 @@ def queue(user: User, filters: QueueFilters, now: dt.datetime | None = None) -> 
 def queue_counts(user: User, filters: QueueFilters, now: dt.datetime | None = None) -> dict:
     """How many tickets each tab holds under the current filters, in one query."""
     now = now or timezone.now()
-    qs = tickets_visible_to(user).filter(filters.scope(), filters.condition())
+    qs = tickets_visible_to(user).filter(
+        filters.scope(), filters.condition(notes=can_read_internal_notes(user))
+    )
     counts = {}
     for view in VIEWS:
         condition = tab_condition(view, user, now, open_only=not filters.keeps_to_open)

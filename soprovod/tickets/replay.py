@@ -34,6 +34,7 @@ from soprovod.audit.recorder import diff, snapshot
 from soprovod.clients.models import Client
 from soprovod.core import bulk
 from soprovod.lib.csvio import Progress
+from soprovod.search import index as search_index
 
 # The clock module's own arithmetic, so that replayed clocks are computed exactly as live ones.
 from soprovod.sla.clocks import TicketClocks, build_clocks, default_policy, settle
@@ -542,11 +543,13 @@ def _insert_by_copy(
 
 
 def _announce(results: list[Replayed]) -> None:
-    # Bulk inserts send no post_save: tell the layers above which months gained tickets.
+    # Bulk inserts send no post_save: tell the layers above which months gained tickets,
+    # and have the search index the tickets when the import commits.
     clocks_were_written(
         Ticket,
         instants=[at for r in results for at in (r.ticket.created_at, r.ticket.resolved_at) if at],
     )
+    search_index.index_later("ticket", [r.ticket.pk for r in results])
 
 
 def _audit_events(results, content_type, now, audit_at_event_time):

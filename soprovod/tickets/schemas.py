@@ -114,7 +114,12 @@ class TicketFilters(QuerySchema):
     open: bool | None = Field(None, description="Only open (new, in progress, waiting) tickets.")
     created_from: dt.date | None = None
     created_to: dt.date | None = None
-    q: str = Field("", max_length=200, description="Text in the subject, or a ticket number.")
+    q: str = Field(
+        "",
+        max_length=200,
+        description="Words of the subject, the messages and (staff) the internal notes, in "
+        "any of their forms; or a ticket number.",
+    )
 
 
 class TicketCreate(InputSchema):

@@ -44,6 +44,8 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("quality", "soprovod.quality.demo.create_quality_reviews"),
     ("problems", "soprovod.problems.demo.create_problems"),
     ("kpi_months", "soprovod.kpi.demo.store_month_facts"),
+    # Last: the search indexes what every step before it wrote.
+    ("search", "soprovod.search.demo.index_everything"),
 ]
 
 DEMO_USERNAMES = (*(person.username for person in STAFF), *PORTAL_USERNAMES)

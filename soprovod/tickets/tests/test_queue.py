@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from soprovod.search import index as search_index
 from soprovod.tickets import actions, queries
 from soprovod.tickets.models import Channel, Ticket, TicketStatus, TicketType
 from soprovod.tickets.tests.factories import CategoryFactory
@@ -197,11 +198,26 @@ def test_search_by_number_or_subject_also_finds_closed_tickets(make_ticket, staf
     reader = make_ticket(msk(2026, 3, 2, 10), subject="Считыватель молчит")
     actions.do_change_status(staff.support, reader, TicketStatus.RESOLVED)
     actions.do_change_status(staff.support, reader, TicketStatus.CLOSED)
+    search_index.rebuild(["ticket"])  # as it is when those writes commit
     assert tab(staff.head, "open", q=f"#{reader.pk}") == [reader.pk]
     assert tab(staff.head, "open", q=str(reader.pk)) == [reader.pk]
-    assert tab(staff.head, "open", q="шлагбаум") == [barrier.pk]  # Cyrillic, any case
+    assert tab(staff.head, "open", q="открываются") == [barrier.pk]  # Cyrillic, any form
     assert tab(staff.head, "open", q="СЧИТЫВАТЕЛЬ") == [reader.pk]
     assert tab(staff.head, "open", q="#999999") == []
+
+
+def test_the_text_search_finds_word_forms_in_messages_and_notes_for_staff(
+    make_ticket, staff, companies, frozen
+):
+    barrier = make_ticket(msk(2026, 3, 2, 10), subject="Не работает въезд")
+    actions.do_add_message(staff.support, barrier, "Шлагбаумы на въезде перезапущены")
+    actions.do_add_message(staff.support, barrier, "Реле контроллера заменили", internal=True)
+    search_index.rebuild(["ticket"])
+    assert tab(staff.head, "open", q="шлагбаума") == [barrier.pk]
+    assert tab(staff.head, "open", q="реле") == [barrier.pk]
+    # The API's list for a client contact searches no internal note.
+    filters = queries.QueueFilters.from_query({"q": "реле"})
+    assert not queries.tickets_visible_to(companies.client1).filter(filters.condition()).exists()
 
 
 def test_client_contact_scope_is_their_company_only(make_ticket, companies, frozen):
@@ -364,6 +380,7 @@ def test_bulk_refuses_a_foreign_redirect(client, make_ticket, staff, frozen):
 
 
 def test_a_search_still_keeps_breached_and_soon_to_open_tickets(desk, staff):
+    search_index.rebuild(["ticket"])
     breached = tab(staff.support, "breached", q="шлагбаум")
     assert set(breached) == {desk["overdue"], desk["answered_late"]}
     assert desk["closed_late"] in tab(staff.support, "open", q="шлагбаум")

@@ -35,6 +35,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.utils import load_backend
 
 from soprovod.core.management import SoprovodCommand, unapplied_migrations
+from soprovod.search import index as search_index
 from soprovod.web.demo import database_is_empty
 from soprovod.web.management.commands.backup import (
     DATA,
@@ -293,6 +294,7 @@ def restore_backup(archive: zipfile.ZipFile, *, filename: str, replace: bool) ->
             with transaction.atomic():
                 _flush()
                 call_command("loaddata", str(data), verbosity=0)
+                search_index.rebuild()  # not in the backup: made from the rows just loaded
         except (CommandError, DeserializationError, DatabaseError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise CommandError(
