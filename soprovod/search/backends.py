@@ -39,6 +39,11 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _pg(query: str) -> str:
+    """The query as PostgreSQL searches it: «ё» read as «е», as the index stores it."""
+    return query.replace("ё", "е").replace("Ё", "Е")
+
+
 def has_terms(query: str) -> bool:
     return bool(stemming.query_stems(query))
 
@@ -46,7 +51,7 @@ def has_terms(query: str) -> bool:
 def matches(query: str) -> RawSQL:
     """A condition on SearchDocument (the top-level queryset): the document matches."""
     if is_postgres():
-        return RawSQL(f"{TABLE}.vector @@ {_TSQUERY}", [query], BooleanField())
+        return RawSQL(f"{TABLE}.vector @@ {_TSQUERY}", [_pg(query)], BooleanField())
     return RawSQL(
         f"{TABLE}.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
         [stemming.fts5_match(query)],
@@ -57,7 +62,7 @@ def matches(query: str) -> RawSQL:
 def rank(query: str) -> RawSQL:
     """The document's relevance to the query, higher is better (for matching documents)."""
     if is_postgres():
-        return RawSQL(f"ts_rank({TABLE}.vector, {_TSQUERY})", [query], FloatField())
+        return RawSQL(f"ts_rank({TABLE}.vector, {_TSQUERY})", [_pg(query)], FloatField())
     return RawSQL(
         f"(SELECT -{_BM25} FROM search_fts WHERE search_fts MATCH %s AND rowid = {TABLE}.id)",
         [stemming.fts5_match(query)],
@@ -74,7 +79,7 @@ def object_ids_sql(kind: str, query: str, audiences: Iterable[str]) -> RawSQL:
         return RawSQL(
             f"SELECT d.object_id FROM search_document d WHERE d.kind = %s "
             f"AND d.audience IN ({marks}) AND d.vector @@ {_TSQUERY}",
-            [kind, *audiences, query],
+            [kind, *audiences, _pg(query)],
         )
     return RawSQL(
         f"SELECT d.object_id FROM search_document d WHERE d.kind = %s "
@@ -103,7 +108,7 @@ def highlights(documents: Iterable, query: str) -> dict[int, tuple[str, str]]:
             f"SELECT id, ts_headline('russian', title, {_TSQUERY}, %s), "
             f"ts_headline('russian', body, {_TSQUERY}, %s) "
             f"FROM search_document WHERE id = ANY(%s)",
-            [query, _TITLE_OPTIONS, query, _BODY_OPTIONS, ids],
+            [_pg(query), _TITLE_OPTIONS, _pg(query), _BODY_OPTIONS, ids],
         )
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 

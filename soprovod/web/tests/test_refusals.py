@@ -47,9 +47,11 @@ SECTIONS = [
     "/problems/new/",
     "/problems/register/",
     "/telegram/duty/",
+    "/search/",
 ]
-# What sales may open: the clients they sold, their projects, their hand-offs.
-SALES_SECTIONS = {"/clients/", "/projects/", "/handoffs/"}
+# What sales may open: the clients they sold, their projects, their hand-offs, and the search
+# (which finds only those clients).
+SALES_SECTIONS = {"/clients/", "/projects/", "/handoffs/", "/search/"}
 
 
 @pytest.mark.parametrize("url", SECTIONS)
