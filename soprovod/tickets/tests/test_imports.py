@@ -406,10 +406,12 @@ def test_import_notifies_and_mails_no_one(client, staff, django_capture_on_commi
             csv_bytes(HEADER, PAUSED, "T-2,CRM-1,emergency,Шлагбаумы,Срочно,2026-11-25T11:00,,,,")
         )
 
-    # Nothing but the rebuild of the KPI facts of the closed months the tickets fell in and
-    # the recomputation of the health scores.
+    # Nothing but the rebuild of the KPI facts of the closed months the tickets fell in, the
+    # recomputation of the health scores and the search indexing the new tickets.
     assert all(
-        hasattr(callback, "kpi_month") or hasattr(callback, "health_recompute")
+        hasattr(callback, "kpi_month")
+        or hasattr(callback, "health_recompute")
+        or hasattr(callback, "search_index")
         for callback in callbacks
     )
     assert not Notification.objects.exists()
