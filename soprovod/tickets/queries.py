@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -407,6 +408,15 @@ def ticket_condition(
     if q.strip():
         condition &= search_condition(q.strip(), notes=notes)
     return condition
+
+
+def _case_variants(text: str) -> list[str]:
+    """SQLite folds case only for ASCII, so a lowercase Cyrillic word would not find its
+    capitalised spelling with ``icontains`` alone: there, try the usual spellings.
+    PostgreSQL folds every alphabet."""
+    if connection.vendor != "sqlite":
+        return [text]
+    return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize()]))
 
 
 def search_condition(text: str, *, notes: bool = False) -> Q:
