@@ -13,6 +13,7 @@ propagate; `NotConfigured` when the token is not set.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import warnings
 from collections.abc import Awaitable, Callable
@@ -87,7 +88,14 @@ def _run(work: Callable[[Bot], Awaitable[T]], poll_timeout: int = 0) -> T:
             for request in requests:
                 await request.shutdown()
 
-    return asyncio.run(main())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    # Called where an event loop already runs in this thread (an async caller, Playwright's
+    # sync API in the browser tests): the call gets a thread and a loop of its own.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def _markup(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
