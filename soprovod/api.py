@@ -17,6 +17,7 @@ from soprovod.clients.api import router as clients_router
 from soprovod.devrequests.api import router as devrequests_router
 from soprovod.handoffs.api import router as handoffs_router
 from soprovod.health.api import router as health_router
+from soprovod.knowledge.api import router as knowledge_router
 from soprovod.kpi.api import router as kpi_router
 from soprovod.projects.api import router as projects_router
 from soprovod.search.api import router as search_router
@@ -50,5 +51,6 @@ api.add_router("/", handoffs_router)
 api.add_router("/", devrequests_router)
 api.add_router("/", success_router)
 api.add_router("/", health_router)
+api.add_router("/", knowledge_router)
 api.add_router("/", kpi_router)
 api.add_router("/", search_router)

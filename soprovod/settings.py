@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "soprovod.search",
     "soprovod.sla",
     "soprovod.tickets",
+    "soprovod.knowledge",
     "soprovod.surveys",
     "soprovod.projects",
     "soprovod.incidents",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("escalations/", include("soprovod.tickets.escalation_urls")),
     path("notifications/", include("soprovod.core.views_notifications")),
     path("portal/", include("soprovod.portal.urls")),
+    path("kb/", include("soprovod.knowledge.urls")),
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
     path("incidents/", include("soprovod.incidents.urls")),

@@ -474,6 +474,33 @@ def can_see_team(user) -> bool:
     return is_signed_in(user) and user.is_support_staff
 
 
+# ---- the knowledge base (issue 15) ---------------------------------------------------------
+# Role capabilities only; which articles a user may read is `knowledge/permissions.py` (a
+# client contact reads the published client articles in the portal).
+
+
+def can_read_knowledge(user) -> bool:
+    """The staff pages of the knowledge base, internal rules included: everyone who is not
+    only a client contact."""
+    return is_signed_in(user) and user.is_staff_member
+
+
+def can_edit_knowledge(user) -> bool:
+    """Write, publish and file articles, see drafts: the head and the support managers."""
+    return is_signed_in(user) and (_is_head(user) or user.has_role(Role.SUPPORT_MANAGER))
+
+
+def can_mark_rules_read(user) -> bool:
+    """Mark an internal rule «read and understood»: the support department, whom the rules
+    bind."""
+    return is_signed_in(user) and user.is_support_staff
+
+
+def can_see_rule_reads(user) -> bool:
+    """Who has and has not read each rule: the head."""
+    return is_signed_in(user) and _is_head(user)
+
+
 # ---- meetings and action items -------------------------------------------------------------
 # Role capabilities only; which meetings a user may read is `meetings/permissions.py`.
 

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -152,6 +153,16 @@ class NewTicketForm(forms.Form):
         if len(only_site) == 1:
             self.fields["site"].initial = only_site[0].pk
         self.promises = type_promises()
+        # While the client types the subject, matching help articles are suggested below it.
+        self.fields["subject"].widget.attrs.update(
+            {
+                "autocomplete": "off",
+                "hx-get": reverse("portal:suggest"),
+                "hx-trigger": "input changed delay:500ms",
+                "hx-target": "#kb-suggestions-slot",
+                "hx-sync": "this:replace",
+            }
+        )
 
     def type_options(self):
         """Each type's radio button with when to choose it and what we promise."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from soprovod.portal import views
+from soprovod.portal import articles, views
 
 app_name = "portal"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.create, name="create"),
     path("search/", views.search, name="search"),
+    path("new/suggest/", articles.suggest, name="suggest"),
+    path("kb/", articles.article_list, name="articles"),
+    path("kb/<int:pk>/", articles.article_detail, name="article"),
+    path("kb/<int:pk>/helped/", articles.helped, name="article_helped"),
     path("tickets/<int:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:number>/reply/", views.reply, name="reply"),
     path("tickets/<int:number>/reopen/", views.reopen, name="reopen"),

@@ -19,6 +19,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from soprovod.knowledge import queries as knowledge_queries
 from soprovod.kpi import breakdowns, charts
 from soprovod.kpi.engine import KpiDocument, KpiValue, compute, kpi_definitions
 from soprovod.lib.periods import Period
@@ -318,6 +319,32 @@ def _escalation_tables(period: Period) -> list[Table]:
     ]
 
 
+def _knowledge_tables(period: Period) -> list[Table]:
+    """The knowledge base (issue 15): per client article, the clients it answered without a
+    ticket (deflections: «This helped» under a suggestion in the portal) and the tickets it
+    was linked to in the period."""
+    columns = [
+        Column("title", _("Article")),
+        Column("category", _("Category")),
+        Column("deflections", _("Helped without a ticket"), "count"),
+        Column("links", _("Linked to tickets"), "count"),
+    ]
+    rows = [
+        [row["title"], row["category__name"], row["deflections_in"], row["links_in"]]
+        for row in knowledge_queries.deflections_by_article(period)
+    ]
+    total = ["", str(_("Total")), sum(r[2] for r in rows), sum(r[3] for r in rows)]
+    return [
+        Table(
+            "knowledge",
+            _("Knowledge base: deflected tickets"),
+            columns,
+            [*rows, total] if rows else [],
+            note=_("No client found an answer in the articles in this period."),
+        )
+    ]
+
+
 def build_report_data(
     kind: str,
     period: Period,
@@ -348,6 +375,7 @@ def build_report_data(
             sections=[
                 *_escalation_tables(period),
                 *desk.monthly_tables(period, table=Table, column=Column),
+                *_knowledge_tables(period),
             ]
             if kind == ReportKind.MONTHLY
             else desk.quarterly_tables(period, table=Table, column=Column)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
 from soprovod.accounts.actions import do_record_absence
 from soprovod.accounts.roles import SUPPORT_STAFF
 from soprovod.core.demo import DemoContext
+from soprovod.knowledge.models import Article, Audience
 from soprovod.team import actions
 from soprovod.team.models import TrainingItem
 from soprovod.tickets import actions as ticket_actions
@@ -25,6 +28,14 @@ TRAINING = (
     # New: most of the team still has to complete it.
     ("rule", "Регламент обработки персональных данных клиентов", 9),
 )
+
+
+def _rule_link(title: str) -> str:
+    """The knowledge base's page of the internal rule of the same title, if the demo wrote
+    one: marking it «read and understood» there completes this training item."""
+    rule = Article.objects.filter(title=title, audience=Audience.INTERNAL).first()
+    return reverse("knowledge:article", args=[rule.pk]) if rule else ""
+
 
 CLIENT_REASONS = (
     "Клиент недоволен сроками по трём заявкам подряд и просит встречу с руководством.",
@@ -95,7 +106,9 @@ def create_team_records(ctx: DemoContext) -> None:
     team = [u for u in ctx.users.values() if u.role_codes & SUPPORT_STAFF]
     for kind, title, days_ago in TRAINING:
         published = ctx.today - dt.timedelta(days=days_ago)
-        item = actions.do_add_training_item(head, kind=kind, title=title, published_on=published)
+        item = actions.do_add_training_item(
+            head, kind=kind, title=title, published_on=published, reference=_rule_link(title)
+        )
         share = 0.25 if days_ago < 30 else 0.9
         for person in team:
             if rng.random() < share:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from soprovod.accounts.models import Absence, User
 from soprovod.accounts.roles import SUPPORT_STAFF
 from soprovod.clients.models import Client, ClientStatus
+from soprovod.knowledge import queries as knowledge_queries
 from soprovod.kpi import breakdowns
 from soprovod.lib.periods import Period, calendar_month
 from soprovod.projects.models import Project, ProjectStatus, ProjectTask
@@ -49,6 +50,9 @@ class PersonRow:
     csat: float | None = None
     csat_count: int = 0
     training_due: int = 0
+    # Internal rules of the knowledge base in force whose current version they have not
+    # marked «read and understood» (knowledge.queries.unread_counts).
+    unread_rules: int = 0
     absences: list[Absence] = field(default_factory=list)
 
     @property
@@ -109,6 +113,7 @@ def person_rows(
     }
     by_assignee = {row.key: row for row in breakdowns.breakdown(period, "assignee", now=now)}
     due = training_due(ids, today)
+    unread = knowledge_queries.unread_counts(people)
     absences: dict[int, list[Absence]] = {}
     for absence in (
         Absence.objects.filter(person_id__in=ids, cancelled_at__isnull=True, ends_on__gte=today)
@@ -118,7 +123,9 @@ def person_rows(
         absences.setdefault(absence.person_id, []).append(absence)
     rows = []
     for person in people:
-        row = PersonRow(person, training_due=due.get(person.pk, 0))
+        row = PersonRow(
+            person, training_due=due.get(person.pk, 0), unread_rules=unread.get(person.pk, 0)
+        )
         for name, values in counts.items():
             setattr(row, name, values.get(person.pk, 0))
         result = by_assignee.get(person.pk)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from soprovod.accounts import actions as people
 from soprovod.accounts.models import Absence
 from soprovod.accounts.permissions import can_manage_team, can_see_team, require
+from soprovod.knowledge import queries as knowledge_queries
 from soprovod.lib.periods import calendar_month
 from soprovod.quality import queries as quality_queries
 from soprovod.team import actions, queries
@@ -81,6 +82,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             "roles_free": [(v, label) for v, label in GIVEN_ROLES if v not in held],
             "absences": queries.absences_of(member),
             "training": queries.training_of(member),
+            "rules": knowledge_queries.read_status(member),
             "absence_form": AbsenceForm(person=member) if manage else None,
             "reassign_form": ReassignForm(person=member) if manage else None,
             "today": timezone.localdate(now),

@@ -17,6 +17,7 @@ from soprovod.accounts.permissions import (
     can_link_telegram,
     can_manage_bitrix,
     can_manage_security,
+    can_read_knowledge,
     can_read_queue,
     can_read_reports,
     can_read_sla,
@@ -70,6 +71,7 @@ class NavGroup:
 SECTIONS = [
     ("home", _("Home"), can_see_home),
     ("tickets:queue", _("Tickets"), can_read_queue),
+    ("knowledge:list", _("Knowledge base"), can_read_knowledge),
     ("incidents:list", _("Mass incidents"), can_see_incidents),
     ("problems:list", _("Problems"), can_see_problems),
     ("quality:home", _("Quality review"), can_see_quality),
@@ -93,6 +95,7 @@ SECTIONS = [
     ("telegram:duty", _("Duty rota"), can_see_duty_rota),
     ("portal:home", _("My tickets"), can_use_portal),
     ("telegram:home", _("Telegram"), can_link_telegram),
+    ("portal:articles", _("Help articles"), can_use_portal),
     ("twofactor:security", _("Security"), can_manage_security),
 ]
 
