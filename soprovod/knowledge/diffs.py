@@ -17,7 +17,7 @@ FIELD_LABELS = {
     "category_name": _("Category"),
     "audience": _("Audience"),
     "status": _("Status"),
-    "summary": _("Summary"),
+    "summary": _("Short summary"),
 }
 _WORDS = re.compile(r"\s+|[^\s]+")
 

@@ -24,7 +24,7 @@ class ArticleForm(forms.Form):
         ),
     )
     summary = forms.CharField(
-        label=_("Summary"),
+        label=_("Short summary"),
         max_length=500,
         required=False,
         help_text=_("One or two sentences: inserted into a reply together with the link."),

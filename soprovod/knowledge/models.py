@@ -53,7 +53,7 @@ class Article(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
     )
-    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    summary = models.CharField(_("short summary"), max_length=500, blank=True)
     body = models.TextField(_("text (Markdown)"), blank=True)
     # The number of the current version (1, 2, ...): forms carry it as the optimistic lock.
     version = models.PositiveIntegerField(default=1)

@@ -35,6 +35,7 @@ SECTIONS = [
     "/escalations/new/",
     "/team/",
     "/team/training/",
+    "/kb/",
     "/security/",
     "/bitrix/",
     "/bitrix/conflicts/",
@@ -49,9 +50,10 @@ SECTIONS = [
     "/telegram/duty/",
     "/search/",
 ]
-# What sales may open: the clients they sold, their projects, their hand-offs, and the search
-# (which finds only those clients).
-SALES_SECTIONS = {"/clients/", "/projects/", "/handoffs/", "/search/"}
+# What sales may open: the clients they sold, their projects, their hand-offs, the search
+# (which finds only those clients) and the knowledge base (staff read it, internal rules
+# included).
+SALES_SECTIONS = {"/clients/", "/projects/", "/handoffs/", "/search/", "/kb/"}
 
 
 @pytest.mark.parametrize("url", SECTIONS)
