@@ -110,11 +110,15 @@ def suggest(
     articles: QuerySet[Article] | None = None,
 ) -> list[Article]:
     """Published articles of ``audience`` (None: both) that match the words of ``text``,
-    best first: a stem found in the title counts three, in the summary or text one."""
+    best first: a stem found in the title counts three, in the summary or text one.
+    ``articles`` narrows the pool to what the caller may read (instead of «published»)."""
     found = stems(text)
     if not found:
         return []
-    pool = published(audience) if articles is None else articles
+    if articles is None:
+        pool = published(audience)
+    else:
+        pool = articles.filter(audience=audience) if audience else articles
     score = Value(0, output_field=IntegerField())
     matches = Q()
     for stem in found:

@@ -178,3 +178,26 @@ def test_files_and_images_follow_the_article(client, settings, tmp_path, staff, 
     assert client.post(f"/kb/files/{secret.pk}/delete/").status_code == 403
     client.force_login(staff.support)
     assert client.post(f"/kb/files/{secret.pk}/delete/").status_code == 302
+
+
+def test_verify_finds_an_article_whose_text_is_not_its_latest_version(staff, kb):
+    from soprovod.knowledge.models import Article
+
+    Article.objects.filter(pk=kb.barrier.pk).update(body="изменено мимо версий", version=5)
+    found = []
+    tally = check_versions(found.append)
+    assert tally.differences == 2
+    assert {d.field for d in found} == {"version", "body"}
+
+
+def test_the_list_costs_a_fixed_number_of_queries(client, staff, kb, django_assert_max_num_queries):
+    for n in range(5):
+        actions.do_create_article(
+            staff.support, title=f"Статья {n}", category=kb.passes, body="текст",
+            status=ArticleStatus.PUBLISHED,
+        )  # fmt: skip
+    client.force_login(staff.support)
+    client.get("/kb/")  # warm the session and role caches
+    with django_assert_max_num_queries(12):
+        page = client.get("/kb/")
+    assert page.status_code == 200 and "Статья 4" in page.content.decode()

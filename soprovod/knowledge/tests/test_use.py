@@ -3,14 +3,17 @@ a deflection (per article and in the monthly report), «read and understood» pe
 an internal rule (and the team page), linking to a ticket and inserting into a reply."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from soprovod.knowledge import actions, queries
 from soprovod.knowledge.models import ArticleStatus, Audience, Deflection, TicketArticle
 from soprovod.lib.periods import calendar_month
 from soprovod.reports.generator import build_report_data
+from soprovod.reports.xlsx import render_xlsx
 from soprovod.team import actions as team_actions
 from soprovod.team.models import TrainingRecord
 from soprovod.tickets.tests.factories import TicketFactory
@@ -75,6 +78,9 @@ def test_deflections_per_article_and_in_the_monthly_report(client, staff, compan
     report = build_report_data("monthly", march, now=dt.datetime(2026, 4, 3, tzinfo=dt.UTC))
     table = next(t for t in report.sections if t.key == "knowledge")
     assert table.rows[0] == [kb.barrier.title, "Шлагбаумы", 2, 1]
+    book = load_workbook(io.BytesIO(render_xlsx(report)))
+    sheet = book["Решено без заявки (база знаний)"]
+    assert [c.value for c in sheet[2]][:4] == [kb.barrier.title, "Шлагбаумы", 2, 1]
     client.force_login(staff.engineer)
     page = client.get("/kb/").content.decode()
     assert "помогла 3 клиентам без заявки" in page or "3" in page
