@@ -38,7 +38,6 @@ GUEST_VISIT = """\
 Гость получит SMS со ссылкой на QR-код; охрана увидит пропуск в списке «Ожидаются сегодня».
 
 ## Если гостя нет в списке на посту
-
 - проверьте дату пропуска и зону доступа;
 - попросите охрану обновить список (кнопка ⟳ на планшете поста);
 - если пропуск есть, а охрана его не видит — создайте заявку, приложите номер пропуска.
@@ -142,21 +141,22 @@ DUTY = """\
 3. Замена дежурного согласуется с руководителем отдела не позже чем за сутки.
 """
 
-# (category, title, audience, summary, body, later edits: (note, text to append or replace))
+# (category, title, audience, summary, body, later edits: (note, (old, new) or an added
+# paragraph's words))
 ARTICLES = [
     (0, "Как выписать гостевой пропуск", Audience.CLIENT,
      "Разовый или временный пропуск для гостя или автомобиля в веб-кабинете и приложении.",
      GUEST_VISIT,
-     [("Добавлен раздел о гостях, которых нет в списке на посту", None),
-      ("Уточнён формат госномера", ("например `А123ВС77`", "например `А123ВС77` (латиница тоже подходит)"))]),
+     [("Добавлен раздел о гостях, которых нет в списке на посту", "## Если гостя нет"),
+      ("Автомобильные пропуска", ("Укажите ФИО гостя", "Укажите ФИО гостя или госномер автомобиля"))]),
     (1, "Не открывается шлагбаум", Audience.CLIENT,
      "Четыре проверки: питание, камера, пропуск, связь с контроллером — и как открыть вручную.",
      BARRIER,
-     [("Добавлено ручное открытие из веб-кабинета", None),
-      ("Срок ответа по аварии", ("мы ответим\nв течение 15 минут круглосуточно", "мы ответим\nв течение 15 минут круглосуточно, без выходных"))]),
+     [("Добавлено ручное открытие из веб-кабинета", "Открыть шлагбаум вручную"),
+      ("Срок ответа по аварии — 15 минут", ("в течение 30 минут", "в течение 15 минут"))]),
     (2, "Подключение считывателя к контроллеру", Audience.CLIENT,
      "Схема проводов Wiegand, добавление считывателя в веб-кабинете и проверка картой.",
-     READER, [("Таблица проводов", None)]),
+     READER, [("Таблица проводов", "| Провод считывателя")]),
     (3, "Не получается войти в мобильное приложение", Audience.CLIENT,
      "Код из SMS, «номер не найден», смена телефона и поддерживаемые версии.",
      APP_LOGIN, [("Обновлены версии iOS и Android", ("iOS 14", "iOS 15"))]),
@@ -169,7 +169,7 @@ ARTICLES = [
      [("Срок передачи старшему инженеру — 2 рабочих часа", ("за 4 рабочих часа", "за 2 рабочих часа"))]),
     (5, "Регламент эскалаций руководителю и генеральному директору", Audience.INTERNAL,
      "Когда эскалировать руководителю, когда генеральному директору, и как оформить.",
-     ESCALATIONS, [("Устная эскалация дублируется записью", None)]),
+     ESCALATIONS, [("Устная эскалация дублируется записью", "Устная эскалация")]),
     (5, "Регламент дежурств", Audience.INTERNAL,
      "Часы дежурства, время реакции, передача смены и замена дежурного.",
      DUTY, []),
@@ -186,16 +186,15 @@ TICKET_WORDS = {
 
 
 def _text_after(body: str, edits, applied: int) -> str:
-    """The text once the first ``applied`` edits were made (0: as first written): the later
-    edits' replacements undone, and the last paragraph missing while an edit still to come
-    is an addition."""
+    """The text once the first ``applied`` edits were made (0: as first written). An edit is
+    a replacement ``(old, new)``, undone while it is still to come, or an added paragraph
+    (a text it contains), absent until then."""
     text = body
     for _note, change in edits[applied:]:
-        if change is not None:
+        if isinstance(change, tuple):
             text = text.replace(change[1], change[0])
-    if any(change is None for _note, change in edits[applied:]):
-        paragraphs = text.split("\n\n")
-        text = "\n\n".join(paragraphs[: max(2, len(paragraphs) - 1)])
+        else:
+            text = "\n\n".join(p for p in text.split("\n\n") if change not in p)
     return text
 
 
@@ -295,7 +294,9 @@ def _links(ctx: DemoContext, articles: list[Article]) -> None:
             found = Ticket.objects.filter(
                 subject__icontains=word, created_at__gte=article.created_at
             ).order_by("pk")[:200]
+            linked = 0
             for ticket in found:
-                if rng.random() < 0.35:
+                if linked < 12 and rng.random() < 0.25:
+                    linked += 1
                     at = ticket.created_at + dt.timedelta(minutes=rng.randint(10, 240))
                     actions.do_link_ticket(rng.choice(staff), ticket, article, at=at)
