@@ -1,15 +1,17 @@
 """The knowledge base in the portal, in Chromium: a client types «не открывается шлагбаум» as
 a new ticket's subject, the barrier article is suggested below the field (htmx, after a
-pause in typing), and «Это помогло» records a deflection instead of a ticket."""
+pause in typing), and «Это помогло» records a deflection instead of a ticket. An agent
+inserts the article suggested on a ticket's page into the reply being written."""
 
 from __future__ import annotations
 
 import pytest
 
 from soprovod.knowledge import actions
-from soprovod.knowledge.models import ArticleStatus, Audience, Deflection
+from soprovod.knowledge.models import ArticleStatus, Audience, Deflection, TicketArticle
 from soprovod.tests_browser.conftest import log_in
-from soprovod.tickets.models import Ticket
+from soprovod.tickets import actions as ticket_actions
+from soprovod.tickets.models import Channel, Ticket, TicketType
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,3 +62,26 @@ def test_a_client_is_suggested_the_barrier_article_and_it_helped(page, companies
         "(() => { const m = document.querySelector('main');"
         " return m.scrollWidth <= m.clientWidth && m.clientWidth <= window.innerWidth; })()"
     )
+
+
+def test_an_agent_inserts_the_suggested_article_into_the_reply(page, staff, companies, articles):
+    ticket = ticket_actions.do_create_ticket(
+        companies.client1,
+        client=companies.a,
+        contact=companies.contact_a,
+        site=companies.site_a,
+        subject="Шлагбаум на въезде не открывается",
+        body="С утра не пускает машины.",
+        type=TicketType.EMERGENCY,
+        channel=Channel.PORTAL,
+    )
+    log_in(page, staff.support.username)
+    page.goto(f"/tickets/{ticket.pk}/")
+    page.locator("#id_body").fill("Добрый день!")
+    panel = page.locator("#kb-panel")
+    found = panel.locator(f"li[data-article='{articles.pk}']")
+    found.get_by_role("link", name="Вставить ссылку и кратко").click()
+    page.wait_for_function("document.querySelector('#id_body').value.includes('Питание, камера')")
+    text = page.locator("#id_body").input_value()
+    assert text.startswith("Добрый день!") and f"/portal/kb/{articles.pk}/" in text
+    assert TicketArticle.objects.filter(ticket=ticket, article=articles).exists()
