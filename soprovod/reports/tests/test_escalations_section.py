@@ -59,7 +59,7 @@ def test_summary_counts_and_median(escalated):
 def test_monthly_pdf_and_xlsx_carry_the_section(escalated, department):
     data = build_report_data("monthly", OCTOBER, now=NOW)
     keys = [t.key for t in data.sections]
-    assert keys == ["escalations", "escalation_outcomes", "knowledge"]
+    assert keys[:2] == ["escalations", "escalation_outcomes"] and "knowledge" in keys
     outcomes = data.sections[1]
     assert len(outcomes.rows) == 4  # a, b, c raised in October; d resolved in it
 

@@ -115,9 +115,9 @@ def test_pdf_is_a4_with_the_figures_laid_out(report_data):
 
 def test_xlsx_has_a_sheet_per_section_with_numbers(report_data):
     book = load_workbook(io.BytesIO(render_xlsx(report_data)))
-    # KPIs, trends, four breakdowns, the two escalation sheets and the knowledge base's
-    # deflections (monthly), commentary.
-    assert len(book.sheetnames) == 10
+    # KPIs, trends, four breakdowns, the monthly sections (two escalation sheets, incidents,
+    # quality review, the knowledge base's deflections), commentary.
+    assert len(book.sheetnames) == 12
     kpis = book.worksheets[0]
     assert kpis.freeze_panes == "A2"
     assert all(cell.font.bold for cell in kpis[1])
