@@ -150,7 +150,9 @@ GROUP_OF = {
     "bitrix:log": SETTINGS,
     "telegram:home": SETTINGS,
 }
-UNGROUPED = {"home"}  # shown on its own, before the groups
+# Shown on their own, before the groups: the home page, and the portal's few sections (a
+# client contact sees plain links, never a dropdown).
+UNGROUPED = {"home", "portal:home", "portal:articles"}
 
 # Entries that show a count: url name → count(user), asked only of users who see the entry.
 COUNTS = {
