@@ -6,6 +6,7 @@ import pytest
 from soprovod.core.verify import run_checks
 from soprovod.search import index, queries
 from soprovod.search.models import SearchDocument
+from soprovod.tickets.actions import do_merge_tickets
 from soprovod.tickets.models import TicketMessage
 from soprovod.tickets.tests.factories import TicketFactory
 
@@ -153,6 +154,23 @@ def test_a_new_message_and_an_edited_subject_are_found_after_commit(desk, staff,
 
     indexed(rename)
     assert "<mark>Турникеты</mark>" in queries.grouped(staff.support, "турникет")[0].hits[0].title
+
+
+def test_merged_messages_are_found_on_the_surviving_ticket(desk, staff, companies, indexed):
+    # The merge moves messages with one UPDATE (no signal); the words still move with them.
+    survivor = desk["barrier"]
+    survivor.contact = companies.contact_a  # so the merge has no reason to save the survivor
+    indexed(survivor.save)
+
+    def make_duplicate():
+        duplicate = TicketFactory(client=companies.a, subject="Въезд закрыт")
+        TicketMessage.objects.create(ticket=duplicate, body="Турникет на КПП-2 сломан")
+        return duplicate
+
+    duplicate = indexed(make_duplicate)
+    assert tickets_found(staff.support, "турникета") == {duplicate.pk}
+    indexed(lambda: do_merge_tickets(staff.support, survivor, [duplicate]))
+    assert tickets_found(staff.support, "турникета") == {survivor.pk}
 
 
 def test_a_deleted_record_leaves_the_index(desk, staff, indexed):
