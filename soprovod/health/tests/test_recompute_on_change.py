@@ -52,6 +52,12 @@ def test_an_nps_answer_and_an_mrr_change_recompute(
     assert HealthScore.objects.filter(client=companies.a, day=TODAY).exists()
 
 
+def health_callbacks(callbacks):
+    """The health score's own on-commit work (other apps, e.g. the search index, queue theirs
+    on the same ticket writes)."""
+    return [c for c in callbacks if c.__module__.startswith("soprovod.health")]
+
+
 def test_a_saved_ticket_field_that_is_no_input_changes_nothing(
     companies, frozen, django_capture_on_commit_callbacks
 ):
@@ -59,7 +65,7 @@ def test_a_saved_ticket_field_that_is_no_input_changes_nothing(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         t.subject = "Другая тема"
         t.save(update_fields=["subject"])
-    assert callbacks == []
+    assert health_callbacks(callbacks) == []
 
 
 def test_many_changes_in_one_transaction_queue_one_recomputation(
@@ -69,7 +75,7 @@ def test_many_changes_in_one_transaction_queue_one_recomputation(
         for _ in range(5):
             ticket(companies.a, 3)
         ticket(companies.b, 3)
-    assert len(callbacks) == 1
+    assert len(health_callbacks(callbacks)) == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -87,7 +87,7 @@ def test_a_wrong_way_import_fails_lint(package_copy, add_module, package, source
 
 
 # Apps the contract already places between tickets and kpi, before they exist.
-APPS_TO_COME = ("knowledge", "integrations", "success", "handoffs", "devrequests", "budget")
+APPS_TO_COME = ("knowledge", "success", "handoffs", "devrequests", "budget")
 
 
 def test_an_app_to_come_takes_its_declared_place(package_copy, add_module):
