@@ -31,7 +31,7 @@ IMPLEMENTATION_LABELS = {
     "overdue": pgettext_lazy("implementation", "overdue"),
 }
 FLAG_LABELS = {
-    "mrr_down": gettext_lazy("MRR down 10 % or more in 90 days"),
+    "mrr_down": gettext_lazy("MRR down by 10 percent or more in 90 days"),
     "open_claim": gettext_lazy("Open claim"),
     "emergency_breach": gettext_lazy("Emergency breach this month"),
 }

@@ -71,3 +71,25 @@ def test_catalogue_covers_every_string_in_the_code(tmp_path):
     }
     known = {e.msgid for e in ru_entries() if not e.obsolete}
     assert sorted(fresh - known) == [], "run `make messages` and translate the new strings"
+
+
+def ru_catalogues() -> list[Path]:
+    return sorted(PACKAGE.glob("locale/ru/LC_MESSAGES/django.po")) + sorted(
+        PACKAGE.glob("*/locale/ru/LC_MESSAGES/django.po")
+    )
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
+@pytest.mark.parametrize("path", ru_catalogues(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_catalogue_passes_msgfmt_check(path):
+    """`make messages` compiles with msgfmt, which stops on a python-format string whose
+    translation does not match it, or on plural entries with fewer forms than the header's
+    nplurals (a Russian count of 5 then fell back to the English text)."""
+    run = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in run.stderr.splitlines() if "initial default value" not in line]
+    assert run.returncode == 0 and errors == [], "\n".join(errors)
