@@ -18,13 +18,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from soprovod.accounts.queries import users_with_role
+from soprovod.accounts.queries import acting_for, users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
@@ -34,7 +34,13 @@ from soprovod.reports import tasks
 from soprovod.reports import xlsx as xlsx_format
 from soprovod.reports.generator import build_report_data
 from soprovod.reports.kinds import REPORT_TITLES, period_label
-from soprovod.reports.models import Report, ReportKind, ReportStatus
+from soprovod.reports.models import (
+    DeliveryStatus,
+    Report,
+    ReportDelivery,
+    ReportKind,
+    ReportStatus,
+)
 from soprovod.sla.calendars import business_calendar
 from soprovod.sla.models import WorkCalendar
 
@@ -156,6 +162,7 @@ def _store_files(report: Report, pdf: bytes, xlsx: bytes, generated_at: dt.datet
             progress=100,
             error="",
             generated_at=generated_at,
+            version=F("version") + 1,
             updated_at=timezone.now(),
         )
         record(None, report, AuditEvent.Action.STATUS, {"status": [None, ReportStatus.READY]})
@@ -245,13 +252,18 @@ def report_recipients() -> tuple[list[str], list[str]]:
     return (ceo, head) if ceo else (head, [])
 
 
-def build_report_email(report: Report, to: list[str], cc: list[str]) -> EmailMessage:
-    """The mail carrying a ready report: a short text and both files attached."""
+def build_report_email(
+    report: Report, to: list[str], cc: list[str], *, note: str = "", delivery_id: int | None = None
+) -> EmailMessage:
+    """The mail carrying a ready report: a short text (the head's cover note first, when
+    they send it by hand) and both files attached."""
     with translation.override(settings.LANGUAGE_CODE):
         context = {
             "report": report,
             "title": str(REPORT_TITLES[ReportKind(report.kind)]),
             "period_label": period_label(report.kind, report.period),
+            "period_in_text": report.label_in_text,
+            "note": note,
             "url": settings.SITE_URL + reverse("reports:detail", args=[report.pk]),
         }
         subject = render_to_string("reports/email_subject.txt", context).strip()
@@ -262,7 +274,7 @@ def build_report_email(report: Report, to: list[str], cc: list[str]) -> EmailMes
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
         cc=cc,
-        headers={"Message-ID": _message_id(report)},
+        headers={"Message-ID": _message_id(report, delivery_id)},
     )
     stem = report.file_stem()
     with report.pdf.open("rb") as pdf:
@@ -272,15 +284,111 @@ def build_report_email(report: Report, to: list[str], cc: list[str]) -> EmailMes
     return email
 
 
-def _message_id(report: Report) -> str:
+def _message_id(report: Report, delivery_id: int | None = None) -> str:
+    """Derived from the mailing, so the one resend a crash between "sent" and "recorded"
+    could cause shows as the same mail."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "soprovod.localhost"
+    if delivery_id is not None:
+        return f"<soprovod.report.{report.pk}.delivery.{delivery_id}@{domain}>"
     stamp = int(report.generated_at.timestamp()) if report.generated_at else 0
     return f"<soprovod.report.{report.pk}.{stamp}@{domain}>"
 
 
+def _is_complete(report: Report) -> bool:
+    """Made after its period was over: the version the CEO is meant to get."""
+    return report.generated_at is not None and report.generated_at >= report.period.end_at
+
+
+class ReportNotReadyError(Exception):
+    """The report has no finished files to send (being made, failed, or never made)."""
+
+
+def default_recipients(at: dt.datetime | None = None) -> list:
+    """Who a report sent by hand goes to unless the head chooses otherwise: the CEO, or
+    whoever stands in for them while they are away."""
+    return [user for user in acting_for(Role.CEO, at) if user.email]
+
+
+def do_request_delivery(
+    actor, report: Report, recipients, note: str, *, key: str = ""
+) -> ReportDelivery:
+    """The head sends a finished report now, with a cover note, instead of waiting for the
+    scheduled mailing. The mail goes out in the background (``tasks.deliver``); the same
+    ``key`` (the form's, so a double-click) finds the mailing already queued."""
+    note = note.replace("\r\n", "\n").strip()
+    to = sorted({user.email for user in recipients if user.email})
+    cc = sorted({actor.email} - set(to)) if getattr(actor, "email", "") else []
+    if not to:
+        raise ValueError("a report mailing needs at least one recipient with an e-mail address")
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if key:
+            existing = ReportDelivery.objects.filter(report=report, key=key).first()
+            if existing is not None:
+                return existing
+        if not report.is_ready or report.is_busy:
+            raise ReportNotReadyError(
+                _("The report has no finished files yet: send it once it is ready.")
+            )
+        delivery = ReportDelivery.objects.create(
+            report=report,
+            version=report.version,
+            generated_at=report.generated_at,
+            to=to,
+            cc=cc,
+            note=note,
+            sent_by=actor,
+            by_hand=True,
+            key=key,
+        )
+        record(
+            actor,
+            report,
+            AuditEvent.Action.OTHER,
+            {"mailing": [None, {"version": report.version, "to": to, "note": note}]},
+        )
+        transaction.on_commit(lambda: tasks.deliver.delay(delivery.pk))
+    return delivery
+
+
+def do_deliver(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Send one queued mailing, once: a retried task finds it sent and sends nothing.
+    The files attached are those of the version the head chose; when the report was made
+    again in between, nothing goes out and the mailing says why. Returns whether a mail
+    went out."""
+    with transaction.atomic():
+        delivery = ReportDelivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status != DeliveryStatus.QUEUED:
+            return False
+        report = Report.objects.select_for_update().get(pk=delivery.report_id)
+        if not report.is_ready or report.version != delivery.version:
+            delivery.status = DeliveryStatus.FAILED
+            delivery.error = _(
+                "The report was made again before the mail went out; send the new version."
+            )
+            delivery.save(update_fields=["status", "error"])
+            return False
+        build_report_email(
+            report, delivery.to, delivery.cc, note=delivery.note, delivery_id=delivery.pk
+        ).send()
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = now or timezone.now()
+        delivery.save(update_fields=["status", "sent_at"])
+        if report.sent_at is None and _is_complete(report):
+            report.sent_at = delivery.sent_at
+            report.save(update_fields=["sent_at", "updated_at"])
+        record(
+            delivery.sent_by,
+            report,
+            AuditEvent.Action.OTHER,
+            {"sent_at": [None, delivery.sent_at], "version": [None, delivery.version]},
+        )
+    return True
+
+
 def do_send_report(report: Report, *, now: dt.datetime | None = None) -> bool:
-    """Mail a ready report to the CEO (head in copy) unless it was mailed already.
-    Returns whether a mail went out."""
+    """The scheduled mailing: a ready report to the CEO (head in copy) unless it was mailed
+    already. Returns whether a mail went out."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.sent_at is not None:
@@ -294,6 +402,16 @@ def do_send_report(report: Report, *, now: dt.datetime | None = None) -> bool:
         build_report_email(report, to, cc).send()
         report.sent_at = now or timezone.now()
         report.save(update_fields=["sent_at", "updated_at"])
+        ReportDelivery.objects.create(
+            report=report,
+            version=report.version,
+            generated_at=report.generated_at,
+            to=to,
+            cc=cc,
+            status=DeliveryStatus.SENT,
+            requested_at=report.sent_at,
+            sent_at=report.sent_at,
+        )
         record(None, report, AuditEvent.Action.OTHER, {"sent_at": [None, report.sent_at]})
     return True
 

@@ -71,9 +71,11 @@ MONTHS_IN_TEXT = (
 
 
 def period_in_text(kind: str, period: Period) -> str:
-    """The period inside a sentence, after «for»: «за ноябрь 2026», «за 4-й квартал 2026»."""
+    """The period inside a sentence, after «for»: «за ноябрь 2026», «за 4 кв. 2026», «за 2026 год»."""
     if kind == ReportKind.MONTHLY:
         return f"{MONTHS_IN_TEXT[period.start.month - 1]} {period.start.year}"
+    if kind == ReportKind.ANNUAL:
+        return _("the year %(year)d") % {"year": period.start.year}
     return period_label(kind, period)
 
 

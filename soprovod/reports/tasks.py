@@ -15,6 +15,12 @@ def generate(report_id: int) -> str:
     return actions.do_generate_report(report_id).status
 
 
+@shared_task(name="reports.deliver", acks_late=True)
+def deliver(delivery_id: int) -> bool:
+    """Mail a report the head sent by hand (once, however often the task runs)."""
+    return actions.do_deliver(delivery_id)
+
+
 @shared_task(name="reports.monthly", bind=True, acks_late=True, max_retries=12)
 def monthly(self) -> str:
     """Daily (CELERY_BEAT_SCHEDULE): last month's report to the CEO on the first working day."""

@@ -7,11 +7,13 @@ everyone else gets 403 on the archive and 404 on any one report or file.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -19,7 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from soprovod.accounts.models import User
 from soprovod.accounts.permissions import can_manage_reports, can_read_reports, require
+from soprovod.accounts.queries import users_with_role
+from soprovod.accounts.roles import Role
 from soprovod.lib.periods import PeriodError
 from soprovod.reports import actions, review
 from soprovod.reports.generator import build_report_data
@@ -97,6 +102,46 @@ class CommentaryForm(forms.Form):
     )
 
 
+class SendForm(forms.Form):
+    """The head sends a finished report now: to whom (the CEO, or their stand-in, unless
+    chosen otherwise) and a cover note. ``key`` is the form's own: a double-click or a
+    resubmission names the mailing already queued."""
+
+    recipients = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Recipients"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose at least one recipient.")},
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Cover note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Goes at the top of the mail; the PDF and the XLSX are attached."),
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        defaults = actions.default_recipients()
+        staff = users_with_role([role for role in Role if role != Role.CLIENT_CONTACT])
+        self.fields["recipients"].queryset = (
+            User.objects.filter(
+                Q(pk__in=staff.values("pk")) | Q(pk__in=[user.pk for user in defaults])
+            )
+            .exclude(email="")
+            .order_by("last_name", "first_name", "pk")
+        )
+        self.fields["recipients"].label_from_instance = _recipient_label
+        if not self.is_bound:
+            self.initial = {"recipients": [user.pk for user in defaults], "key": uuid.uuid4().hex}
+
+
+def _recipient_label(user) -> str:
+    return f"{user.get_full_name() or user.username} <{user.email}>"
+
+
 # ---- pages -------------------------------------------------------------------------------
 
 
@@ -156,9 +201,16 @@ def _review_fields(report: Report) -> tuple[list, list]:
     return sections, people
 
 
-def _detail_page(request: HttpRequest, report: Report, form, *, status: int = 200) -> HttpResponse:
+def _detail_page(
+    request: HttpRequest, report: Report, form, *, send_form=None, status: int = 200
+) -> HttpResponse:
     sections, people = _review_fields(report)
+    can_manage = can_manage_reports(request.user)
+    if can_manage and send_form is None and report.is_ready:
+        send_form = SendForm()
     context = {
+        "send_form": send_form if can_manage else None,
+        "deliveries": report.deliveries.select_related("sent_by"),
         "report": report,
         "code": period_code(report.kind, report.period),
         "form": form,
@@ -209,6 +261,31 @@ def section_commentary(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Commentary saved."))
+    return redirect("reports:detail", pk=report.pk)
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    """The head sends the finished report now, with a cover note (in the background)."""
+    report = get_report_or_404(request.user, pk)
+    _require_manager(request)
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        commentary_form = CommentaryForm(initial={"commentary": report.commentary})
+        return _detail_page(request, report, commentary_form, send_form=form, status=422)
+    try:
+        actions.do_request_delivery(
+            request.user,
+            report,
+            form.cleaned_data["recipients"],
+            form.cleaned_data["note"],
+            key=form.cleaned_data["key"],
+        )
+    except actions.ReportNotReadyError as error:
+        messages.error(request, str(error))
+        return redirect("reports:detail", pk=report.pk)
+    messages.success(request, _("The report is being sent; the mailing is listed below."))
     return redirect("reports:detail", pk=report.pk)
 
 
