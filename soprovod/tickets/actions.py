@@ -7,8 +7,11 @@ a change that did not commit. Callers check permissions first (`accounts.permiss
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import errno
+import logging
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import PurePath
 
 from django.conf import settings
@@ -36,6 +39,8 @@ from soprovod.tickets.models import (
     TicketStatus,
 )
 
+logger = logging.getLogger(__name__)
+
 AUDITED_FIELDS = ("type", "category", "subject", "assignee", "site", "contact", "client", "status")
 
 
@@ -45,6 +50,12 @@ class TicketError(ValueError):
 
 class AttachmentError(ValueError):
     """A file refused by the size or type limits; the message names the file."""
+
+
+class AttachmentStorageError(AttachmentError):
+    """The file storage could not take a file (the disk is full, the volume failed): the
+    whole write is refused and nothing of it is kept. Not the file's fault: mail intake
+    leaves such a mail for the next run instead of marking it failed."""
 
 
 # ---- helpers ---------------------------------------------------------------------------
@@ -87,7 +98,38 @@ def _after_commit(func, *args) -> None:
     transaction.on_commit(lambda: func(*args))
 
 
-def _add_attachments(message: TicketMessage, uploads: Iterable[UploadedFile]) -> None:
+def _storage_refusal(name: str, error: OSError) -> str:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = _("there is no space left for files on the server")
+    else:
+        reason = _("the file storage is not available")
+    return _(
+        "“%(name)s” could not be saved: %(reason)s. Nothing was saved; please try again "
+        "later, or send the message without the file."
+    ) % {"name": name, "reason": reason}
+
+
+@contextlib.contextmanager
+def _files_of_this_write() -> Iterator[list[str]]:
+    """Collects the names of the files a write stores; if the write fails after storing
+    some (a later file did not fit, the database refused), they are deleted with it, so a
+    refused write leaves no file that no row points to."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        storage = Attachment._meta.get_field("file").storage
+        for name in stored:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Could not delete the file %s of a refused write", name)
+        raise
+
+
+def _add_attachments(
+    message: TicketMessage, uploads: Iterable[UploadedFile], stored: list[str]
+) -> None:
     for upload in uploads:
         validate_attachment(upload)
         attachment = Attachment(
@@ -96,7 +138,17 @@ def _add_attachments(message: TicketMessage, uploads: Iterable[UploadedFile]) ->
             content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
             size=upload.size,
         )
-        attachment.file.save(attachment.filename, upload, save=False)
+        try:
+            attachment.file.save(attachment.filename, upload, save=False)
+        except OSError as error:
+            logger.error(
+                "Attachment %r of ticket #%s could not be stored: %s",
+                attachment.filename,
+                message.ticket_id,
+                error,
+            )
+            raise AttachmentStorageError(_storage_refusal(attachment.filename, error)) from error
+        stored.append(attachment.file.name)
         attachment.save()
 
 
@@ -163,22 +215,23 @@ def do_create_ticket(
     )
     ticket.full_clean(exclude=["policy"])
     ticket.save()
-    message = TicketMessage.objects.create(
-        ticket=ticket,
-        author=actor if getattr(actor, "pk", None) else None,
-        author_email=requester_email,
-        from_staff=False,  # the client's request, even when staff type it in from a call
-        kind=TicketMessage.Kind.PUBLIC,
-        source=source or channel,
-        body=body,
-        created_at=created_at,
-        email_message_id=email_message_id,
-    )
-    _add_attachments(message, attachments)
-    clocks.start_clocks(ticket)
-    record(actor, ticket, AuditEvent.Action.CREATED, diff({}, snapshot(ticket, AUDITED_FIELDS)))
-    _after_commit(notify.ticket_created, ticket.pk)
-    return ticket
+    with _files_of_this_write() as stored:
+        message = TicketMessage.objects.create(
+            ticket=ticket,
+            author=actor if getattr(actor, "pk", None) else None,
+            author_email=requester_email,
+            from_staff=False,  # the client's request, even when staff type it in from a call
+            kind=TicketMessage.Kind.PUBLIC,
+            source=source or channel,
+            body=body,
+            created_at=created_at,
+            email_message_id=email_message_id,
+        )
+        _add_attachments(message, attachments, stored)
+        clocks.start_clocks(ticket)
+        record(actor, ticket, AuditEvent.Action.CREATED, diff({}, snapshot(ticket, AUDITED_FIELDS)))
+        _after_commit(notify.ticket_created, ticket.pk)
+        return ticket
 
 
 # ---- conversation ----------------------------------------------------------------------
@@ -220,44 +273,45 @@ def do_add_message(
     )
     if internal and not from_staff:
         raise TicketError(_("Only staff can write internal notes."))
-    message = TicketMessage.objects.create(
-        ticket=ticket,
-        author=actor if getattr(actor, "pk", None) else None,
-        author_email=author_email,
-        from_staff=from_staff,
-        kind=TicketMessage.Kind.INTERNAL if internal else TicketMessage.Kind.PUBLIC,
-        source=source,
-        is_automatic=is_automatic,
-        body=body,
-        created_at=at,
-        email_message_id=email_message_id,
-    )
-    _add_attachments(message, attachments)
-    changed = []
-    if from_staff and not internal and not is_automatic:
-        if ticket.first_response_at is None:
-            ticket.first_response_at = at
-            changed.append("first_response_at")
-            clocks.on_first_public_reply(ticket, at)
-        if ticket.status == TicketStatus.NEW:
+    with _files_of_this_write() as stored:
+        message = TicketMessage.objects.create(
+            ticket=ticket,
+            author=actor if getattr(actor, "pk", None) else None,
+            author_email=author_email,
+            from_staff=from_staff,
+            kind=TicketMessage.Kind.INTERNAL if internal else TicketMessage.Kind.PUBLIC,
+            source=source,
+            is_automatic=is_automatic,
+            body=body,
+            created_at=at,
+            email_message_id=email_message_id,
+        )
+        _add_attachments(message, attachments, stored)
+        changed = []
+        if from_staff and not internal and not is_automatic:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = at
+                changed.append("first_response_at")
+                clocks.on_first_public_reply(ticket, at)
+            if ticket.status == TicketStatus.NEW:
+                ticket.status = TicketStatus.OPEN
+                changed.append("status")
+        elif not from_staff and ticket.status == TicketStatus.WAITING_CLIENT:
             ticket.status = TicketStatus.OPEN
             changed.append("status")
-    elif not from_staff and ticket.status == TicketStatus.WAITING_CLIENT:
-        ticket.status = TicketStatus.OPEN
-        changed.append("status")
-        clocks.on_client_replied(ticket, at)
-    _save(ticket, *changed)
-    if (
-        take
-        and from_staff
-        and not internal
-        and not is_automatic
-        and ticket.assignee_id is None
-        and getattr(actor, "is_support_staff", False)
-    ):
-        do_update_ticket(actor, ticket, assignee=actor)
-    _after_commit(notify.message_added, message.pk)
-    return message
+            clocks.on_client_replied(ticket, at)
+        _save(ticket, *changed)
+        if (
+            take
+            and from_staff
+            and not internal
+            and not is_automatic
+            and ticket.assignee_id is None
+            and getattr(actor, "is_support_staff", False)
+        ):
+            do_update_ticket(actor, ticket, assignee=actor)
+        _after_commit(notify.message_added, message.pk)
+        return message
 
 
 # ---- status ------------------------------------------------------------------------------

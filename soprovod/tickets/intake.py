@@ -469,7 +469,12 @@ def fetch_mail(limit: int = 200) -> IntakeResult:
             result.fetched += 1
             try:
                 outcome = receive(raw)
-            except (DatabaseError, OSError, imaplib.IMAP4.error):
+            except (
+                DatabaseError,
+                OSError,
+                imaplib.IMAP4.error,
+                actions.AttachmentStorageError,  # the disk is full: not the mail's fault either
+            ):
                 raise  # not the mail's fault: stop, and try it again next run
             except Exception:
                 logger.exception("Mail UID %s could not be filed; marked failed", uid.decode())

@@ -10,6 +10,9 @@ they have a device is noted in the session when they sign in or enrol.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -19,7 +22,11 @@ from soprovod.accounts.models import User
 from soprovod.accounts.roles import Role
 from soprovod.twofactor.models import TwoFactorPolicy
 
+logger = logging.getLogger(__name__)
+
 POLICY_CACHE_KEY = "twofactor:required-roles"
+# An entry a cache outage kept from being cleared is trusted no longer than this.
+POLICY_CACHE_SECONDS = 300
 ENROLLED_SESSION_KEY = "twofactor_enrolled"
 # Roles the head may require it for; a client contact may only opt in.
 REQUIRABLE_ROLES = [role for role in Role if role != Role.CLIENT_CONTACT]
@@ -30,17 +37,36 @@ def policy() -> TwoFactorPolicy:
 
 
 def required_roles() -> frozenset[str]:
-    """The roles the policy requires (cached until the policy changes)."""
-    roles = cache.get(POLICY_CACHE_KEY)
+    """The roles the policy requires (cached until the policy changes). With the cache
+    (Redis) down, the policy is read from the database: every page asks this, and a cache
+    outage must not take the site down with it."""
+    try:
+        roles = cache.get(POLICY_CACHE_KEY)
+    except Exception:
+        logger.warning(
+            "The cache is not reachable: the two-factor policy is read from the database"
+        )
+        return _stored_roles()
     if roles is None:
-        stored = TwoFactorPolicy.objects.filter(pk=1).values_list("required_roles", flat=True)
-        roles = frozenset(stored.first() or ())
-        cache.set(POLICY_CACHE_KEY, roles, timeout=None)
+        roles = _stored_roles()
+        with contextlib.suppress(Exception):
+            cache.set(POLICY_CACHE_KEY, roles, timeout=POLICY_CACHE_SECONDS)
     return roles
 
 
+def _stored_roles() -> frozenset[str]:
+    stored = TwoFactorPolicy.objects.filter(pk=1).values_list("required_roles", flat=True)
+    return frozenset(stored.first() or ())
+
+
 def forget_policy() -> None:
-    cache.delete(POLICY_CACHE_KEY)
+    """Called after a policy change commits. A cache that cannot be reached is logged, not
+    raised (the change committed); the entry it may still hold expires within
+    POLICY_CACHE_SECONDS."""
+    try:
+        cache.delete(POLICY_CACHE_KEY)
+    except Exception:
+        logger.exception("The cache is not reachable: the cached two-factor policy is not cleared")
 
 
 def required_for(user) -> bool:
