@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from soprovod.clients.permissions import sites_visible_to
-from soprovod.portal.queries import TypePromise, type_promises
+from soprovod.portal.queries import TypePromise, contact_of, type_promises
 from soprovod.tickets.actions import AttachmentError, validate_attachment
 from soprovod.tickets.models import Category, TicketType
 
@@ -152,7 +152,8 @@ class NewTicketForm(forms.Form):
         only_site = list(sites[:2])
         if len(only_site) == 1:
             self.fields["site"].initial = only_site[0].pk
-        self.promises = type_promises()
+        contact = contact_of(user)
+        self.promises = type_promises(contact.client if contact else None)
         # While the client types the subject, matching help articles are suggested below it.
         self.fields["subject"].widget.attrs.update(
             {

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from soprovod.clients.models import Contact
 from soprovod.sla.models import Metric, SlaClock, SlaTarget
+from soprovod.sla.queries import policy_for
 from soprovod.tickets.actions import rating_refusal
 from soprovod.tickets.models import OPEN_STATUSES, Ticket, TicketMessage, TicketStatus
 from soprovod.tickets.permissions import messages_visible_to, tickets_visible_to
@@ -168,11 +169,12 @@ class TypePromise:
     resolution_round_the_clock: bool = False
 
 
-def type_promises() -> dict[str, TypePromise]:
-    """Targets of the default SLA policy per ticket type, read from the policy itself so the
-    portal never promises other times than the clocks will run."""
+def type_promises(client=None) -> dict[str, TypePromise]:
+    """Targets per ticket type of the policy ``client``'s tickets get (`sla.queries.policy_for`;
+    no client: the default), read from the policy itself so the portal never promises other
+    times than the clocks will run."""
     found: dict[str, dict] = {}
-    targets = SlaTarget.objects.filter(policy__is_default=True).select_related("calendar")
+    targets = SlaTarget.objects.filter(policy=policy_for(client)).select_related("calendar")
     for target in targets:
         values = found.setdefault(target.ticket_type, {})
         if target.metric == Metric.FIRST_RESPONSE:

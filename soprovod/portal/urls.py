@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.create, name="create"),
     path("search/", views.search, name="search"),
+    path("sla/", views.sla_terms, name="sla"),
     path("new/suggest/", articles.suggest, name="suggest"),
     path("kb/", articles.article_list, name="articles"),
     path("kb/<int:pk>/", articles.article_detail, name="article"),

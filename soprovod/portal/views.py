@@ -27,6 +27,7 @@ from soprovod.core.errors import StaleObjectError
 from soprovod.portal import queries
 from soprovod.portal.forms import NewTicketForm, RatingForm, ReopenForm, ReplyForm
 from soprovod.search import queries as search_queries
+from soprovod.sla.terms import client_terms
 from soprovod.tickets import actions
 from soprovod.tickets.downloads import attachment_response
 from soprovod.tickets.models import Channel, Ticket, TicketMessage, TicketStatus
@@ -70,6 +71,19 @@ def home(request: HttpRequest) -> HttpResponse:
     for ticket in page.object_list:
         _decorate(ticket, now)
     return render(request, "portal/home.html", {"contact": contact, "page": page})
+
+
+# ---- the company's SLA terms ------------------------------------------------------------
+
+
+@client_contact_required
+@require_GET
+def sla_terms(request: HttpRequest) -> HttpResponse:
+    """The response and resolution times of the contact's own company (its policy, from the
+    assignment rules), in plain words. There is no address for another company's terms."""
+    contact = queries.contact_of(request.user)
+    terms = client_terms(contact.client) if contact is not None else None
+    return render(request, "portal/sla.html", {"contact": contact, "terms": terms})
 
 
 # ---- search -------------------------------------------------------------------------------

@@ -40,13 +40,13 @@ from soprovod.sla import clocks, queries, tasks_recompute
 from soprovod.sla.calendars import (
     HHMM,
     bump_version,
-    business_calendar,
     day_minutes,
     parse_hours,
 )
 from soprovod.sla.models import (
     CalendarDay,
     Metric,
+    PolicyRule,
     SlaPolicy,
     SlaTarget,
     WorkCalendar,
@@ -463,6 +463,52 @@ def _policy_snapshot(policy: SlaPolicy) -> dict[str, Any]:
     return snapshot(policy, ("name", "warning_ratio"))
 
 
+def _target_events(
+    policy: SlaPolicy, targets: Mapping[tuple[str, str], TargetValues | None]
+) -> list[tuple[SlaTarget, str, dict[str, list[Any]]]]:
+    """The targets to write for ``policy``, each with its audit action and changes."""
+    existing = {
+        (t.ticket_type, t.metric): t
+        for t in SlaTarget.objects.filter(policy=policy).select_related("calendar")
+    }
+    target_events: list[tuple[SlaTarget, str, dict[str, list[Any]]]] = []
+    for key, wanted in targets.items():
+        ticket_type, metric = key
+        target = existing.get(key)
+        if wanted is None:
+            if target is not None:
+                target_events.append(
+                    (target, AuditEvent.Action.DELETED, diff(snapshot(target, TARGET_FIELDS), {}))
+                )
+            continue
+        was = snapshot(target, TARGET_FIELDS) if target else {}
+        target = target or SlaTarget(policy=policy, ticket_type=ticket_type, metric=metric)
+        target.calendar = wanted.calendar
+        target.target_minutes = wanted.target_minutes
+        target.ceiling_minutes = wanted.ceiling_minutes or None
+        target.escalate_to_ceo = wanted.escalate_to_ceo
+        if target.ceiling_minutes and metric != Metric.RESOLUTION:
+            raise ValidationError(_("Only the resolution target has a ceiling."))
+        target.full_clean(exclude=["policy"], validate_unique=False, validate_constraints=False)
+        changes = diff(was, snapshot(target, TARGET_FIELDS))
+        if changes:
+            action = AuditEvent.Action.UPDATED if target.pk else AuditEvent.Action.CREATED
+            target_events.append((target, action, changes))
+
+    return target_events
+
+
+def _write_targets(actor, policy: SlaPolicy, target_events, reason: str) -> None:
+    for target, action, changes in target_events:
+        if action == AuditEvent.Action.DELETED:
+            record(actor, target, action, changes, reason=reason, parent=policy)
+            target.delete()
+        else:
+            target.policy = policy
+            target.save()
+            record(actor, target, action, changes, reason=reason, parent=policy)
+
+
 @transaction.atomic
 def do_update_policy(
     actor,
@@ -492,34 +538,7 @@ def do_update_policy(
     current.full_clean(exclude=["version"])
     policy_changes = diff(before, _policy_snapshot(current))
 
-    existing = {
-        (t.ticket_type, t.metric): t
-        for t in SlaTarget.objects.filter(policy=current).select_related("calendar")
-    }
-    target_events: list[tuple[SlaTarget, str, dict[str, list[Any]]]] = []
-    for key, wanted in targets.items():
-        ticket_type, metric = key
-        target = existing.get(key)
-        if wanted is None:
-            if target is not None:
-                target_events.append(
-                    (target, AuditEvent.Action.DELETED, diff(snapshot(target, TARGET_FIELDS), {}))
-                )
-            continue
-        was = snapshot(target, TARGET_FIELDS) if target else {}
-        target = target or SlaTarget(policy=current, ticket_type=ticket_type, metric=metric)
-        target.calendar = wanted.calendar
-        target.target_minutes = wanted.target_minutes
-        target.ceiling_minutes = wanted.ceiling_minutes or None
-        target.escalate_to_ceo = wanted.escalate_to_ceo
-        if target.ceiling_minutes and metric != Metric.RESOLUTION:
-            raise ValidationError(_("Only the resolution target has a ceiling."))
-        target.full_clean(exclude=["policy"], validate_unique=False, validate_constraints=False)
-        changes = diff(was, snapshot(target, TARGET_FIELDS))
-        if changes:
-            action = AuditEvent.Action.UPDATED if target.pk else AuditEvent.Action.CREATED
-            target_events.append((target, action, changes))
-
+    target_events = _target_events(current, targets)
     if not policy_changes and not target_events:
         return PolicyUpdate(current, False, Recompute.NONE, [])
     current.version = F("version") + 1
@@ -527,13 +546,7 @@ def do_update_policy(
     current.refresh_from_db()
     if policy_changes:
         record(actor, current, AuditEvent.Action.UPDATED, policy_changes, reason=reason)
-    for target, action, changes in target_events:
-        if action == AuditEvent.Action.DELETED:
-            record(actor, target, action, changes, reason=reason, parent=current)
-            target.delete()
-        else:
-            target.save()
-            record(actor, target, action, changes, reason=reason, parent=current)
+    _write_targets(actor, current, target_events, reason)
     # The warning threshold and the name move no due time; targets do.
     recompute = _schedule_policy_recompute(current) if target_events else Recompute.NONE
     warnings = ceiling_warnings(
@@ -542,35 +555,342 @@ def do_update_policy(
     return PolicyUpdate(current, True, recompute, warnings)
 
 
-def ceiling_warnings(targets, now: dt.datetime | None = None) -> list[str]:
-    """sla.md «Target and ceiling»: the ceiling is calendar time, the target business time,
-    and the ceiling is never earlier than the target. Where the target reaches past the
-    calendar days (the shipped consultation: 48 business hours, 5 calendar days), the
-    ceiling is the target itself and nothing is left to extend: say so, as information —
-    it is the rule, not a fault. Measured for a ticket created at the next working instant
-    from ``now``."""
-    now = now or timezone.now()
+def ceiling_warnings(targets) -> list[str]:
+    """sla.md «Target and ceiling», as clarified: the ceiling is resolved against the target
+    (it is never earlier than the target). A ceiling in calendar days that a business-hours
+    target reaches past on its calendar (the shipped consultation: 48 business hours, 5
+    calendar days) is the rule working, not a fault: the ceiling is the target itself and
+    there is nothing to extend, so nothing is said about it.
+
+    A ceiling shorter than the target even counted in the same minutes is different: business
+    time never runs faster than calendar time, so no ticket on any calendar can ever be
+    extended, and the head almost certainly typed it wrong. Those are named."""
     warnings = []
     for target in targets:
-        if not target.ceiling_minutes:
+        if not target.ceiling_minutes or target.ceiling_minutes >= target.target_minutes:
             continue
-        engine = business_calendar(target.calendar)
-        start = engine.next_working_instant(now)
-        due = engine.add(start, target.target_minutes)
-        ceiling = dt.timedelta(minutes=target.ceiling_minutes)
-        if due - start > ceiling:
-            warnings.append(
-                _(
-                    "%(type)s: the resolution target reaches past the ceiling in calendar "
-                    "time (a ticket created on %(start)s is due on %(due)s; the calendar days "
-                    "end on %(ceiling)s), so the ceiling is the target itself and the due time "
-                    "cannot be extended."
-                )
-                % {
-                    "type": target.get_ticket_type_display(),
-                    "start": timezone.localtime(start).strftime("%d.%m.%Y %H:%M"),
-                    "due": timezone.localtime(due).strftime("%d.%m.%Y %H:%M"),
-                    "ceiling": timezone.localtime(start + ceiling).strftime("%d.%m.%Y %H:%M"),
-                }
+        warnings.append(
+            _(
+                "%(type)s: the resolution ceiling (%(ceiling)s of calendar time) is shorter "
+                "than the target itself (%(target)s of business time). The ceiling is never "
+                "earlier than the target, so this one can never allow an extension: check "
+                "the figures, or leave the ceiling empty."
             )
+            % {
+                "type": target.get_ticket_type_display(),
+                "ceiling": _hours_text(target.ceiling_minutes),
+                "target": _hours_text(target.target_minutes),
+            }
+        )
     return warnings
+
+
+def _hours_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if rest:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
+    return _("%(hours)s h") % {"hours": hours}
+
+
+# ---- creating and retiring policies -----------------------------------------------------------
+
+
+def _check_policy_name(name: str, exclude_pk: int | None = None) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name: enter the policy's name.")})
+    others = SlaPolicy.objects.exclude(pk=exclude_pk).values_list("name", flat=True)
+    if any(other.casefold() == name.casefold() for other in others):
+        raise ValidationError(
+            {"name": _("Name: a policy named “%(name)s” already exists.") % {"name": name}}
+        )
+
+
+@transaction.atomic
+def do_create_policy(
+    actor,
+    *,
+    name: str,
+    warning_ratio,
+    targets: Mapping[tuple[str, str], TargetValues | None],
+    reason: str = "",
+) -> PolicyUpdate:
+    """A new policy with its targets (a contract's own terms). It applies to no ticket until
+    an assignment rule gives it to a client, a tariff or a segment."""
+    _check_policy_name(name)
+    policy = SlaPolicy(name=name.strip(), warning_ratio=warning_ratio, is_default=False)
+    policy.full_clean(exclude=["version"], validate_unique=False)
+    policy.save()
+    record(
+        actor, policy, AuditEvent.Action.CREATED, diff({}, _policy_snapshot(policy)), reason=reason
+    )
+    target_events = _target_events(policy, targets)
+    _write_targets(actor, policy, target_events, reason)
+    warnings = ceiling_warnings(target for target, _action, _changes in target_events)
+    return PolicyUpdate(policy, True, Recompute.NONE, warnings)
+
+
+def _locked_policy(policy: SlaPolicy) -> SlaPolicy:
+    return SlaPolicy.objects.select_for_update().get(pk=policy.pk)
+
+
+@transaction.atomic
+def do_retire_policy(actor, policy: SlaPolicy, *, reason: str = "") -> SlaPolicy:
+    """Retire a policy: no rule may give it to anyone any more. Tickets that follow it keep
+    their clocks and outcomes (nothing is recomputed); the policy is kept for them. The
+    default policy cannot be retired, nor one that rules still assign (change them first)."""
+    current = _locked_policy(policy)
+    if current.is_retired:
+        return current
+    if current.is_default:
+        raise ValidationError(_("The default policy cannot be retired: it is the fallback."))
+    rules = list(PolicyRule.objects.filter(policy=current).select_related("client"))
+    if rules:
+        raise ValidationError(
+            _(
+                "Assignment rules still give this policy to clients (%(rules)s): give them "
+                "another policy or remove them first."
+            )
+            % {"rules": "; ".join(describe_rule(rule) for rule in rules[:5])}
+        )
+    current.retired_at = timezone.now()
+    current.save(update_fields=["retired_at", "updated_at"])
+    record(
+        actor,
+        current,
+        AuditEvent.Action.UPDATED,
+        {"retired": [_("no"), _("yes")]},
+        reason=reason,
+    )
+    return current
+
+
+@transaction.atomic
+def do_restore_policy(actor, policy: SlaPolicy, *, reason: str = "") -> SlaPolicy:
+    """Bring a retired policy back: rules may assign it again."""
+    current = _locked_policy(policy)
+    if not current.is_retired:
+        return current
+    current.retired_at = None
+    current.save(update_fields=["retired_at", "updated_at"])
+    record(
+        actor,
+        current,
+        AuditEvent.Action.UPDATED,
+        {"retired": [_("yes"), _("no")]},
+        reason=reason,
+    )
+    return current
+
+
+# ---- which clients get which policy -------------------------------------------------------
+
+RULE_FIELDS = ("kind", "client", "value", "policy", "position")
+
+
+def describe_rule(rule: PolicyRule) -> str:
+    """«Tariff “Корпоративный”», «Client “ООО Ромашка”», as a person says it."""
+    if rule.kind == PolicyRule.Kind.CLIENT:
+        return _("client “%(name)s”") % {"name": rule.client}
+    if rule.kind == PolicyRule.Kind.TARIFF:
+        return _("tariff “%(value)s”") % {"value": rule.value}
+    return _("segment “%(value)s”") % {"value": rule.value}
+
+
+def reassign_clients(client_ids: list[int] | None) -> int:
+    """Move the open tickets of these clients (None: of every client) to the policy their
+    client gets now (`queries.policy_for`) and rebuild their clocks from the new targets,
+    keeping when they started, their pauses and what already stopped (sla.md
+    «Recalculation»). Closed tickets are never touched: their outcomes stay. Idempotent: a
+    ticket already on its policy is skipped, so a retry or a late run is harmless. Returns
+    how many tickets moved."""
+    resolver = queries.PolicyResolver()
+    moved = 0
+    for ticket in queries.open_tickets_of(client_ids).iterator(chunk_size=500):
+        wanted = resolver(ticket.client)
+        if (ticket.policy_id or resolver.default.pk) == wanted.pk:
+            continue
+        with transaction.atomic():
+            type(ticket).objects.filter(pk=ticket.pk).update(policy=wanted)
+            ticket.policy = wanted
+            clocks.recompute_ticket(ticket)
+        moved += 1
+    return moved
+
+
+def _schedule_reassign(client_ids: list[int] | None) -> Recompute:
+    """After the commit, move the affected open tickets (inline when few, else in the
+    background task `tasks_recompute.reassign_policies`)."""
+    count = queries.open_tickets_of(client_ids).count()
+    if not count:
+        return Recompute.NONE
+    inline = count <= INLINE_POLICY_TICKETS
+    task = tasks_recompute.reassign_policies
+    ids = list(client_ids) if client_ids is not None else None
+
+    def run() -> None:
+        if inline:
+            try:
+                reassign_clients(ids)
+            except Exception:
+                logger.exception("inline SLA reassignment failed; queueing it")
+                task.delay(ids)
+            return
+        try:
+            task.delay(ids)
+        except Exception:
+            logger.exception("cannot queue the SLA reassignment; running it inline")
+            reassign_clients(ids)
+
+    transaction.on_commit(run)
+    return Recompute.INLINE if inline else Recompute.BACKGROUND
+
+
+def _assignable(policy: SlaPolicy) -> SlaPolicy:
+    current = SlaPolicy.objects.filter(pk=policy.pk).first()
+    if current is None or current.is_retired:
+        raise ValidationError(
+            {
+                "policy": _("SLA policy: “%(name)s” is retired and cannot be assigned.")
+                % {"name": policy}
+            }
+        )
+    return current
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    rule: PolicyRule | None
+    changed: bool
+    recompute: Recompute
+
+
+@transaction.atomic
+def do_set_client_policy(
+    actor, client, policy: SlaPolicy | None, *, reason: str = ""
+) -> RuleChange:
+    """Give ``client`` its own policy (a contract's terms), or None to let the tariff and
+    segment rules and the default decide again. The client's open tickets move to the
+    policy it gets now; its closed tickets keep their outcomes."""
+    rule = PolicyRule.objects.select_for_update().filter(client=client).first()
+    if policy is None:
+        if rule is None:
+            return RuleChange(None, False, Recompute.NONE)
+        record(
+            actor,
+            rule,
+            AuditEvent.Action.DELETED,
+            diff(snapshot(rule, RULE_FIELDS), {}),
+            reason=reason,
+            parent=client,
+        )
+        rule.delete()
+        return RuleChange(None, True, _schedule_reassign([client.pk]))
+    policy = _assignable(policy)
+    if rule is not None and rule.policy_id == policy.pk:
+        return RuleChange(rule, False, Recompute.NONE)
+    before = snapshot(rule, RULE_FIELDS) if rule else {}
+    action = AuditEvent.Action.UPDATED if rule else AuditEvent.Action.CREATED
+    rule = rule or PolicyRule(kind=PolicyRule.Kind.CLIENT, client=client)
+    rule.policy = policy
+    rule.save()
+    record(
+        actor, rule, action, diff(before, snapshot(rule, RULE_FIELDS)), reason=reason, parent=client
+    )
+    return RuleChange(rule, True, _schedule_reassign([client.pk]))
+
+
+def _general_rules():
+    return PolicyRule.objects.exclude(kind=PolicyRule.Kind.CLIENT)
+
+
+@transaction.atomic
+def do_save_rule(
+    actor,
+    rule: PolicyRule | None,
+    *,
+    kind: str,
+    value: str,
+    policy: SlaPolicy,
+    reason: str = "",
+) -> RuleChange:
+    """Add a tariff or segment rule (``rule`` None: last in the order) or change one. Every
+    client's open tickets are checked against the rules as they are now."""
+    if kind not in (PolicyRule.Kind.TARIFF, PolicyRule.Kind.SEGMENT):
+        raise ValidationError({"kind": _("Applies to: choose a tariff or a segment.")})
+    value = " ".join((value or "").split())
+    if not value:
+        raise ValidationError(
+            {"value": _("Tariff or segment: enter it as it is written on the client's card.")}
+        )
+    policy = _assignable(policy)
+    # Compared in Python: SQLite folds the case of ASCII letters only.
+    others = _general_rules().filter(kind=kind).exclude(pk=getattr(rule, "pk", None))
+    if any(v.casefold() == value.casefold() for v in others.values_list("value", flat=True)):
+        raise ValidationError(
+            {
+                "value": _("Tariff or segment: a rule for “%(value)s” already exists.")
+                % {"value": value}
+            }
+        )
+    if rule is not None:
+        rule = PolicyRule.objects.select_for_update().get(pk=rule.pk)
+        before = snapshot(rule, RULE_FIELDS)
+        action = AuditEvent.Action.UPDATED
+    else:
+        last = _general_rules().order_by("-position").values_list("position", flat=True).first()
+        rule = PolicyRule(position=(last or 0) + 1)
+        before = {}
+        action = AuditEvent.Action.CREATED
+    rule.kind, rule.value, rule.policy = kind, value, policy
+    changes = diff(before, snapshot(rule, RULE_FIELDS))
+    if not changes:
+        return RuleChange(rule, False, Recompute.NONE)
+    rule.save()
+    record(actor, rule, action, changes, reason=reason, parent=policy)
+    return RuleChange(rule, True, _schedule_reassign(None))
+
+
+@transaction.atomic
+def do_delete_rule(actor, rule: PolicyRule, *, reason: str = "") -> RuleChange:
+    """Remove a rule; its clients fall to the next rule that matches, or the default."""
+    rule = PolicyRule.objects.select_for_update().select_related("client", "policy").get(pk=rule.pk)
+    parent = rule.client if rule.kind == PolicyRule.Kind.CLIENT else rule.policy
+    affected = [rule.client_id] if rule.kind == PolicyRule.Kind.CLIENT else None
+    record(
+        actor,
+        rule,
+        AuditEvent.Action.DELETED,
+        diff(snapshot(rule, RULE_FIELDS), {}),
+        reason=reason,
+        parent=parent,
+    )
+    rule.delete()
+    return RuleChange(None, True, _schedule_reassign(affected))
+
+
+@transaction.atomic
+def do_move_rule(actor, rule: PolicyRule, direction: int) -> RuleChange:
+    """Move a tariff or segment rule one place up (-1) or down (+1) in the order: the first
+    rule that matches a client decides."""
+    rules = list(_general_rules().select_for_update().order_by("position", "pk"))
+    index = next((i for i, each in enumerate(rules) if each.pk == rule.pk), None)
+    if index is None:
+        raise ValidationError(_("Only tariff and segment rules have an order."))
+    other = index + (1 if direction > 0 else -1)
+    if not 0 <= other < len(rules):
+        return RuleChange(rules[index], False, Recompute.NONE)
+    rules[index], rules[other] = rules[other], rules[index]
+    for position, each in enumerate(rules, start=1):
+        if each.position != position:
+            each.position = position
+            each.save(update_fields=["position"])
+    moved = rules[other]
+    record(
+        actor,
+        moved,
+        AuditEvent.Action.UPDATED,
+        {"position": [index + 1, other + 1]},
+        parent=moved.policy,
+    )
+    return RuleChange(moved, True, _schedule_reassign(None))

@@ -362,10 +362,7 @@ def settle(
 
 
 def default_policy() -> SlaPolicy:
-    policy = SlaPolicy.objects.filter(is_default=True).first()
-    if policy is None:
-        raise SlaPolicy.DoesNotExist(_("No default SLA policy is configured."))
-    return policy
+    return queries.default_policy()
 
 
 def targets_for(policy: SlaPolicy, ticket_type: str) -> list[SlaTarget]:
@@ -377,11 +374,13 @@ def targets_for(policy: SlaPolicy, ticket_type: str) -> list[SlaTarget]:
 def build_clocks(
     ticket, now: dt.datetime | None = None, *, targets: list[SlaTarget] | None = None
 ) -> list[SlaClock]:
-    """Unsaved, unsettled clocks for a new ticket from its policy (or the default), started
-    at its creation time. A bulk caller may pass the ticket type's ``targets`` it already
-    loaded. `settle` computes their due times."""
+    """Unsaved, unsettled clocks for a new ticket from its policy (without one: the policy
+    its client gets, `queries.policy_for`), started at its creation time. A bulk caller may
+    pass the ticket type's ``targets`` it already loaded. `settle` computes their due
+    times."""
     if targets is None:
-        targets = targets_for(ticket.policy or default_policy(), ticket.type)
+        policy = ticket.policy or queries.policy_for(getattr(ticket, "client", None))
+        targets = targets_for(policy, ticket.type)
     clocks = []
     for target in targets:
         clock = SlaClock(

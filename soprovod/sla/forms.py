@@ -19,6 +19,7 @@ from soprovod.sla import actions
 from soprovod.sla.models import (
     CalendarDay,
     Metric,
+    PolicyRule,
     SlaPolicy,
     SlaTarget,
     TicketType,
@@ -207,12 +208,22 @@ class PolicyForm(forms.Form):
     only) and whether a breach goes to the CEO. An empty target stops measuring the
     metric."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("Name: enter the policy's name.")},
+    )
     warning_percent = forms.IntegerField(
         label=_("Warning threshold, %"),
         min_value=10,
         max_value=99,
         help_text=_("Share of the allowed time after which the assignee is warned."),
+        error_messages={
+            "required": _("Warning threshold: enter a share from 10 to 99 percent."),
+            "min_value": _("Warning threshold: enter a share from 10 to 99 percent."),
+            "max_value": _("Warning threshold: enter a share from 10 to 99 percent."),
+            "invalid": _("Warning threshold: enter a share from 10 to 99 percent."),
+        },
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
@@ -344,6 +355,79 @@ class PolicyForm(forms.Form):
                 Decimal("0.01")
             ),
         }
+
+
+def assignable_policies():
+    """Policies a rule may give: every policy not retired."""
+    return SlaPolicy.objects.filter(retired_at__isnull=True).order_by("-is_default", "name")
+
+
+class ClientPolicyForm(forms.Form):
+    """The head gives a client its own policy, or leaves it to the rules."""
+
+    policy = forms.ModelChoiceField(
+        label=_("SLA policy"),
+        queryset=SlaPolicy.objects.none(),
+        required=False,
+        empty_label=_("— by the tariff and segment rules —"),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=500,
+        help_text=_("Optional; kept in the change history."),
+    )
+
+    def __init__(self, *args: Any, client, **kwargs: Any) -> None:
+        rule = PolicyRule.objects.filter(client=client).first()
+        kwargs.setdefault("initial", {"policy": rule.policy_id if rule else None})
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = assignable_policies()
+        self.fields["policy"].error_messages["invalid_choice"] = _(
+            "SLA policy: choose one of the policies in the list (a retired one cannot be given)."
+        )
+
+
+class RuleForm(forms.Form):
+    """A tariff or segment rule: every client with that tariff or segment gets the policy."""
+
+    kind = forms.ChoiceField(
+        label=_("Applies to"),
+        choices=[
+            (PolicyRule.Kind.TARIFF, PolicyRule.Kind.TARIFF.label),
+            (PolicyRule.Kind.SEGMENT, PolicyRule.Kind.SEGMENT.label),
+        ],
+    )
+    value = forms.CharField(
+        label=_("Tariff or segment"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "rule-values", "autocomplete": "off"}),
+        help_text=_("As written on the client's card; capital letters do not matter."),
+        error_messages={
+            "required": _("Tariff or segment: enter it as it is written on the client's card.")
+        },
+    )
+    policy = forms.ModelChoiceField(
+        label=_("SLA policy"),
+        queryset=SlaPolicy.objects.none(),
+        error_messages={
+            "required": _("SLA policy: choose the policy these clients get."),
+            "invalid_choice": _(
+                "SLA policy: choose one of the policies in the list (a retired one cannot be "
+                "given)."
+            ),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=500,
+        help_text=_("Optional; kept in the change history."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = assignable_policies()
 
 
 def time_zone_choices() -> list[str]:

@@ -92,6 +92,9 @@ class SlaPolicy(models.Model):
         validators=[MinValueValidator(0.1), MaxValueValidator(0.99)],
         help_text=_("Share of the allowed time after which the assignee is warned."),
     )
+    # A retired policy is assigned to nothing new; the tickets that followed it keep their
+    # clocks and outcomes (it is never deleted once a ticket used it).
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -102,6 +105,60 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class PolicyRule(models.Model):
+    """Which policy a client's tickets get (SLA по договору): for one client, or for every
+    client of a tariff or a segment. `queries.policy_for` reads them: the client's own rule
+    first, then tariff and segment rules in ``position`` order, then the default policy."""
+
+    class Kind(models.TextChoices):
+        CLIENT = "client", _("Client")
+        TARIFF = "tariff", _("Tariff")
+        SEGMENT = "segment", _("Segment")
+
+    kind = models.CharField(_("applies to"), max_length=16, choices=Kind.choices)
+    client = models.OneToOneField(
+        "clients.Client",
+        verbose_name=_("client"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_rule",
+    )
+    # The tariff or segment, as written on the client (compared without case).
+    value = models.CharField(_("value"), max_length=100, blank=True)
+    policy = models.ForeignKey(
+        SlaPolicy, verbose_name=_("SLA policy"), on_delete=models.PROTECT, related_name="rules"
+    )
+    position = models.PositiveIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("SLA assignment rule")
+        verbose_name_plural = _("SLA assignment rules")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="client", client__isnull=False, value=""))
+                | (
+                    models.Q(kind__in=["tariff", "segment"], client__isnull=True)
+                    & ~models.Q(value="")
+                ),
+                name="sla_rule_kind_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.CLIENT:
+            target = str(self.client) if self.client_id else "?"
+        else:
+            target = self.value
+        return f"{self.get_kind_display()} «{target}» → {self.policy}"
 
 
 class Metric(models.TextChoices):

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from soprovod.sla.models import ClockStatus, Metric, SlaClock, SlaPolicy
+from soprovod.sla.models import ClockStatus, Metric, PolicyRule, SlaClock, SlaPolicy
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class TicketRules:
 
     open_clock: Q  # a condition on SlaClock: its ticket is open
     open_tickets_on: Callable[[SlaPolicy], QuerySet]  # the open tickets following a policy
+    # the open tickets of the clients with these ids (None: of every client)
+    open_tickets_of: Callable[[list[int] | None], QuerySet] | None = None
 
 
 _tickets: TicketRules | None = None
@@ -86,3 +89,77 @@ def open_clocks() -> QuerySet[SlaClock]:
 def open_tickets_on(policy: SlaPolicy) -> QuerySet:
     """The open tickets that follow ``policy`` (those without a policy follow the default)."""
     return _ticket_rules().open_tickets_on(policy)
+
+
+def open_tickets_of(client_ids: list[int] | None) -> QuerySet:
+    """The open tickets of these clients (None: every open ticket with a client)."""
+    rules = _ticket_rules()
+    if rules.open_tickets_of is None:
+        raise ImproperlyConfigured("soprovod.tickets did not say which tickets are open")
+    return rules.open_tickets_of(client_ids)
+
+
+# ---- which policy a client's tickets get (SLA по договору) ----------------------------------
+
+
+def default_policy() -> SlaPolicy:
+    """The shipped fallback (sla.md «Default policy»)."""
+    policy = SlaPolicy.objects.filter(is_default=True).first()
+    if policy is None:
+        raise SlaPolicy.DoesNotExist(_("No default SLA policy is configured."))
+    return policy
+
+
+def _norm(value: str) -> str:
+    return " ".join((value or "").split()).casefold()
+
+
+class PolicyResolver:
+    """`policy_for` with the rules read once, for callers that resolve many clients (the
+    import replay, the recalculation after a rule change).
+
+    The order: the client's own rule; then the tariff and segment rules in the head's order
+    (the first that matches the client's tariff or segment wins); then the default policy.
+    Rules of a retired policy are skipped (a retired policy is assigned to nothing)."""
+
+    def __init__(self) -> None:
+        self.default = default_policy()
+        rules = list(
+            PolicyRule.objects.filter(policy__retired_at__isnull=True)
+            .select_related("policy")
+            .order_by("position", "pk")
+        )
+        self.by_client = {r.client_id: r for r in rules if r.kind == PolicyRule.Kind.CLIENT}
+        self.general = [r for r in rules if r.kind != PolicyRule.Kind.CLIENT]
+
+    def rule_for(self, client) -> PolicyRule | None:
+        """The rule that decides ``client``'s policy, or None (the default applies)."""
+        if client is None:
+            return None
+        own = self.by_client.get(client.pk)
+        if own is not None:
+            return own
+        tariff, segment = _norm(client.tariff), _norm(client.segment)
+        for rule in self.general:
+            wanted = _norm(rule.value)
+            if rule.kind == PolicyRule.Kind.TARIFF and wanted == tariff:
+                return rule
+            if rule.kind == PolicyRule.Kind.SEGMENT and wanted == segment:
+                return rule
+        return None
+
+    def __call__(self, client) -> SlaPolicy:
+        rule = self.rule_for(client)
+        return rule.policy if rule is not None else self.default
+
+
+def policy_for(client) -> SlaPolicy:
+    """The SLA policy a new ticket of ``client`` gets (None: a ticket without a client gets
+    the default). The one place that decides it: ticket creation, the import replay and the
+    recalculation after a rule change all ask here."""
+    return PolicyResolver()(client)
+
+
+def rule_for(client) -> PolicyRule | None:
+    """The assignment rule that gives ``client`` its policy (None: the default applies)."""
+    return PolicyResolver().rule_for(client)

@@ -21,3 +21,10 @@ def recompute_calendar_clocks(calendar_id: int) -> int:
 @shared_task(acks_late=True)
 def recompute_policy_clocks(policy_id: int) -> int:
     return actions.recompute_policy(policy_id)
+
+
+@shared_task(acks_late=True)
+def reassign_policies(client_ids: list[int] | None) -> int:
+    """After an assignment rule changed: move these clients' open tickets (None: every
+    client's) to the policy each client gets now."""
+    return actions.reassign_clients(client_ids)

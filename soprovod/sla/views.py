@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from soprovod.accounts.permissions import can_edit_sla, can_read_sla, require
 from soprovod.audit.recorder import trail_for
+from soprovod.clients.models import Client
 from soprovod.core.errors import StaleObjectError
 from soprovod.core.http import posted, resubmission
 from soprovod.sla import actions
@@ -43,18 +44,22 @@ from soprovod.sla.forms import (
     CalendarDayForm,
     CalendarForm,
     CalendarImportForm,
+    ClientPolicyForm,
     PolicyForm,
+    RuleForm,
     time_zone_choices,
 )
 from soprovod.sla.imports import import_calendar
 from soprovod.sla.models import (
     CalendarDay,
     Metric,
+    PolicyRule,
     SlaPolicy,
     SlaTarget,
     TicketType,
     WorkCalendar,
 )
+from soprovod.sla.terms import policy_lines
 
 AUDIT_LIMIT = 30
 
@@ -255,7 +260,9 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
                 "warning": coverage_warning(end, today),
             }
         )
-    policies = SlaPolicy.objects.annotate(target_count=Count("targets"))
+    policies = SlaPolicy.objects.annotate(
+        target_count=Count("targets", distinct=True), rule_count=Count("rules", distinct=True)
+    ).order_by("retired_at", "-is_default", "name")
     return render(
         request,
         "sla/calendars.html",
@@ -517,6 +524,8 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ceiling_warnings": actions.ceiling_warnings(targets),
             "can_edit": can_edit_sla(request.user),
             "trail": _trail(policy),
+            "rules": PolicyRule.objects.filter(policy=policy).select_related("client"),
+            "terms": policy_lines(policy),
         },
     )
 
@@ -555,3 +564,204 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.info(request, _("Nothing changed."))
             return redirect("sla:policy", pk=policy.pk)
     return render(request, "sla/policy_form.html", {"policy": policy, "form": form, "stale": stale})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_create(request: HttpRequest) -> HttpResponse:
+    """A new policy (a contract's own terms), its targets prefilled from the default."""
+    _require_editor(request)
+    default = SlaPolicy.objects.filter(is_default=True).first()
+    template = SlaPolicy(name="", warning_ratio=default.warning_ratio if default else 0.8)
+    form = PolicyForm(
+        posted(request), policy=template, targets=_policy_targets(default) if default else []
+    )
+    form.fields["version"].required = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = actions.do_create_policy(
+                request.user,
+                targets=form.targets,
+                reason=form.cleaned_data.get("reason", ""),
+                **form.values(),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Policy created. Assign it to clients with a rule."))
+            for warning in created.warnings:
+                messages.warning(request, warning)
+            return redirect("sla:policy", pk=created.policy.pk)
+    return render(request, "sla/policy_form.html", {"policy": None, "form": form, "stale": None})
+
+
+@login_required
+@require_POST
+def policy_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    policy = get_object_or_404(SlaPolicy, pk=pk)
+    try:
+        actions.do_retire_policy(request.user, policy, reason=request.POST.get("reason", "")[:500])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The policy is retired: it can no longer be assigned. Its tickets keep their clocks."
+            ),
+        )
+    return redirect("sla:policy", pk=policy.pk)
+
+
+@login_required
+@require_POST
+def policy_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    policy = get_object_or_404(SlaPolicy, pk=pk)
+    actions.do_restore_policy(request.user, policy, reason=request.POST.get("reason", "")[:500])
+    messages.success(request, _("The policy is in use again: rules may assign it."))
+    return redirect("sla:policy", pk=policy.pk)
+
+
+# ---- assignment rules -----------------------------------------------------------------------
+
+
+def _rule_values() -> list[str]:
+    """Tariffs and segments written on clients, for the value field's suggestions."""
+    tariffs = Client.objects.exclude(tariff="").values_list("tariff", flat=True).distinct()
+    segments = Client.objects.exclude(segment="").values_list("segment", flat=True).distinct()
+    return sorted({*tariffs, *segments})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rules(request: HttpRequest) -> HttpResponse:
+    """/sla/rules/: which clients get which policy: the clients with a policy of their own,
+    the tariff and segment rules in order (the first that matches decides), the default."""
+    _require_reader(request)
+    can_edit = can_edit_sla(request.user)
+    form = None
+    if can_edit:
+        form = RuleForm(posted(request))
+    elif request.method == "POST":
+        require(False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = actions.do_save_rule(
+                request.user,
+                None,
+                kind=form.cleaned_data["kind"],
+                value=form.cleaned_data["value"],
+                policy=form.cleaned_data["policy"],
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Rule added."))
+            _tell_recompute(request, change.recompute)
+            return redirect("sla:rules")
+    all_rules = list(PolicyRule.objects.select_related("client", "policy"))
+    return render(
+        request,
+        "sla/rules.html",
+        {
+            "general": [r for r in all_rules if r.kind != PolicyRule.Kind.CLIENT],
+            "own": sorted(
+                (r for r in all_rules if r.kind == PolicyRule.Kind.CLIENT),
+                key=lambda r: r.client.name,
+            ),
+            "default": SlaPolicy.objects.filter(is_default=True).first(),
+            "form": form,
+            "can_edit": can_edit,
+            "values": _rule_values(),
+        },
+    )
+
+
+def _general_rule_or_404(pk: int) -> PolicyRule:
+    return get_object_or_404(PolicyRule.objects.exclude(kind=PolicyRule.Kind.CLIENT), pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    rule = _general_rule_or_404(pk)
+    initial = {"kind": rule.kind, "value": rule.value, "policy": rule.policy_id}
+    form = RuleForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = actions.do_save_rule(
+                request.user,
+                rule,
+                kind=form.cleaned_data["kind"],
+                value=form.cleaned_data["value"],
+                policy=form.cleaned_data["policy"],
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Rule saved.") if change.changed else _("Nothing changed."))
+            _tell_recompute(request, change.recompute)
+            return redirect("sla:rules")
+    return render(
+        request, "sla/rule_form.html", {"rule": rule, "form": form, "values": _rule_values()}
+    )
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    rule = get_object_or_404(PolicyRule, pk=pk)
+    change = actions.do_delete_rule(request.user, rule)
+    messages.success(request, _("Rule removed."))
+    _tell_recompute(request, change.recompute)
+    if rule.kind == PolicyRule.Kind.CLIENT:
+        return redirect("clients:detail", pk=rule.client_id)
+    return redirect("sla:rules")
+
+
+@login_required
+@require_POST
+def rule_move(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    rule = _general_rule_or_404(pk)
+    change = actions.do_move_rule(request.user, rule, -1 if request.POST.get("to") == "up" else 1)
+    _tell_recompute(request, change.recompute)
+    return redirect("sla:rules")
+
+
+@login_required
+@require_POST
+def client_policy(request: HttpRequest, client_pk: int) -> HttpResponse:
+    """The head gives the client a policy of its own (from the client page's SLA panel)."""
+    _require_editor(request)
+    client = get_object_or_404(Client, pk=client_pk)
+    form = ClientPolicyForm(request.POST, client=client)
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect("clients:detail", pk=client.pk)
+    try:
+        change = actions.do_set_client_policy(
+            request.user,
+            client,
+            form.cleaned_data["policy"],
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        if change.changed:
+            messages.success(request, _("The client's SLA policy was changed."))
+            _tell_recompute(request, change.recompute)
+        else:
+            messages.info(request, _("Nothing changed."))
+    return redirect("clients:detail", pk=client.pk)

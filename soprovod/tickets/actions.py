@@ -26,6 +26,7 @@ from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.core.errors import StaleObjectError
 from soprovod.sla import clocks
+from soprovod.sla import queries as sla_queries
 from soprovod.sla.models import Metric, SlaClock
 from soprovod.sla.signals import clocks_were_written
 from soprovod.tickets import notify
@@ -212,6 +213,8 @@ def do_create_ticket(
         created_at=created_at,
         is_repeat=repeat_of is not None,
         repeat_of=repeat_of,
+        # The client's SLA policy (SLA по договору): its rules decide, the default otherwise.
+        policy=sla_queries.policy_for(client),
     )
     ticket.full_clean(exclude=["policy"])
     ticket.save()

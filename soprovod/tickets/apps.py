@@ -11,7 +11,7 @@ class TicketsConfig(AppConfig):
         from soprovod.search.registry import register
         from soprovod.sla import queries as sla_queries
         from soprovod.tickets.models import OPEN_STATUSES
-        from soprovod.tickets.queries import open_tickets_on_policy
+        from soprovod.tickets.queries import open_tickets_of_clients, open_tickets_on_policy
         from soprovod.tickets.searching import PROVIDER
         from soprovod.tickets.verify import check_merges, check_ticket_clocks
 
@@ -20,6 +20,7 @@ class TicketsConfig(AppConfig):
             sla_queries.TicketRules(
                 open_clock=Q(ticket__status__in=OPEN_STATUSES),
                 open_tickets_on=open_tickets_on_policy,
+                open_tickets_of=open_tickets_of_clients,
             )
         )
         # soprovod verify: every SLA clock against its ticket's history.

@@ -485,6 +485,16 @@ def open_tickets_on_policy(policy: SlaPolicy) -> QuerySet[Ticket]:
     return tickets.filter(policy=policy)
 
 
+def open_tickets_of_clients(client_ids: list[int] | None) -> QuerySet[Ticket]:
+    """The open tickets of these clients (None: of every client); sla moves them to the
+    policy their client now gets when an assignment rule changes
+    (``sla.queries.open_tickets_of``)."""
+    tickets = Ticket.objects.filter(status__in=OPEN_STATUSES, client__isnull=False)
+    if client_ids is not None:
+        tickets = tickets.filter(client_id__in=client_ids)
+    return tickets.select_related("client").order_by("pk")
+
+
 def support_staff() -> QuerySet[User]:
     """People tickets can be assigned to (actions refuse anyone else)."""
     return users_with_role(SUPPORT_STAFF)

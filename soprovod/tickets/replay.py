@@ -37,8 +37,9 @@ from soprovod.lib.csvio import Progress
 from soprovod.search import index as search_index
 
 # The clock module's own arithmetic, so that replayed clocks are computed exactly as live ones.
-from soprovod.sla.clocks import TicketClocks, build_clocks, default_policy, settle
+from soprovod.sla.clocks import TicketClocks, build_clocks, settle
 from soprovod.sla.models import Metric, SlaClock, SlaPause, SlaTarget
+from soprovod.sla.queries import PolicyResolver
 from soprovod.sla.signals import clocks_were_written
 
 # The workflow's own transition table and error.
@@ -206,10 +207,19 @@ class Replayer:
     def __init__(self, now: dt.datetime) -> None:
         self.now = now
         self.labels: dict[str, str] = {}  # status labels in the audit trail, translated once
-        self.targets: dict[str, list[SlaTarget]] = defaultdict(list)
-        # The same rows, in the same order, as `clocks.targets_for(default_policy(), type)`.
-        for target in SlaTarget.objects.filter(policy=default_policy()).select_related("calendar"):
-            self.targets[target.ticket_type].append(target)
+        # Each client's policy from its assignment rules (`sla.queries.policy_for`), the rules
+        # read once; the targets per policy and type loaded once per policy, the same rows in
+        # the same order as `clocks.targets_for(policy, type)`.
+        self.policy_for = PolicyResolver()
+        self._targets: dict[int, dict[str, list[SlaTarget]]] = {}
+
+    def targets(self, policy_id: int) -> dict[str, list[SlaTarget]]:
+        if policy_id not in self._targets:
+            by_type: dict[str, list[SlaTarget]] = defaultdict(list)
+            for target in SlaTarget.objects.filter(policy_id=policy_id).select_related("calendar"):
+                by_type[target.ticket_type].append(target)
+            self._targets[policy_id] = by_type
+        return self._targets[policy_id]
 
     # -- do_create_ticket ------------------------------------------------------------------
 
@@ -228,6 +238,7 @@ class Replayer:
             assignee=history.assignee,
             created_at=history.created_at,
             is_repeat=False,
+            policy=self.policy_for(history.client),
         )
         # The actions' full_clean, minus the queries: foreign keys are objects we were given.
         ticket.clean_fields(
@@ -276,7 +287,7 @@ class Replayer:
         return state
 
     def _build_clocks(self, ticket: Ticket) -> list[SlaClock]:
-        return build_clocks(ticket, self.now, targets=self.targets[ticket.type])
+        return build_clocks(ticket, self.now, targets=self.targets(ticket.policy_id)[ticket.type])
 
     # -- do_add_message ----------------------------------------------------------------------
 

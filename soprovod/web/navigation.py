@@ -96,6 +96,7 @@ SECTIONS = [
     ("portal:home", _("My tickets"), can_use_portal),
     ("telegram:home", _("Telegram"), can_link_telegram),
     ("portal:articles", _("Help articles"), can_use_portal),
+    ("portal:sla", _("Service terms"), can_use_portal),
     ("twofactor:security", _("Security"), can_manage_security),
 ]
 
@@ -141,6 +142,7 @@ GROUP_OF = {
     # Sections of apps being built this session, placed ahead (a name not in SECTIONS is unused).
     "knowledge:list": WORK,
     "portal:articles": WORK,
+    "portal:sla": WORK,
     "incidents:list": WORK,
     "problems:list": WORK,
     "macros:list": WORK,
@@ -152,7 +154,7 @@ GROUP_OF = {
 }
 # Shown on their own, before the groups: the home page, and the portal's few sections (a
 # client contact sees plain links, never a dropdown).
-UNGROUPED = {"home", "portal:home", "portal:articles"}
+UNGROUPED = {"home", "portal:home", "portal:articles", "portal:sla"}
 
 # Entries that show a count: url name → count(user), asked only of users who see the entry.
 COUNTS = {

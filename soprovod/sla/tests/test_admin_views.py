@@ -424,7 +424,8 @@ def test_head_changes_a_target_and_open_tickets_follow(
             {"standard-first_response-hours": 0, "standard-first_response-minutes": 0},
             "at least one",
         ),
-        ({"warning_percent": 100}, "Ensure this value is less than or equal to 99"),
+        ({"warning_percent": 100}, "Warning threshold: enter a share from 10 to 99 percent"),
+        ({"name": ""}, "Name: enter the policy"),
     ],
 )
 def test_bad_policy_input_is_refused(as_user, staff, policy, changes, message):
@@ -444,18 +445,32 @@ def test_a_ceiling_posted_for_first_response_is_ignored(as_user, staff, policy):
     assert target.ceiling_minutes is None
 
 
-def test_a_short_ceiling_is_saved_with_a_note(as_user, staff, policy, time_machine):
-    time_machine.move_to(msk(2026, 3, 2, 9, 0), tick=False)
+def test_a_ceiling_shorter_than_the_target_itself_is_saved_with_a_warning(as_user, staff, policy):
+    """12 calendar hours for a 24-business-hour target can never allow an extension on any
+    calendar: the head is told, on the page and after saving."""
     data = policy_form_data(
-        policy, **{"standard-resolution-ceiling_days": 1, "standard-resolution-ceiling_hours": 0}
+        policy, **{"standard-resolution-ceiling_days": 0, "standard-resolution-ceiling_hours": 12}
     )
     response = as_user(staff.head).post(
         reverse("sla:policy_edit", args=[policy.pk]), data, follow=True
     )
     html = response.content.decode()
-    assert "so the ceiling is the target itself" in html
+    assert "is shorter than the target itself" in html
     target = SlaTarget.objects.get(policy=policy, ticket_type="standard", metric="resolution")
-    assert target.ceiling_minutes == 1440
+    assert target.ceiling_minutes == 720
+    page = as_user(staff.head).get(reverse("sla:policy", args=[policy.pk])).content.decode()
+    assert 'class="ceiling-warning"' in page
+
+
+def test_the_default_policy_page_shows_no_warning_about_itself(as_user, staff, policy):
+    """Issue 16: the shipped consultation (48 business hours, ceiling 5 calendar days) is the
+    sla.md rule at work (the ceiling is resolved against the target), not a fault."""
+    assert policy.is_default
+    html = as_user(staff.head).get(reverse("sla:policy", args=[policy.pk])).content.decode()
+    assert "ceiling-warning" not in html
+    assert "card sla-warning" not in html
+    assert "shorter than the target" not in html
+    assert "reaches past the ceiling" not in html
 
 
 # ---- the calendar data warning -----------------------------------------------------------------
