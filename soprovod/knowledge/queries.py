@@ -1,8 +1,7 @@
 """Reads of the knowledge base, aggregated in the database.
 
-`suggest(text, audience)` is the one place that matches a ticket's words to articles: a
-plain match of word stems on the article's folded text until the search app's Russian
-index (issue 15, «полнотекстовый поиск») can answer for it. `read_status(user)` is what the
+`suggest(text, audience)` is the one place that matches a ticket's words to articles, through
+the search app's Russian index (``knowledge.searching`` registers the articles there). `read_status(user)` is what the
 team page asks about a person's internal rules."""
 
 from __future__ import annotations
@@ -11,18 +10,14 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
 
 from soprovod.knowledge.actions import fold
@@ -35,7 +30,9 @@ from soprovod.knowledge.models import (
     RuleRead,
     TicketArticle,
 )
+from soprovod.knowledge.searching import KIND
 from soprovod.lib.periods import Period
+from soprovod.search import queries as search_queries
 
 SUGGESTIONS = 5
 _WORD = re.compile(r"[0-9a-zа-я]+")
@@ -110,30 +107,16 @@ def suggest(
     articles: QuerySet[Article] | None = None,
 ) -> list[Article]:
     """Published articles of ``audience`` (None: both) that match the words of ``text``,
-    best first: a stem found in the title counts three, in the summary or text one.
+    best first, from the search index (Russian stemming: «шлагбаума» finds «шлагбаум»):
+    any of the words, an article matching more of them, or in its title, first.
     ``articles`` narrows the pool to what the caller may read (instead of «published»)."""
-    found = stems(text)
-    if not found:
-        return []
     if articles is None:
         pool = published(audience)
     else:
         pool = articles.filter(audience=audience) if audience else articles
-    score = Value(0, output_field=IntegerField())
-    matches = Q()
-    for stem in found:
-        score = (
-            score
-            + Case(When(search_title__contains=stem, then=Value(3)), default=Value(0))
-            + Case(When(search_text__contains=stem, then=Value(1)), default=Value(0))
-        )
-        matches |= Q(search_text__contains=stem)
-    return list(
-        pool.filter(matches)
-        .select_related("category")
-        .annotate(score=score)
-        .order_by("-score", "title")[:limit]
-    )
+    ids = search_queries.best_of(KIND, text, pool.values("pk"), limit=limit)
+    found = pool.filter(pk__in=ids).select_related("category").in_bulk()
+    return [found[pk] for pk in ids if pk in found]
 
 
 def listing(

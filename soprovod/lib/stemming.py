@@ -244,10 +244,11 @@ def query_stems(query: str) -> list[str]:
     return list(dict.fromkeys(s for s in found if s))
 
 
-def fts5_match(query: str) -> str:
-    """An FTS5 MATCH expression: every stem of the query, each quoted (so no word of the
-    user's is read as an operator). Empty when the query has no searchable word."""
-    return " AND ".join(f'"{s}"' for s in query_stems(query))
+def fts5_match(query: str, *, any_word: bool = False) -> str:
+    """An FTS5 MATCH expression: every stem of the query (or ``any_word`` of them), each
+    quoted (so no word of the user's is read as an operator). Empty when the query has no
+    searchable word."""
+    return (" OR " if any_word else " AND ").join(f'"{s}"' for s in query_stems(query))
 
 
 def highlight(text: str, query: str, *, words: int = 30) -> str:

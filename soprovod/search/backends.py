@@ -27,6 +27,8 @@ from soprovod.lib import stemming
 
 TABLE = '"search_document"'
 _TSQUERY = "plainto_tsquery('russian', %s)"
+# Any of the words (suggestions while a subject is typed): plainto_tsquery's «&» read as «|».
+_TSQUERY_ANY = "replace(plainto_tsquery('russian', %s)::text, '&', '|')::tsquery"
 # ts_headline's options: the markers stemming.marked_html turns into <mark>.
 _MARKS = f'StartSel="{stemming.START}", StopSel="{stemming.STOP}"'
 _BODY_OPTIONS = _MARKS + ', MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
@@ -48,24 +50,28 @@ def has_terms(query: str) -> bool:
     return bool(stemming.query_stems(query))
 
 
-def matches(query: str) -> RawSQL:
-    """A condition on SearchDocument (the top-level queryset): the document matches."""
+def matches(query: str, *, any_word: bool = False) -> RawSQL:
+    """A condition on SearchDocument (the top-level queryset): the document matches every
+    word of the query, or ``any_word`` of them."""
     if is_postgres():
-        return RawSQL(f"{TABLE}.vector @@ {_TSQUERY}", [_pg(query)], BooleanField())
+        tsquery = _TSQUERY_ANY if any_word else _TSQUERY
+        return RawSQL(f"{TABLE}.vector @@ {tsquery}", [_pg(query)], BooleanField())
     return RawSQL(
         f"{TABLE}.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
-        [stemming.fts5_match(query)],
+        [stemming.fts5_match(query, any_word=any_word)],
         BooleanField(),
     )
 
 
-def rank(query: str) -> RawSQL:
-    """The document's relevance to the query, higher is better (for matching documents)."""
+def rank(query: str, *, any_word: bool = False) -> RawSQL:
+    """The document's relevance to the query, higher is better (for matching documents);
+    with ``any_word``, a document matching more of the words ranks higher."""
     if is_postgres():
-        return RawSQL(f"ts_rank({TABLE}.vector, {_TSQUERY})", [_pg(query)], FloatField())
+        tsquery = _TSQUERY_ANY if any_word else _TSQUERY
+        return RawSQL(f"ts_rank({TABLE}.vector, {tsquery})", [_pg(query)], FloatField())
     return RawSQL(
         f"(SELECT -{_BM25} FROM search_fts WHERE search_fts MATCH %s AND rowid = {TABLE}.id)",
-        [stemming.fts5_match(query)],
+        [stemming.fts5_match(query, any_word=any_word)],
         FloatField(),
     )
 

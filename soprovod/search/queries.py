@@ -210,3 +210,21 @@ def object_ids(kind: str, query: str, *, internal: bool):
         return None
     audiences = [Audience.PUBLIC, Audience.STAFF] if internal else [Audience.PUBLIC]
     return backends.object_ids_sql(kind, query, audiences)
+
+
+def best_of(kind: str, query: str, among: QuerySet, *, limit: int) -> list[int]:
+    """The ids of the ``kind`` records among ``among`` (a queryset of their ids, the owning
+    app's permission filter) whose text holds any word of ``query``, best first: a record
+    matching more of the words, or in its title, ranks higher. For suggestions while a
+    text is typed (a new ticket's subject), where not every word need match."""
+    query = clean(query)
+    if not backends.has_terms(query):
+        return []
+    rows = (
+        SearchDocument.objects.filter(kind=kind, object_id__in=among)
+        .filter(backends.matches(query, any_word=True))
+        .values("object_id")
+        .annotate(rank=Max(backends.rank(query, any_word=True)))
+        .order_by("-rank", "object_id")[:limit]
+    )
+    return [row["object_id"] for row in rows]

@@ -5,8 +5,14 @@ from soprovod.knowledge.models import ArticleStatus, Audience
 
 
 @pytest.fixture
-def kb(staff):
-    """A client article about a barrier, an internal rule, and a client draft."""
+def kb(staff, django_capture_on_commit_callbacks):
+    """A client article about a barrier, an internal rule, and a client draft, indexed for
+    the search (which writes on commit; the test's transaction never commits)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return _kb(staff)
+
+
+def _kb(staff):
     passes = actions.do_create_category(staff.head, "Шлагбаумы")
     rules = actions.do_create_category(staff.head, "Регламенты")
     barrier = actions.do_create_article(
