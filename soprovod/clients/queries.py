@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from soprovod.accounts.models import User
 from soprovod.accounts.queries import users_with_role
@@ -251,6 +251,34 @@ class AuditEntry:
     event: AuditEvent
     subject: str  # what was changed: the client itself, or "site «Name»"
     changes: list[FieldChange] = field(default_factory=list)
+    # The line as Russian says it, the verb agreeing with the thing: «создано контактное
+    # лицо «…»», «изменён объект «…»». Empty: the action and the subject are shown as they are.
+    line: str = ""
+
+    @property
+    def text(self) -> str:
+        if self.line:
+            return self.line
+        action = self.event.get_action_display()
+        return f"{action}: {self.subject}" if self.subject else str(action)
+
+
+# What happened to a site or a contact, each a whole phrase: the past participle agrees with
+# the noun's gender in Russian (объект — masculine, контактное лицо — neuter).
+_LINES = {
+    ("site", AuditEvent.Action.CREATED): pgettext_lazy("client history", "site «%(name)s» created"),
+    ("site", AuditEvent.Action.UPDATED): pgettext_lazy("client history", "site «%(name)s» changed"),
+    ("site", AuditEvent.Action.DELETED): pgettext_lazy("client history", "site «%(name)s» deleted"),
+    ("contact", AuditEvent.Action.CREATED): pgettext_lazy(
+        "client history", "contact «%(name)s» created"
+    ),
+    ("contact", AuditEvent.Action.UPDATED): pgettext_lazy(
+        "client history", "contact «%(name)s» changed"
+    ),
+    ("contact", AuditEvent.Action.DELETED): pgettext_lazy(
+        "client history", "contact «%(name)s» deleted"
+    ),
+}
 
 
 def _shown(value: Any, model_field: Any = None) -> str:
@@ -314,7 +342,9 @@ def audit_entries(client: Client, *, limit: int = 200) -> list[AuditEntry]:
             for name, values in event.changes.items()
             if isinstance(values, list | tuple) and len(values) == 2
         ]
-        entries.append(AuditEntry(event=event, subject=subject, changes=changes))
+        phrase = _LINES.get((event.content_type.model, event.action))
+        line = str(phrase) % {"name": event.object_repr} if phrase else ""
+        entries.append(AuditEntry(event=event, subject=subject, changes=changes, line=line))
     return entries
 
 

@@ -103,13 +103,19 @@ def test_portfolio_mrr_counts_only_clients_not_churned_and_says_so(client, staff
 
 
 def test_history_lines_agree_whatever_they_are_about(client, staff, companies):
-    """«создан контактное лицо» was the line for a new contact: the action is a noun now,
-    and the thing follows a colon."""
-    client_actions.do_save_contact(staff.head, companies.a, full_name="Петров Пётр")
+    """«создан контактное лицо» was the line for a new contact: the verb agrees with the
+    thing now — «создано контактное лицо», «создан объект», «изменено контактное лицо»."""
+    contact = client_actions.do_save_contact(staff.head, companies.a, full_name="Петров Пётр")
+    client_actions.do_save_contact(
+        staff.head, companies.a, contact=contact, full_name="Петров Пётр", phone="+7 900 000-00-00"
+    )
+    client_actions.do_save_site(staff.head, companies.a, name="Склад на Южной")
     client.force_login(staff.head)
     page = _squeezed(client.get(reverse("clients:detail", args=[companies.a.pk])).content.decode())
-    assert "создание: контактное лицо «Петров Пётр»" in page
-    assert "создан контактное" not in page
+    assert "создано контактное лицо «Петров Пётр»" in page
+    assert "изменено контактное лицо «Петров Пётр»" in page
+    assert "создан объект «Склад на Южной»" in page
+    assert "создан контактное" not in page and "создание:" not in page
 
 
 def test_the_new_ticket_button_says_contacts_in_the_nominative(client, staff):
