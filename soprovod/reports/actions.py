@@ -93,13 +93,17 @@ def _queue(report: Report) -> None:
     transaction.on_commit(lambda: tasks.generate.delay(report.pk))
 
 
-def _claim(report_id: int) -> bool:
-    """Take the report for generation unless another worker is generating it right now."""
+def _claim(report_id: int, take_over: bool = False) -> bool:
+    """Take the report for generation unless another worker is generating it right now;
+    ``take_over``: the claim there is this job's own, left by its killed first run."""
     now = timezone.now()
+    reports = Report.objects.filter(pk=report_id)
+    if not take_over:
+        reports = reports.filter(
+            ~Q(status=ReportStatus.GENERATING) | Q(updated_at__lt=now - STALE_GENERATION)
+        )
     return bool(
-        Report.objects.filter(pk=report_id)
-        .filter(~Q(status=ReportStatus.GENERATING) | Q(updated_at__lt=now - STALE_GENERATION))
-        .update(status=ReportStatus.GENERATING, progress=5, error="", updated_at=now)
+        reports.update(status=ReportStatus.GENERATING, progress=5, error="", updated_at=now)
     )
 
 
@@ -107,14 +111,16 @@ def _progress(report_id: int, percent: int) -> None:
     Report.objects.filter(pk=report_id).update(progress=percent, updated_at=timezone.now())
 
 
-def do_generate_report(report_id: int, *, now: dt.datetime | None = None) -> Report:
+def do_generate_report(
+    report_id: int, *, now: dt.datetime | None = None, take_over: bool = False
+) -> Report:
     """Build the report's data and write its PDF and XLSX files, in the default language.
 
     Returns the report; its status says how it went (``ready``, ``failed``, or still
     ``generating`` when another worker holds it). A failure is recorded on the row with its
     reason, never raised: the page shows it and offers to try again.
     """
-    if not _claim(report_id):
+    if not _claim(report_id, take_over):
         return Report.objects.get(pk=report_id)
     report = Report.objects.get(pk=report_id)
     commentary, sections = report.commentary, dict(report.section_commentary)

@@ -9,10 +9,15 @@ from soprovod.reports.kinds import ReportKind
 BUSY_RETRY_SECONDS = 600
 
 
-@shared_task(name="reports.generate", acks_late=True)
-def generate(report_id: int) -> str:
-    """Make a report's PDF and XLSX (queued by «Generate», «Regenerate», a new commentary)."""
-    return actions.do_generate_report(report_id).status
+@shared_task(bind=True, name="reports.generate", acks_late=True)
+def generate(self, report_id: int) -> str:
+    """Make a report's PDF and XLSX (queued by «Generate», «Regenerate», a new commentary).
+
+    A job the broker delivers again (its worker was killed mid-generation, so it was never
+    acknowledged) takes over the claim its first run left: otherwise that claim, still fresh,
+    would make the retry give up and leave the report «generating» until it went stale."""
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    return actions.do_generate_report(report_id, take_over=redelivered).status
 
 
 @shared_task(name="reports.deliver", acks_late=True)

@@ -42,3 +42,37 @@ def port_open(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture
+def shared_database(transactional_db, tmp_path):
+    """The test's database, reachable by other processes (a worker, a web server): yields
+    the DATABASE_URL they use. PostgreSQL: the test database itself. SQLite: the in-memory
+    test database copied to a file, which the test's own connection then uses too."""
+    import sqlite3
+
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "sqlite":
+        params = connection.settings_dict
+        credentials = params["USER"] + (f":{params['PASSWORD']}" if params["PASSWORD"] else "")
+        yield (
+            f"postgres://{credentials}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+            f"/{params['NAME']}"
+        )
+        return
+    connection.ensure_connection()
+    path = tmp_path / "shared.sqlite3"
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+    saved_connection, saved_name = connection.connection, connection.settings_dict["NAME"]
+    connection.connection = None
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield f"sqlite:///{path}"
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = saved_name
+        connection.connection = saved_connection
