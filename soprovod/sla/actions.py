@@ -854,7 +854,11 @@ def do_save_rule(
 @transaction.atomic
 def do_delete_rule(actor, rule: PolicyRule, *, reason: str = "") -> RuleChange:
     """Remove a rule; its clients fall to the next rule that matches, or the default."""
-    rule = PolicyRule.objects.select_for_update().select_related("client", "policy").get(pk=rule.pk)
+    rule = (
+        PolicyRule.objects.select_for_update(of=("self",))
+        .select_related("client", "policy")
+        .get(pk=rule.pk)
+    )
     parent = rule.client if rule.kind == PolicyRule.Kind.CLIENT else rule.policy
     affected = [rule.client_id] if rule.kind == PolicyRule.Kind.CLIENT else None
     record(
