@@ -26,6 +26,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("clients", "soprovod.clients.demo.create_clients"),
     ("mrr", "soprovod.clients.demo.create_mrr_history"),
     ("tickets", "soprovod.tickets.demo.create_tickets"),
+    ("sla_policies", "soprovod.sla.demo.create_policies"),
     ("knowledge", "soprovod.knowledge.demo.create_articles"),
     ("incidents", "soprovod.incidents.demo.create_incidents"),
     ("nps", "soprovod.surveys.demo.create_nps_answers"),

@@ -379,3 +379,26 @@ def test_the_policy_page_lists_who_gets_it_and_the_retire_button(signed_in, staf
     assert response.status_code == 302
     premium.refresh_from_db()
     assert not premium.is_retired  # a rule still gives it: refused, with the reason shown
+
+
+# ---- the demo -----------------------------------------------------------------------------------
+
+
+def test_the_demo_has_contract_policies_with_rules(db):
+    from soprovod.sla.demo import BUSINESS, PREMIUM
+    from soprovod.tickets.models import OPEN_STATUSES, Ticket
+    from soprovod.web.demo import build_demo
+
+    build_demo(clients=20, months=1, seed=42, today=dt.date(2026, 3, 2))
+    premium = SlaPolicy.objects.get(name=PREMIUM)
+    business = SlaPolicy.objects.get(name=BUSINESS)
+    assert {r.value for r in PolicyRule.objects.filter(kind="tariff")} == {
+        "Корпоративный",
+        "Бизнес",
+    }
+    assert PolicyRule.objects.filter(kind="client", policy=premium).count() == 1
+    # Every open ticket follows its client's policy; the shipped policy shows no warning.
+    for ticket in Ticket.objects.filter(status__in=OPEN_STATUSES, client__isnull=False):
+        assert (ticket.policy or queries.default_policy()) == queries.policy_for(ticket.client)
+    assert actions.ceiling_warnings(premium.targets.all()) == []
+    assert actions.ceiling_warnings(business.targets.all()) == []
