@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench messages install install-test static clean
+.PHONY: help run test lint format bench load messages install install-test static clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,7 +46,10 @@ format: install ## Reformat the code with ruff
 	$(BIN)/ruff format .
 
 bench: $(BIN)/.installed-bench ## Benchmarks: one line each, NAME: ratio against a baseline measured in the same run
-	@for b in bench/[a-z]*.py; do $(BIN)/python $$b || exit 1; done
+	@for b in bench/[a-z]*.py; do [ $$b = bench/load.py ] || $(BIN)/python $$b || exit 1; done
+
+load: $(BIN)/.installed-bench ## Load test: 75 people on gunicorn + PostgreSQL, 1M tickets (LOAD_ARGS='--tickets 50000 --duration 60')
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
 
 messages: install ## Refresh the translation catalogues (needs GNU gettext)
 	cd soprovod && DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l ru -l en --no-location --ignore 'lib/*' --ignore '*/tests/*'
