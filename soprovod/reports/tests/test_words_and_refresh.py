@@ -3,13 +3,14 @@ made lives in the status card that polls, so it goes away when the files are rea
 message stayed on screen after the status read «Готов»); the XLSX names its units in Russian."""
 
 import io
+import re
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from soprovod.kpi.tests.fixtures import NOW, OCTOBER
-from soprovod.lib.periods import parse_month, parse_quarter
+from soprovod.lib.periods import parse_month, parse_quarter, parse_year
 from soprovod.reports import actions
 from soprovod.reports.generator import build_report_data
 from soprovod.reports.kinds import period_in_text, period_label
@@ -79,3 +80,26 @@ def test_the_xlsx_names_its_units_in_russian(department):
     english = {"share", "minutes", "hours", "score", "per_month", "count", "number"}
     assert not units & english, units
     assert "доля, %" in units
+
+
+@pytest.mark.parametrize(
+    "kind, period",
+    [("monthly", OCTOBER), ("quarterly", parse_quarter("2026-Q4")), ("annual", parse_year("2026"))],
+)
+def test_no_english_word_in_any_cell_of_the_xlsx(department, kind, period):
+    """Every cell of every sheet, not only the units column: the one column of codes
+    (``sla.standard``, ``first_response.standard.median``: the KPI keys of kpi.md, for
+    formulas) may hold Latin words; anywhere else a lower-case Latin word (``share``,
+    ``minutes``, ``per_month``) is an untranslated unit or label."""
+    data = build_report_data(kind, period, now=NOW)
+    book = load_workbook(io.BytesIO(render_xlsx(data)))
+    english = []
+    for sheet in book.worksheets:
+        codes = {cell.column for cell in sheet[1] if cell.value == "Код"}
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or cell.column in codes:
+                    continue
+                if words := re.findall(r"\b[a-z_]{3,}\b", cell.value):
+                    english.append((sheet.title, cell.coordinate, words))
+    assert english == []

@@ -122,3 +122,18 @@ def test_the_new_ticket_button_says_contacts_in_the_nominative(client, staff):
     client.force_login(staff.support)
     page = client.get(reverse("tickets:create")).content.decode()
     assert "Показать объекты и контактные лица" in page
+
+
+def test_a_month_inside_a_sentence_is_lower_case_and_the_sentence_is_not():
+    """«за ноябрь 2026», never «за Ноябрь»; and a sentence does not start with a lower-case
+    month («ноябрь 2026 на сегодня…» was the head's KPI card)."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("ru"):
+        text = render_to_string(
+            "web/blocks/kpi_month.html",
+            {"data": {"month": dt.date(2026, 11, 1), "dashboard": "/kpi/"}},
+        )
+    assert "За ноябрь 2026 на сегодня" in text
+    assert "Ноябрь" not in text
