@@ -206,7 +206,7 @@ def _detail_page(
 ) -> HttpResponse:
     sections, people = _review_fields(report)
     can_manage = can_manage_reports(request.user)
-    if can_manage and send_form is None and report.is_ready:
+    if can_manage and send_form is None and report.is_ready and not report.is_busy:
         send_form = SendForm()
     context = {
         "send_form": send_form if can_manage else None,
@@ -226,8 +226,12 @@ def _detail_page(
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     """The status fragment the pages poll while a report is being generated."""
     report = get_report_or_404(request.user, pk)
-    template = "reports/_status_row.html" if request.GET.get("row") else "reports/_status.html"
-    return render(request, template, {"report": report})
+    if request.GET.get("row"):
+        return render(request, "reports/_status_row.html", {"report": report})
+    # Once the files are ready the card brings the head's «Send now» form with it.
+    ready = can_manage_reports(request.user) and report.is_ready and not report.is_busy
+    context = {"report": report, "send_form": SendForm() if ready else None}
+    return render(request, "reports/_status.html", context)
 
 
 @login_required

@@ -200,3 +200,20 @@ def test_an_interim_version_sent_by_hand_leaves_the_schedule_to_send_the_final_o
     assert actions.do_deliver(delivery.pk)
     report.refresh_from_db()
     assert report.sent_at is None  # not final: the first working day still sends the month
+
+
+def test_the_card_that_polls_brings_the_form_when_the_files_are_ready(client, people, ready):
+    """The page updates itself when the files are ready (htmx swaps the status card): the
+    head's «Send now» form comes with the ready card, without a reload."""
+    Report.objects.filter(pk=ready.pk).update(status=ReportStatus.GENERATING)
+    client.force_login(people["head"])
+    url = reverse("reports:status", args=[ready.pk])
+    busy = client.get(url, HTTP_HX_REQUEST="true").text
+    assert 'hx-trigger="load delay:2s"' in busy and 'id="report-send"' not in busy
+    assert "Отчёт за ноябрь 2026 формируется" in busy
+    Report.objects.filter(pk=ready.pk).update(status=ReportStatus.READY)
+    done = client.get(url, HTTP_HX_REQUEST="true").text
+    assert "hx-trigger" not in done and "формируется" not in done
+    assert 'id="report-send"' in done and "csrfmiddlewaretoken" in done
+    client.force_login(people["ceo"])
+    assert 'id="report-send"' not in client.get(url, HTTP_HX_REQUEST="true").text
