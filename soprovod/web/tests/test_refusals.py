@@ -19,6 +19,8 @@ SECTIONS = [
     "/clients/",
     "/clients/new/",
     "/sla/",
+    "/sla/rules/",
+    "/sla/policies/new/",
     "/kpi/",
     "/kpi/targets/",
     "/reports/",
