@@ -21,7 +21,7 @@ from soprovod.handoffs import actions, checklist, queries
 from soprovod.handoffs.models import Handoff
 from soprovod.handoffs.permissions import get_handoff_or_404
 from soprovod.handoffs.schemas import (
-    AcceptIn,
+    HandoffAcceptIn,
     HandoffDetailOut,
     HandoffFilters,
     HandoffIn,
@@ -152,7 +152,7 @@ def _user_with_role(pk: int | None, role: str, field: str) -> User | None:
 @router.post(
     "/handoffs/{handoff_id}/accept", response={200: HandoffOut, **error_responses(403, 404)}
 )
-def accept(request: HttpRequest, handoff_id: ObjectId, payload: AcceptIn):
+def accept(request: HttpRequest, handoff_id: ObjectId, payload: HandoffAcceptIn):
     """Accept: the client onboarding and its project opened, in one transaction."""
     user = _section(request)
     handoff = get_handoff_or_404(user, handoff_id, for_answer=True)

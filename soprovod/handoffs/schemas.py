@@ -128,7 +128,7 @@ class ReturnIn(InputSchema):
     comment: str = Field("", max_length=2000)
 
 
-class AcceptIn(InputSchema):
+class HandoffAcceptIn(InputSchema):
     success_manager_id: ObjectId
     implementation_manager_id: ObjectId | None = None
     comment: str = Field("", max_length=2000)

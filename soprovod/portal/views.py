@@ -35,13 +35,14 @@ from soprovod.tickets.permissions import get_ticket_or_404
 
 
 def client_contact_required(view: Callable) -> Callable:
-    """Sign-in first; then only client contacts. Staff have their own ticket pages, so the
-    portal does not exist for them (404)."""
+    """Sign-in first; then only client contacts. The portal is a section staff do not use
+    (they have their own ticket pages): 403 for them, as for any section a role may not use
+    (style.md 14); an object inside it a contact may not see stays 404."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        require(can_use_portal(request.user), hidden=True)
+        require(can_use_portal(request.user))
         return view(request, *args, **kwargs)
 
     return wrapper

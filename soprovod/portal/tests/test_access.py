@@ -51,12 +51,12 @@ def test_anonymous_is_sent_to_sign_in(client, resolved_ticket_of_a):
 
 
 @pytest.mark.parametrize("role", ["head", "support", "csm", "ceo", "sales", "dev"])
-def test_staff_get_404_on_the_portal(as_user, staff, resolved_ticket_of_a, role):
+def test_staff_get_403_on_the_portal(as_user, staff, resolved_ticket_of_a, role):
     browser = as_user(getattr(staff, role))
     for name, url in urls_of(resolved_ticket_of_a).items():
-        assert browser.get(url).status_code == 404, name
+        assert browser.get(url).status_code == 403, name
     for name, url in post_urls_of(resolved_ticket_of_a).items():
-        assert browser.post(url, {"body": "x", "score": 5, "version": 1}).status_code == 404, name
+        assert browser.post(url, {"body": "x", "score": 5, "version": 1}).status_code == 403, name
 
 
 def test_client_contact_is_sent_from_home_to_the_portal(as_user, companies):
