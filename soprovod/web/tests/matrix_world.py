@@ -288,6 +288,12 @@ def build_world() -> SimpleNamespace:
     calendar = WorkCalendar.objects.order_by("pk").first()
     day = calendar.days.order_by("date").first()
     policy = SlaPolicy.objects.order_by("pk").first()
+    from soprovod.sla import actions as sla_actions
+
+    sla_actions.do_set_client_policy(head, company, policy)
+    sla_rule = sla_actions.do_save_rule(
+        head, None, kind="tariff", value=company.tariff or "Бизнес", policy=policy
+    ).rule
 
     # ---- API tokens: one per user, the API is called with Bearer ---------------------------
     tokens = {column: ApiToken.issue(user, "matrix")[1] for column, user in users.items()}
@@ -303,6 +309,7 @@ def build_world() -> SimpleNamespace:
         "calendar": calendar.pk,
         "day": day.date.isoformat() if day else f"{YEAR}-01-01",
         "policy": policy.pk,
+        "sla_rule": sla_rule.pk,
         "ticket": ticket.number,
         "resolved": resolved.number,
         "duplicate": duplicate.number,
