@@ -517,8 +517,8 @@ class Conversation:
         chat.current_until = self.now + dt.timedelta(minutes=CURRENT_TICKET_MINUTES)
         chat.save(update_fields=["current_ticket", "current_until"])
 
-    def type_message(self) -> tuple[str, list]:
-        promises = type_promises()
+    def type_message(self, client=None) -> tuple[str, list]:
+        promises = type_promises(client)
         lines = [_("What kind of request is it? Choose below:")]
         buttons = []
         for code in TYPE_ORDER:
@@ -531,7 +531,7 @@ class Conversation:
     def ask_type(self, chat: TelegramChat, text: str, refs, draft: Draft | None = None) -> str:
         if draft is None:
             draft = Draft.objects.create(chat=chat, text=text, files=self._kept(refs))
-        message, labels = self.type_message()
+        message, labels = self.type_message(chat.contact.client if chat.contact_id else None)
         buttons = [
             [[label, f"type:{draft.pk}:{code}"]]
             for label, code in zip(labels, TYPE_ORDER, strict=True)
@@ -599,7 +599,7 @@ class Conversation:
         )
         self._file(draft, ticket)
         self._remember(chat, ticket)
-        promise = describe_promise(type_promises().get(type_code))
+        promise = describe_promise(type_promises(ticket.client).get(type_code))
         self.callback_answer.append(_("Ticket #%(number)s is open.") % {"number": ticket.pk})
         self.say(
             chat,

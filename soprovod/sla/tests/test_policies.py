@@ -402,3 +402,14 @@ def test_the_demo_has_contract_policies_with_rules(db):
         assert (ticket.policy or queries.default_policy()) == queries.policy_for(ticket.client)
     assert actions.ceiling_warnings(premium.targets.all()) == []
     assert actions.ceiling_warnings(business.targets.all()) == []
+
+
+def test_the_portal_and_telegram_promise_the_clients_own_times(staff, companies, premium):
+    from soprovod.portal.forms import NewTicketForm
+    from soprovod.portal.queries import type_promises
+
+    PolicyRule.objects.create(kind="client", client=companies.a, policy=premium)
+    assert NewTicketForm(companies.client1).promises["emergency"].response_minutes == 10
+    assert NewTicketForm(companies.client2).promises["emergency"].response_minutes == 15
+    assert type_promises(companies.a)["standard"].response_round_the_clock
+    assert not type_promises(None)["standard"].response_round_the_clock
