@@ -367,7 +367,7 @@ def test_the_portal_shows_the_contacts_own_company_terms_only(
     response = signed_in(companies.client2).get(reverse("clients:detail", args=[companies.a.pk]))
     assert response.status_code in (403, 404)
     # Staff have no portal.
-    assert signed_in(staff.head).get(reverse("portal:sla")).status_code == 404
+    assert signed_in(staff.head).get(reverse("portal:sla")).status_code == 403
 
 
 def test_the_policy_page_lists_who_gets_it_and_the_retire_button(signed_in, staff, premium):
