@@ -752,12 +752,12 @@ def main() -> int:
 
         from soprovod.tickets.models import Ticket
 
+        call_command("migrate", verbosity=0)  # a kept database too: the code may be newer
+        phases.done("migrate")
         if args.reuse:
             desk = json.loads(kept_plan.read_text())["desk"]
             log("# reusing the kept database")
         else:
-            call_command("migrate", verbosity=0)
-            phases.done("migrate")
             from bench.kpi import load
 
             load(args.tickets, phases)
