@@ -26,8 +26,8 @@ from soprovod.handoffs.schemas import (
     HandoffFilters,
     HandoffIn,
     HandoffOut,
+    HandoffRoundOut,
     ReturnIn,
-    RoundOut,
 )
 
 router = Router(tags=["handoffs"])
@@ -75,7 +75,7 @@ def list_handoffs(request: HttpRequest, filters: Query[HandoffFilters]):
     return queries.handoff_list(user, status=filters.status, q=filters.q.strip())
 
 
-@router.get("/handoffs/inbox", response={200: list[RoundOut], **error_responses(403)})
+@router.get("/handoffs/inbox", response={200: list[HandoffRoundOut], **error_responses(403)})
 @paginate(Pagination)
 def inbox(request: HttpRequest):
     """Rounds waiting for support's answer, least time left first."""
@@ -123,7 +123,9 @@ def update_handoff(request: HttpRequest, handoff_id: ObjectId, payload: HandoffI
     return _one(user, handoff_id)
 
 
-@router.post("/handoffs/{handoff_id}/submit", response={200: RoundOut, **error_responses(403, 404)})
+@router.post(
+    "/handoffs/{handoff_id}/submit", response={200: HandoffRoundOut, **error_responses(403, 404)}
+)
 def submit(request: HttpRequest, handoff_id: ObjectId):
     """Submit (or resubmit): a new agreement round; 422 names every missing item."""
     user = _section(request)
@@ -131,7 +133,9 @@ def submit(request: HttpRequest, handoff_id: ObjectId):
     return actions.do_submit_handoff(user, handoff)
 
 
-@router.post("/handoffs/{handoff_id}/return", response={200: RoundOut, **error_responses(403, 404)})
+@router.post(
+    "/handoffs/{handoff_id}/return", response={200: HandoffRoundOut, **error_responses(403, 404)}
+)
 def return_handoff(request: HttpRequest, handoff_id: ObjectId, payload: ReturnIn):
     user = _section(request)
     handoff = get_handoff_or_404(user, handoff_id, for_answer=True)

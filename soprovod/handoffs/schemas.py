@@ -40,7 +40,7 @@ class HandoffOut(Schema):
     version: int
 
 
-class RoundOut(Schema):
+class HandoffRoundOut(Schema):
     handoff_id: int
     number: int
     submitted_at: dt.datetime
@@ -87,7 +87,7 @@ class HandoffDetailOut(Schema):
     special_terms: str
     sites: list[SiteIO]
     documents: list[str]
-    rounds: list[RoundOut]
+    rounds: list[HandoffRoundOut]
     missing: list[MissingOut]
 
 
