@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "soprovod.surveys",
     "soprovod.projects",
     "soprovod.incidents",
+    "soprovod.macros",
+    "soprovod.routing",
     "soprovod.quality",
     "soprovod.devrequests",
     "soprovod.problems",

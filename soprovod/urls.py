@@ -32,6 +32,8 @@ urlpatterns = [
     path("projects/", include("soprovod.projects.urls")),
     path("devrequests/", include("soprovod.devrequests.urls")),
     path("incidents/", include("soprovod.incidents.urls")),
+    path("macros/", include("soprovod.macros.urls")),
+    path("routing/", include("soprovod.routing.urls")),
     path("quality/", include("soprovod.quality.urls")),
     path("problems/", include("soprovod.problems.urls")),
     path("budget/", include("soprovod.budget.urls")),

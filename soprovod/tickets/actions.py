@@ -29,12 +29,13 @@ from soprovod.sla import clocks
 from soprovod.sla import queries as sla_queries
 from soprovod.sla.models import Metric, SlaClock
 from soprovod.sla.signals import clocks_were_written
-from soprovod.tickets import notify
+from soprovod.tickets import hooks, notify
 from soprovod.tickets.models import (
     OPEN_STATUSES,
     Attachment,
     Escalation,
     SavedView,
+    Tag,
     Ticket,
     TicketMessage,
     TicketStatus,
@@ -42,7 +43,17 @@ from soprovod.tickets.models import (
 
 logger = logging.getLogger(__name__)
 
-AUDITED_FIELDS = ("type", "category", "subject", "assignee", "site", "contact", "client", "status")
+AUDITED_FIELDS = (
+    "type",
+    "category",
+    "subject",
+    "assignee",
+    "site",
+    "contact",
+    "client",
+    "status",
+    "priority",
+)
 
 
 class TicketError(ValueError):
@@ -153,6 +164,14 @@ def _add_attachments(
         attachment.save()
 
 
+def tag_names(raw: str | Iterable[str]) -> list[str]:
+    """Tag names from a comma-separated string or a list: trimmed, lower case, no repeats,
+    at most 50 characters each."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    names = (" ".join(str(item).split()).lower()[:50] for item in items)
+    return sorted({name for name in names if name})
+
+
 def find_repeat_of(client_id: int | None, category_id: int | None, created_at: dt.datetime):
     """kpi.md «repeat_rate»: the most recent ticket of the same client and category resolved
     within the repeat window before ``created_at``, or None."""
@@ -233,6 +252,9 @@ def do_create_ticket(
         _add_attachments(message, attachments, stored)
         clocks.start_clocks(ticket)
         record(actor, ticket, AuditEvent.Action.CREATED, diff({}, snapshot(ticket, AUDITED_FIELDS)))
+        # Higher apps react (routing rules): they write through these actions.
+        if hooks.ticket_written(ticket, hooks.CREATED, actor):
+            ticket.refresh_from_db()
         _after_commit(notify.ticket_created, ticket.pk)
         return ticket
 
@@ -435,11 +457,16 @@ def do_close_resolved(older_than_days: int | None = None, now: dt.datetime | Non
 def do_update_ticket(
     actor, ticket: Ticket, *, expected_version: int | None = None, **values
 ) -> Ticket:
-    """Change type, category, subject, assignee, site or contact. A type change recomputes
-    the SLA clocks of an open ticket (sla.md «Recalculation»)."""
+    """Change type, category, subject, assignee, site, contact or priority. A type change
+    recomputes the SLA clocks of an open ticket (sla.md «Recalculation»).
+
+    Tags: ``tags`` (names) replaces the ticket's tags, ``add_tags`` adds to them; both are
+    audited with the other changes, in one event."""
     ticket = _lock(ticket, expected_version)
     if ticket.status == TicketStatus.CLOSED:
         raise TicketError(_("The ticket is closed and can no longer be changed."))
+    new_tags = values.pop("tags", None)
+    added_tags = values.pop("add_tags", None)
     assignee = values.get("assignee")
     if assignee is not None and not assignee.is_support_staff:
         raise TicketError(_("Tickets can only be assigned to support staff."))
@@ -449,6 +476,12 @@ def do_update_ticket(
         setattr(ticket, name, value)
     ticket.full_clean(exclude=["policy"])
     changes = diff(before, snapshot(ticket, AUDITED_FIELDS))
+    old_names = sorted(ticket.tags.values_list("name", flat=True))
+    names = list(old_names) if new_tags is None else tag_names(new_tags)
+    names = sorted({*names, *tag_names(added_tags or ())})
+    if names != old_names:
+        ticket.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
+        changes["tags"] = [", ".join(old_names) or None, ", ".join(names) or None]
     if not changes:
         return ticket
     _save(ticket, *values)
@@ -457,7 +490,27 @@ def do_update_ticket(
     record(actor, ticket, AuditEvent.Action.UPDATED, changes)
     if ticket.assignee_id and ticket.assignee_id != old_assignee:
         _after_commit(notify.assigned, ticket.pk, getattr(actor, "pk", None))
+    if hooks.ticket_written(ticket, hooks.UPDATED, actor):
+        ticket.refresh_from_db()
     return ticket
+
+
+@transaction.atomic
+def do_add_watchers(actor, ticket: Ticket, users: Iterable, *, audit: bool = True) -> list:
+    """Add colleagues who follow the ticket; returns those newly added. ``audit=False`` for
+    a caller that records the change in its own event (a routing rule's firing)."""
+    watching = set(ticket.watchers.values_list("pk", flat=True))
+    added = [user for user in users if user.pk not in watching]
+    if added:
+        ticket.watchers.add(*added)
+        if audit:
+            record(
+                actor,
+                ticket,
+                AuditEvent.Action.UPDATED,
+                {"watchers": [None, ", ".join(str(user) for user in added)]},
+            )
+    return added
 
 
 def do_assign(actor, ticket: Ticket, assignee, *, expected_version: int | None = None) -> Ticket:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from soprovod.clients.models import Contact, Site
 from soprovod.clients.permissions import clients_visible_to
 from soprovod.tickets import queries
-from soprovod.tickets.models import Channel, Escalation, TicketMessage, TicketType
+from soprovod.tickets.models import Channel, Escalation, Priority, TicketMessage, TicketType
 from soprovod.tickets.templatetags.tickets_ui import duration
 
 # What each type means, in plain words, for whoever types in a phone call. The promised
@@ -104,6 +104,13 @@ class PropertiesForm(forms.Form):
     type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=None, required=False, empty_label=_("— none —")
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, required=False)
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=500,
+        help_text=_("Comma-separated, e.g. «шлагбаум, vip»."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 

@@ -29,6 +29,31 @@ class Channel(models.TextChoices):
     INTERNAL = "internal", _("Internal")
 
 
+class Priority(models.TextChoices):
+    """How urgent a ticket is to the department (issue 15): set by hand, a macro or a routing
+    rule. It orders work; the SLA targets follow the ticket's type, not its priority."""
+
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+class Tag(models.Model):
+    """A free label on tickets (e.g. «шлагбаум», «VIP»), set on the ticket page, by a macro
+    or a routing rule; the queue filters by it."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Category(models.Model):
     """What a ticket is about (passes, barriers and readers, mobile app, billing…)."""
 
@@ -93,6 +118,10 @@ class Ticket(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW
     )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),

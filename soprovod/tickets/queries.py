@@ -65,7 +65,9 @@ from soprovod.tickets.models import (
     Category,
     Channel,
     Escalation,
+    Priority,
     SavedView,
+    Tag,
     Ticket,
     TicketMessage,
     TicketStatus,
@@ -283,6 +285,8 @@ class QueueFilters:
     assignee: str = ""  # a user id, or NO_ASSIGNEE
     status: str = ""
     channel: str = ""
+    priority: str = ""
+    tag: str = ""
     q: str = ""
     sort: str = DEFAULT_SORT
 
@@ -301,6 +305,8 @@ class QueueFilters:
             assignee=assignee if assignee == NO_ASSIGNEE or assignee.isdigit() else "",
             status=pick("status", TicketStatus.values),
             channel=pick("channel", Channel.values),
+            priority=pick("priority", Priority.values),
+            tag=" ".join(params.get("tag", "").split()).lower()[:50],
             q=params.get("q", "").strip()[:200],
             sort=pick("sort", SORTS) or DEFAULT_SORT,
         )
@@ -317,6 +323,8 @@ class QueueFilters:
             "assignee",
             "status",
             "channel",
+            "priority",
+            "tag",
             "q",
             "sort",
         ):
@@ -335,6 +343,8 @@ class QueueFilters:
             or self.assignee
             or self.status
             or self.channel
+            or self.priority
+            or self.tag
             or self.q
         )
 
@@ -347,6 +357,8 @@ class QueueFilters:
             category=self.category,
             assignee=self.assignee,
             channel=self.channel,
+            priority=self.priority,
+            tag=self.tag,
             q=self.q,
             notes=notes,
         )
@@ -366,6 +378,11 @@ class QueueFilters:
         return Q(status__in=OPEN_STATUSES)
 
 
+def tag_names() -> list[str]:
+    """Every tag's name, for the queue's tag filter (one query)."""
+    return list(Tag.objects.order_by("name").values_list("name", flat=True)[:500])
+
+
 def ticket_condition(
     *,
     type: str = "",
@@ -375,6 +392,8 @@ def ticket_condition(
     category: int | None = None,
     assignee: int | str | None = None,
     channel: str = "",
+    priority: str = "",
+    tag: str = "",
     created_from: dt.date | None = None,
     created_to: dt.date | None = None,
     q: str = "",
@@ -401,6 +420,10 @@ def ticket_condition(
         condition &= Q(assignee_id=int(assignee))
     if channel:
         condition &= Q(channel=channel)
+    if priority:
+        condition &= Q(priority=priority)
+    if tag:
+        condition &= Q(tags__name=tag)
     if created_from:
         condition &= Q(created_at__date__gte=created_from)
     if created_to:

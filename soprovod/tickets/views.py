@@ -37,6 +37,7 @@ from soprovod.core.panels import render_panels
 from soprovod.sla.clocks import ExtensionError
 from soprovod.tickets import actions, queries
 from soprovod.tickets.downloads import attachment_response
+from soprovod.tickets.drafts import take_reply_draft
 from soprovod.tickets.forms import (
     BulkForm,
     EscalateForm,
@@ -144,6 +145,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "types": queries.TicketType.choices,
                 "statuses": TicketStatus.choices,
                 "channels": queries.Channel.choices,
+                "priorities": queries.Priority.choices,
+                "tag_names": queries.tag_names(),
                 "categories": queries.active_categories(),
                 "clients": clients_visible_to(user).order_by("name").only("pk", "name"),
                 "sorts": list(queries.SORT_LABELS.items()),
@@ -259,7 +262,12 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
         context.update(
             {
                 "reply_form": forms.get("reply_form")
-                or ReplyForm(initial={"version": ticket.version}),
+                or ReplyForm(
+                    initial={
+                        "version": ticket.version,
+                        "body": take_reply_draft(request.session, ticket.pk),
+                    }
+                ),
                 "properties_form": forms.get("properties_form")
                 or PropertiesForm(
                     assignees=queries.support_staff(),
@@ -268,6 +276,8 @@ def _detail_context(request: HttpRequest, ticket: Ticket, **forms) -> dict:
                         "assignee": ticket.assignee_id,
                         "type": ticket.type,
                         "category": ticket.category_id,
+                        "priority": ticket.priority,
+                        "tags": ", ".join(t.name for t in ticket.tags.all()),
                         "version": ticket.version,
                     },
                 ),
@@ -413,12 +423,16 @@ def change_status(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def update(request: HttpRequest, number: int) -> HttpResponse:
-    """Assignee, type and category."""
+    """Assignee, type, category, priority and tags."""
     ticket = _ticket_for_work(request, number)
     form = PropertiesForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, ticket, properties_form=form)
     values = {name: form.cleaned_data[name] for name in ("assignee", "type", "category")}
+    if form.cleaned_data["priority"]:
+        values["priority"] = form.cleaned_data["priority"]
+    if "tags" in request.POST:  # a form without the box (an older page) leaves tags alone
+        values["tags"] = form.cleaned_data["tags"]
     try:
         actions.do_update_ticket(
             request.user, ticket, expected_version=form.cleaned_data["version"], **values

@@ -45,6 +45,8 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("bitrix", "soprovod.bitrix.demo.create_bitrix_sync"),
     ("quality", "soprovod.quality.demo.create_quality_reviews"),
     ("problems", "soprovod.problems.demo.create_problems"),
+    ("macros", "soprovod.macros.demo.create_macros"),
+    ("routing", "soprovod.routing.demo.create_rules"),
     ("kpi_months", "soprovod.kpi.demo.store_month_facts"),
     # Last: the search indexes what every step before it wrote.
     ("search", "soprovod.search.demo.index_everything"),

@@ -39,8 +39,10 @@ from soprovod.accounts.permissions import (
     can_use_portal,
 )
 from soprovod.incidents.permissions import can_see_incidents
+from soprovod.macros.permissions import can_use_macros
 from soprovod.problems.permissions import can_see_problems
 from soprovod.quality.permissions import can_see_quality
+from soprovod.routing.permissions import can_see_rules
 from soprovod.tickets.permissions import can_see_escalation_inbox
 from soprovod.tickets.queries import escalation_inbox_count
 
@@ -73,6 +75,7 @@ SECTIONS = [
     ("tickets:queue", _("Tickets"), can_read_queue),
     ("knowledge:list", _("Knowledge base"), can_read_knowledge),
     ("incidents:list", _("Mass incidents"), can_see_incidents),
+    ("macros:list", _("Macros"), can_use_macros),
     ("problems:list", _("Problems"), can_see_problems),
     ("quality:home", _("Quality review"), can_see_quality),
     ("clients:list", _("Clients"), can_see_portfolio),
@@ -91,6 +94,7 @@ SECTIONS = [
     ("strategic:home", _("Strategy"), can_see_strategic_kpis),
     ("reports:archive", _("Reports"), can_read_reports),
     ("sla:calendars", _("SLA and calendar"), can_read_sla),
+    ("routing:rules", _("Routing"), can_see_rules),
     ("bitrix:log", _("Bitrix24"), can_manage_bitrix),
     ("telegram:duty", _("Duty rota"), can_see_duty_rota),
     ("portal:home", _("My tickets"), can_use_portal),

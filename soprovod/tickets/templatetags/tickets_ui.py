@@ -80,6 +80,11 @@ _CHANGE_LABELS = {
     "resolution_due": gettext_lazy("Resolution due"),
     "escalation": gettext_lazy("Escalation"),
     "csat": gettext_lazy("CSAT"),
+    "macro": gettext_lazy("Macro"),
+    "rule": gettext_lazy("Routing rule"),
+    "tags": gettext_lazy("Tags"),
+    "watchers": gettext_lazy("Watchers"),
+    "notified": gettext_lazy("Notified"),
 }
 
 
@@ -88,6 +93,8 @@ _OTHER_ACTIONS = {
     "escalation": gettext_lazy("escalation"),
     "resolution_due": gettext_lazy("resolution due time extended"),
     "csat": gettext_lazy("client's rating"),
+    "macro": gettext_lazy("macro applied"),
+    "rule": gettext_lazy("routing rule fired"),
 }
 
 
@@ -108,6 +115,18 @@ def _change_value(value):
         except ValueError:
             return value
     return "—" if value in (None, "") else value
+
+
+@register.filter
+def change_label(name: str) -> str:
+    """The label of a key of a change record (a ticket field or an event's own key)."""
+    label = _CHANGE_LABELS.get(name)
+    if label is None:
+        try:
+            label = Ticket._meta.get_field(name).verbose_name
+        except FieldDoesNotExist:
+            label = name
+    return capfirst(str(label))
 
 
 @register.filter
