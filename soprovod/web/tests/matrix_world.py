@@ -297,6 +297,16 @@ def build_world() -> SimpleNamespace:
 
     # ---- API tokens: one per user, the API is called with Bearer ---------------------------
     tokens = {column: ApiToken.issue(user, "matrix")[1] for column, user in users.items()}
+    # ---- macros and routing (off, so it routes none of the world's tickets) ---------------
+    from soprovod.macros import actions as macro_actions
+    from soprovod.routing import actions as routing_actions
+
+    macro = macro_actions.do_save_macro(
+        head, None, title="Пропуск оформлен", body="Здравствуйте, {{ клиент }}!", shared=True
+    )
+    routing_rule = routing_actions.do_save_rule(
+        head, None, name="Шлагбаумы", words="шлагбаум", set_priority="high", is_active=False
+    )
     head_token_row = ApiToken.objects.filter(user=head).first()
 
     params = {
@@ -327,6 +337,8 @@ def build_world() -> SimpleNamespace:
         "devrequest": dev_request.pk,
         "devrequest2": dev_request2.pk,
         "incident": incident.pk,
+        "macro": macro.pk,
+        "routing_rule": routing_rule.pk,
         "week": week.pk,
         "review": review_item.pk if review_item else 0,
         "problem": problem.pk,
