@@ -1,12 +1,11 @@
 """Reads of the knowledge base, aggregated in the database.
 
-`suggest(text, audience)` is the one place that matches a ticket's words to articles, through
-the search app's Russian index (``knowledge.searching`` registers the articles there). `read_status(user)` is what the
-team page asks about a person's internal rules."""
+`suggest(text, audience)` is the one place that matches a ticket's words to articles,
+through the search app's Russian index (``knowledge.searching`` registers the articles
+there). `read_status(user)` is what the team page asks about a person's internal rules."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -20,7 +19,6 @@ from django.db.models import (
     Subquery,
 )
 
-from soprovod.knowledge.actions import fold
 from soprovod.knowledge.models import (
     Article,
     ArticleStatus,
@@ -35,63 +33,6 @@ from soprovod.lib.periods import Period
 from soprovod.search import queries as search_queries
 
 SUGGESTIONS = 5
-_WORD = re.compile(r"[0-9a-zа-я]+")
-# Words that say nothing about what an article is about.
-STOP_WORDS = frozenset(
-    [
-        "что",
-        "как",
-        "где",
-        "когда",
-        "почему",
-        "нет",
-        "для",
-        "при",
-        "или",
-        "это",
-        "все",
-        "всё",
-        "уже",
-        "еще",
-        "ещё",
-        "наш",
-        "нас",
-        "вас",
-        "ваш",
-        "они",
-        "она",
-        "оно",
-        "его",
-        "её",
-        "мне",
-        "меня",
-        "очень",
-        "можно",
-        "нужно",
-        "надо",
-        "просто",
-        "после",
-        "через",
-        "the",
-        "and",
-        "for",
-        "not",
-        "with",
-    ]
-)
-
-
-def stems(text: str) -> list[str]:
-    """The words of ``text`` cut to a crude stem (Russian endings dropped): «шлагбаума» and
-    «шлагбаум» share «шлагба»."""
-    found: list[str] = []
-    for word in _WORD.findall(fold(text)):
-        if len(word) < 3 or word in STOP_WORDS:
-            continue
-        stem = word if len(word) <= 4 else word[: max(4, min(6, len(word) - 2))]
-        if stem not in found:
-            found.append(stem)
-    return found[:12]
 
 
 def published(audience: str | None = None) -> QuerySet[Article]:
@@ -134,8 +75,9 @@ def listing(
         articles = articles.filter(audience=audience)
     if status in ArticleStatus.values:
         articles = articles.filter(status=status)
-    for stem in stems(q):
-        articles = articles.filter(search_text__contains=stem)
+    if (found := search_queries.object_ids(KIND, q, internal=True)) is not None:
+        # Every word, in any of its forms (the search index, as the one search box).
+        articles = articles.filter(pk__in=found)
     return (
         articles.select_related("category", "updated_by")
         .annotate(

@@ -98,3 +98,13 @@ def test_articles_are_found_on_the_search_page_grouped_by_kind(
     tickets = page[page.index('id="group-ticket"') : page.index('id="group-article"')]
     assert reverse("tickets:detail", args=[ticket.pk]) in tickets
     assert page.index('id="group-ticket"') < page.index('id="group-article"')
+
+
+def test_the_staff_list_filters_by_every_word_in_any_form(client, kb, staff):
+    client.force_login(staff.support)
+    page = client.get(reverse("knowledge:list"), {"q": "шлагбаумы питания"}).content.decode()
+    assert reverse("knowledge:article", args=[kb.barrier.pk]) in page
+    assert reverse("knowledge:article", args=[kb.rule.pk]) not in page  # no «питание» there
+    page = client.get(reverse("knowledge:list"), {"q": "шлагбаумом"}).content.decode()
+    for article in (kb.barrier, kb.rule, kb.draft):
+        assert reverse("knowledge:article", args=[article.pk]) in page

@@ -21,11 +21,6 @@ from soprovod.tickets.tests.factories import TicketFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_stems_match_russian_word_forms():
-    assert queries.stems("Не открывается ШЛАГБАУМ") == ["открыв", "шлагба"]
-    assert set(queries.stems("шлагбаума")) == {"шлагба"}
-
-
 def test_suggest_finds_client_articles_only(kb):
     found = queries.suggest("не открывается шлагбаума", Audience.CLIENT)
     assert found == [kb.barrier]  # not the internal rule, not the draft
