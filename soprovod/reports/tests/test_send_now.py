@@ -217,3 +217,19 @@ def test_the_card_that_polls_brings_the_form_when_the_files_are_ready(client, pe
     assert 'id="report-send"' in done and "csrfmiddlewaretoken" in done
     client.force_login(people["ceo"])
     assert 'id="report-send"' not in client.get(url, HTTP_HX_REQUEST="true").text
+
+
+def test_while_the_ceo_is_away_the_form_defaults_to_their_deputy(client, people, ready):
+    from django.utils import timezone
+
+    from soprovod.accounts.models import Absence
+
+    deputy = UserFactory(username="deputy", email="deputy@example.test", roles=[Role.SALES])
+    today = timezone.localdate()
+    Absence.objects.create(person=people["ceo"], starts_on=today, ends_on=today, deputy=deputy)
+    assert [user.pk for user in actions.default_recipients()] == [deputy.pk]
+    client.force_login(people["head"])
+    page = client.get(reverse("reports:detail", args=[ready.pk])).content.decode()
+    form = page[page.index('id="report-send"') :]
+    at = form.index(f'value="{deputy.pk}"')
+    assert "checked" in form[at : form.index(">", at)]
