@@ -22,16 +22,20 @@ logger = logging.getLogger(__name__)
 class FallbackTask(Task):
     """A task that runs in the caller's process when the broker refuses to take it.
 
-    Only a job meant to run now falls back: one with a countdown or an ETA (a retry waiting
-    for its turn) cannot be held here, and its error goes to the caller as before. Jobs are
-    idempotent by their natural keys (architecture.md «Background work»), so running one
+    Only a job meant to run now falls back. One with a countdown or an ETA (a retry waiting
+    for its turn) cannot be held here: its error goes to the caller as before. Nor do the
+    periodic jobs beat sends (its ``celery_beat_task`` header): beat logs the error and the
+    job runs at its next tick, rather than in beat's loop, which would miss other ticks. Jobs
+    are idempotent by their natural keys (architecture.md «Background work»), so running one
     here, and another copy later from a broker that took it after all, does no harm."""
 
     def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, **options):
         try:
             return super().apply_async(args, kwargs, task_id, producer, **options)
         except OperationalError as error:
-            if options.get("countdown") or options.get("eta") or self.app.conf.task_always_eager:
+            waits = options.get("countdown") or options.get("eta")
+            periodic = (options.get("headers") or {}).get("celery_beat_task")
+            if waits or periodic or self.app.conf.task_always_eager:
                 raise
             logger.warning(
                 "The broker is not reachable (%s): job %s runs here, in the process that queued it",

@@ -169,3 +169,18 @@ def test_pages_render_with_the_cache_down(client, staff, own_redis, settings):
     own_redis.kill()
     assert client.get(reverse("tickets:queue")).status_code == 200
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_only_jobs_meant_to_run_now_fall_back(own_redis, broker):
+    """A retry waiting for its turn and beat's periodic jobs are not run in the caller's
+    process: the error is the caller's (beat logs it and sends the job at its next tick)."""
+    from kombu.exceptions import OperationalError
+
+    from soprovod.tickets.tasks import check_sla
+
+    own_redis.kill()
+    assert check_sla.delay().get()["failed"] == 0  # ran here, at once
+    with pytest.raises(OperationalError):
+        check_sla.apply_async(headers={"celery_beat_task": True})
+    with pytest.raises(OperationalError):
+        check_sla.apply_async(countdown=60)
