@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
-import warnings
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -43,6 +43,10 @@ __all__ = [
 
 T = TypeVar("T")
 
+# The library's time periods (``RetryAfter.retry_after``) become timedeltas in its next major
+# version and it warns on every 429 until told to use them now; this module is the only reader.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 
 class NotConfigured(RuntimeError):
     """TELEGRAM_BOT_TOKEN is not set: the channel is off."""
@@ -53,11 +57,9 @@ def enabled() -> bool:
 
 
 def retry_seconds(error: RetryAfter) -> float:
-    """``retry_after`` in seconds (the library gives an int or a timedelta, and warns that the
-    int is going away: either is read here)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = error.retry_after
+    """``retry_after`` in seconds (a timedelta with ``PTB_TIMEDELTA`` set above; an int if an
+    operator's environment says otherwise)."""
+    value = error.retry_after
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     return float(value)
