@@ -14,9 +14,9 @@ and turns every failure into ``BitrixError`` whose message never carries the web
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +26,8 @@ from django.conf import settings
 from fast_bitrix24 import BitrixAsync
 from fast_bitrix24.server_response import ErrorInServerResponseException
 from fast_bitrix24.utils import http_build_query
+
+from soprovod.core import aio
 
 PAGE = 50  # Bitrix24 lists answer 50 rows a page
 BATCH_LIMIT = 50  # and `batch` takes at most 50 commands
@@ -99,9 +101,9 @@ class Portal:
 
     # ---- plumbing ----------------------------------------------------------------------
 
-    def _run(self, coroutine) -> Any:
+    def _run(self, make: Callable[[], Awaitable[Any]]) -> Any:
         try:
-            return asyncio.run(coroutine)
+            return aio.run(make)
         except aiohttp.ContentTypeError:
             raise BitrixError("Bitrix24 answered with something that is not JSON") from None
         except aiohttp.ClientResponseError as error:
@@ -119,7 +121,7 @@ class Portal:
 
     def call(self, method: str, params: dict | None = None) -> dict:
         """One call; the whole answer (``result``, ``total``, ``next``, ``time``)."""
-        answer = self._run(self._bitrix.call(method, params or {}, raw=True))
+        answer = self._run(lambda: self._bitrix.call(method, params or {}, raw=True))
         if not isinstance(answer, dict):
             raise BitrixError(f"{method}: the answer is not an object")
         if "error" in answer:
@@ -206,7 +208,7 @@ class Portal:
                 name: f"{commands[name][0]}?{http_build_query(commands[name][1]).rstrip('&')}"
                 for name in chunk
             }
-            answer = self._run(self._bitrix.call_batch({"halt": 0, "cmd": cmd}))
+            answer = self._run(lambda cmd=cmd: self._bitrix.call_batch({"halt": 0, "cmd": cmd}))
             if not isinstance(answer, dict) or set(chunk) - set(answer):
                 raise BitrixError("batch: the answer lacks some commands' results")
             results.update({name: answer[name] for name in chunk})

@@ -3,7 +3,7 @@ settings (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``), called from synchr
 
 Every other module of the app talks to Telegram through the functions here, so the library
 (asynchronous) stays in one place: each call opens the bot, makes its request and closes it
-(`asyncio.run`). Updates come back as plain dicts (the Bot API's own JSON), which is what the
+(`core.aio.run`). Updates come back as plain dicts (the Bot API's own JSON), which is what the
 webhook receives too, so both ways in share one handler.
 
 Errors: `RetryAfter` (429, with ``retry_after`` seconds) and the library's `TelegramError`s
@@ -12,8 +12,6 @@ propagate; `NotConfigured` when the token is not set.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import os
 from collections.abc import Awaitable, Callable
@@ -23,6 +21,8 @@ from django.conf import settings
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
+
+from soprovod.core import aio
 
 __all__ = [
     "BadRequest",
@@ -90,14 +90,7 @@ def _run(work: Callable[[Bot], Awaitable[T]], poll_timeout: int = 0) -> T:
             for request in requests:
                 await request.shutdown()
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    # Called where an event loop already runs in this thread (an async caller, Playwright's
-    # sync API in the browser tests): the call gets a thread and a loop of its own.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result()
+    return aio.run(main)
 
 
 def _markup(buttons: list[list[list[str]]] | None) -> InlineKeyboardMarkup | None:
