@@ -119,7 +119,11 @@ class Ticket(models.Model):
         _("status"), max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW
     )
     priority = models.CharField(
-        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+        _("priority"),
+        max_length=16,
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+        db_default=Priority.NORMAL,
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="tickets")
     assignee = models.ForeignKey(
