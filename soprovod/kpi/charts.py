@@ -7,17 +7,24 @@ formats them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import json
+import logging
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pygal
+from django.core.cache import cache
 from django.utils.formats import date_format, number_format
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from soprovod.core import charts as core_charts
 from soprovod.core.charts import BELOW_TARGET, chart_style, inline_svg, round_ticks
 from soprovod.kpi.engine import TICKET_TYPES, KpiDocument, KpiValue
 
@@ -156,6 +163,40 @@ def month_label(month: dt.date) -> str:
     return date_format(month, "b Y")
 
 
+# Drawn charts are kept in the cache (Redis in production) under a hash of everything they
+# draw, so the same data is drawn once; a week's timeout lets old months' charts expire.
+CHART_CACHE_SECONDS = 7 * 24 * 3600
+logger = logging.getLogger(__name__)
+# The drawing code and pygal's version are part of every key: a new release that draws
+# differently never shows a chart drawn by the old one.
+_DRAWING_CODE = hashlib.sha256(
+    Path(__file__).read_bytes()
+    + Path(core_charts.__file__).read_bytes()
+    + pygal.__version__.encode()
+).hexdigest()
+
+
+def chart_cache_key(title: str, series: dict, unit: str, **drawing) -> str:
+    """The cache key of a chart: a hash of exactly what it draws — the title, each series'
+    name, months and values, the unit, the target and axis range (``drawing``), the active
+    language with the words and number formats the chart writes in it, and the drawing code.
+    Any change in the data or the language gives a new key, so nothing stale is shown."""
+    payload = {
+        "title": title,
+        "series": [
+            [name, [[m.isoformat(), v] for m, v in points]] for name, points in series.items()
+        ],
+        "unit": unit,
+        "drawing": drawing,
+        "language": get_language(),
+        # The translated words and a formatted number, as the chart writes them now.
+        "words": [_("No data"), _("Target"), _("Target %(target)s"), number(-1234.5, 1)],
+        "code": _DRAWING_CODE,
+    }
+    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return "kpi.chart:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def line_chart(
     title: str,
     series: dict[str, list[tuple[dt.date, float | None]]],
@@ -170,7 +211,48 @@ def line_chart(
     """A line chart of monthly series (``scale`` multiplies the values for display, e.g. 100
     for shares drawn as %). With a ``target``: a dashed line with its label written on it,
     and every point that misses it drawn red. The axis steps are round (0/25/50/75/100 %,
-    whole hours)."""
+    whole hours). The SVG is drawn once per distinct data and language and then served from
+    the cache (`chart_cache_key`)."""
+    months = [month for month, _value in next(iter(series.values()))]
+    rows = [
+        (name, [format_value(value, unit) for _month, value in points])
+        for name, points in series.items()
+    ]
+    labels = [month_label(month) for month in months]
+    drawing = {
+        "target": target,
+        "comparison": comparison,
+        "scale": scale,
+        "y_range": y_range,
+        "key": key,
+        "threshold": format_threshold(target, comparison, unit, key),
+    }
+    cache_key = chart_cache_key(title, series, unit, **drawing)
+    try:
+        svg = cache.get(cache_key)
+    except Exception:
+        # The cache (Redis) unreachable: draw the chart, the page must not fail with it.
+        logger.warning("The cache is not reachable: the KPI charts are drawn on every request")
+        svg = None
+    if svg is None:
+        svg = _draw(title, series, unit, target, comparison, scale, y_range, key)
+        with contextlib.suppress(Exception):
+            cache.set(cache_key, str(svg), timeout=CHART_CACHE_SECONDS)
+    # Our own SVG, drawn by `_draw` (inline_svg escapes every text in it).
+    return Chart(title=title, svg=mark_safe(svg), months=labels, rows=rows)  # noqa: S308
+
+
+def _draw(
+    title: str,
+    series: dict[str, list[tuple[dt.date, float | None]]],
+    unit: str,
+    target: float | None,
+    comparison: str | None,
+    scale: float,
+    y_range: tuple[float, float] | None,
+    key: str,
+) -> SafeString:
+    """The chart's SVG, drawn by pygal (see `line_chart`)."""
     months = [month for month, _value in next(iter(series.values()))]
 
     def shown(value: float | None) -> float | None:
@@ -241,16 +323,7 @@ def line_chart(
         line_labels[len(series)] = _("Target %(target)s") % {
             "target": format_threshold(target, comparison, unit, key)
         }
-    rows = [
-        (name, [format_value(value, unit) for _month, value in points])
-        for name, points in series.items()
-    ]
-    return Chart(
-        title=title,
-        svg=inline_svg(chart, line_labels=line_labels),
-        months=[month_label(month) for month in months],
-        rows=rows,
-    )
+    return inline_svg(chart, line_labels=line_labels)
 
 
 # The keys the dashboard's charts follow (`breakdowns.trend` gets them in one go).
