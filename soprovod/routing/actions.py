@@ -14,9 +14,9 @@ from soprovod.routing.models import Assign, Rule
 FIELDS = (
     "name",
     "is_active",
-    "stop_processing",
     "on_create",
     "on_update",
+    "stop_processing",
     "channels",
     "client",
     "tariff",

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from soprovod.clients.models import Client
+from soprovod.routing import actions
 from soprovod.routing.models import Rule
 from soprovod.tickets import queries as ticket_queries
 from soprovod.tickets.models import Channel
@@ -20,30 +21,7 @@ class RuleForm(forms.ModelForm):
 
     class Meta:
         model = Rule
-        fields = [
-            "name",
-            "is_active",
-            "on_create",
-            "on_update",
-            "stop_processing",
-            "channels",
-            "client",
-            "tariff",
-            "segment",
-            "category",
-            "ticket_type",
-            "words",
-            "business_hours",
-            "assign",
-            "assign_person",
-            "assign_role",
-            "reassign",
-            "set_type",
-            "set_category",
-            "set_priority",
-            "add_watchers",
-            "notify_users",
-        ]
+        fields = [*actions.FIELDS, *actions.MANY]  # what the audited write takes
         widgets = {
             "add_watchers": forms.CheckboxSelectMultiple,
             "notify_users": forms.CheckboxSelectMultiple,
