@@ -85,8 +85,9 @@ def test_the_portal_search_keeps_to_the_company_and_public_messages(client, desk
 
 
 def test_staff_have_no_portal_search(client, staff):
+    # The portal is a section staff do not use: 403, as for any section (the permission matrix).
     client.force_login(staff.support)
-    assert client.get(PORTAL_SEARCH, {"q": "шлагбаум"}).status_code == 404
+    assert client.get(PORTAL_SEARCH, {"q": "шлагбаум"}).status_code == 403
 
 
 # ---- the API ----------------------------------------------------------------------------------
