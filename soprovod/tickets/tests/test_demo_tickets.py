@@ -101,7 +101,9 @@ def demo_tickets(seed: int) -> list[tuple]:
         with transaction.atomic(), time_machine.travel(NOW, tick=False):
             build_demo(clients=15, months=2, seed=seed, today=TODAY)
             rows = list(
-                Ticket.objects.order_by("external_id").values_list(
+                # Tickets filed by later demo steps have no external id: ordered by what they
+                # are, since PostgreSQL orders equal (NULL) keys any way it likes.
+                Ticket.objects.order_by("external_id", "created_at", "subject").values_list(
                     "external_id", "subject", "type", "status", "created_at", "csat_score"
                 )
             )
