@@ -113,9 +113,13 @@ def message_saved(sender, instance: TicketMessage, created: bool, raw: bool = Fa
     if not created or raw or not delivers(instance):
         return
     ticket = instance.ticket
-    if ticket.contact_id is None:
+    if ticket.contact_id is None or ticket.client_id is None:
         return
-    chats = TelegramChat.objects.filter(contact_id=ticket.contact_id)
+    # The ticket's contact while they belong to its company: a contact who moved to another
+    # company no longer sees the old company's tickets (the portal's rule), here neither.
+    chats = TelegramChat.objects.filter(
+        contact_id=ticket.contact_id, contact__client_id=ticket.client_id
+    )
     for chat in chats:
         queue(
             chat,

@@ -1,5 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
 from soprovod.telegram import actions
 from soprovod.telegram.models import LinkCode, TelegramChat
 from soprovod.telegram.tests.helpers import link_contact, poll, texts
@@ -94,3 +101,101 @@ def test_an_ordinary_word_is_not_a_code():
     assert not actions.looks_like_code("Passport")
     assert not actions.looks_like_code("Telegram")
     assert actions.looks_like_code("k7m4-qx9a")
+
+
+# ---- both ways to a code: the portal page and an email ---------------------------------------
+
+BAD_CODE = "не подходит"
+
+
+def _code_in(text: str) -> str:
+    return next(word for word in text.split() if actions.looks_like_code(word))
+
+
+def test_a_code_from_the_portal_page_links_the_chat(
+    client, fake_telegram, companies, django_capture_on_commit_callbacks
+):
+    client.force_login(companies.client1)
+    client.post(reverse("telegram:code"))
+    page = client.get(reverse("telegram:home")).content.decode()
+    code = page.split('id="link-code" class="link-code">')[1].split("<")[0]
+    fake_telegram.user_message(CHAT, code)
+    poll(django_capture_on_commit_callbacks)
+    assert TelegramChat.objects.get(chat_id=CHAT).contact == companies.contact_a
+    assert "ООО «Альфа»" in texts(fake_telegram, CHAT)[-1]  # the contact's own company
+
+
+def test_a_code_from_an_email_links_the_chat(
+    client, fake_telegram, staff, companies, django_capture_on_commit_callbacks
+):
+    """A colleague mails the code to a contact (no portal login needed); the contact sends
+    the code from the mail to the bot."""
+    client.force_login(staff.support)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("telegram:contact_code"), {"email": companies.contact_b.email})
+    code = _code_in(mail.outbox[-1].body)
+    fake_telegram.user_message(CHAT, code)
+    poll(django_capture_on_commit_callbacks)
+    assert TelegramChat.objects.get(chat_id=CHAT).contact == companies.contact_b
+    # Single use: the same mailed code links no second chat, and says so.
+    fake_telegram.user_message(CHAT + 1, code)
+    poll(django_capture_on_commit_callbacks)
+    assert not TelegramChat.objects.get(chat_id=CHAT + 1).is_linked
+    refusal = texts(fake_telegram, CHAT + 1)[-1]
+    assert BAD_CODE in refusal
+    assert companies.contact_b.full_name not in refusal and "Бета" not in refusal
+
+
+def test_an_emailed_code_lives_longer_than_one_on_the_page(
+    fake_telegram, companies, django_capture_on_commit_callbacks
+):
+    """A code on the page works for a day; a mailed one for three (mail is read later)."""
+    capture = django_capture_on_commit_callbacks
+    day_ago = timezone.now() - dt.timedelta(hours=actions.CODE_HOURS + 1)
+    page_code, _row = actions.do_issue_code(None, contact=companies.contact_a, now=day_ago)
+    fake_telegram.user_message(CHAT, page_code)
+    poll(capture)
+    assert not TelegramChat.objects.get(chat_id=CHAT).is_linked
+    assert BAD_CODE in texts(fake_telegram, CHAT)[-1]
+
+    with capture(execute=True):
+        actions.do_email_code(None, companies.contact_a, now=day_ago)
+    fake_telegram.user_message(CHAT, _code_in(mail.outbox[-1].body))
+    poll(capture)
+    assert TelegramChat.objects.get(chat_id=CHAT).contact == companies.contact_a
+
+    too_old = timezone.now() - dt.timedelta(hours=actions.EMAIL_CODE_HOURS + 1)
+    with capture(execute=True):
+        actions.do_email_code(None, companies.contact_b, now=too_old)
+    fake_telegram.user_message(CHAT + 1, _code_in(mail.outbox[-1].body))
+    poll(capture)
+    assert not TelegramChat.objects.get(chat_id=CHAT + 1).is_linked
+    assert BAD_CODE in texts(fake_telegram, CHAT + 1)[-1]
+
+
+def test_wrong_used_and_expired_codes_get_one_answer_that_names_nobody(
+    fake_telegram, companies, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    used, _row = actions.do_issue_code(None, contact=companies.contact_a)
+    link_contact(fake_telegram, capture, companies.contact_b, CHAT + 9)  # uses another code
+    fake_telegram.user_message(CHAT + 8, used)
+    poll(capture)  # CHAT + 8 takes it: now it is used
+    expired, row = actions.do_issue_code(None, contact=companies.contact_b)
+    LinkCode.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    for code in ("ABCD-EF2H", used, expired):
+        fake_telegram.sent.clear()
+        fake_telegram.user_message(CHAT, code)
+        poll(capture)
+        (answer,) = texts(fake_telegram, CHAT)
+        assert BAD_CODE in answer
+        for secret in ("Альфа", "Бета", companies.contact_a.full_name, "№"):
+            assert secret not in answer
+    assert not TelegramChat.objects.get(chat_id=CHAT).is_linked
+
+
+def test_a_contact_without_an_email_gets_no_mailed_code(companies):
+    companies.contact_a.email = ""
+    with pytest.raises(actions.TelegramError):
+        actions.do_email_code(None, companies.contact_a)
+    assert not LinkCode.objects.exists()
