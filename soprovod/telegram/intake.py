@@ -625,7 +625,16 @@ class Conversation:
         link = survey_actions.csat_link_for(notice, self.now)
         try:
             survey_actions.do_rate_by_link(link.token, int(value), now=self.now)
-        except survey_actions.LinkProblem:
+        except survey_actions.LinkProblem as problem:
+            if problem.detail:
+                # The rating rule's own reason (a ticket reopened since is not resolved).
+                self.callback_answer.append(problem.detail)
+                self.say(
+                    chat,
+                    _("Ticket #%(number)s: %(reason)s")
+                    % {"number": notice.ticket_id, "reason": problem.detail},
+                )
+                return "rating_refused"
             self.callback_answer.append(
                 _("This ticket is already rated or can no longer be rated.")
             )

@@ -201,3 +201,54 @@ def test_the_acknowledgement_is_not_repeated_in_telegram(
     with django_capture_on_commit_callbacks(execute=True):
         ticket_mail.acknowledge(ticket.pk)
     assert fake_telegram.sent_to(CHAT) == []
+
+
+def test_a_ticket_reopened_since_cannot_be_rated_until_resolved_again(
+    fake_telegram, ticket, staff, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    with capture(execute=True):
+        ticket_actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
+    notice = fake_telegram.sent_to(CHAT)[-1]
+    fake_telegram.user_message(CHAT, "Снова не работает", reply_to=notice["message_id"])
+    poll(capture)
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.OPEN
+    # The old notice's button: refused, with the reason, and nothing counted in CSAT.
+    fake_telegram.user_callback(CHAT, notice["buttons"][0][4][1], message_id=notice["message_id"])
+    poll(capture)
+    ticket.refresh_from_db()
+    assert ticket.csat_score is None
+    assert not SurveyLink.objects.filter(ticket=ticket, used_at__isnull=False).exists()
+    answer = fake_telegram.sent_to(CHAT)[-1]["text"]
+    assert f"№{ticket.pk}" in answer and "только решённое" in answer
+    # Resolved again: the new notice's buttons count.
+    with capture(execute=True):
+        ticket_actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
+    again = fake_telegram.sent_to(CHAT)[-1]
+    fake_telegram.user_callback(CHAT, again["buttons"][0][4][1], message_id=again["message_id"])
+    poll(capture)
+    ticket.refresh_from_db()
+    assert ticket.csat_score == 5
+
+
+def test_the_bots_own_answers_wait_out_a_429_too(
+    fake_telegram, ticket, django_capture_on_commit_callbacks
+):
+    """An answer to an update (not a staff reply) goes through the same queue: its job asks
+    to run again after retry_after, and the sweep sends it only once the wait is over."""
+    from celery.exceptions import Retry
+
+    fake_telegram.fail_next("sendMessage", 429, retry_after=9)
+    update = fake_telegram.user_message(CHAT, "/help")
+    with pytest.raises(Retry) as retry:
+        poll(django_capture_on_commit_callbacks)
+    assert retry.value.when == 9
+    row = OutgoingMessage.objects.get(key__startswith=f"upd:{update['update_id']}:")
+    assert row.status == OutgoingMessage.Status.PENDING and row.attempts == 1
+    assert fake_telegram.sent_to(CHAT) == []
+    asked = fake_telegram.calls.count("sendMessage")
+    assert outbox.flush(row.next_attempt_at - dt.timedelta(seconds=1)) == 0
+    assert fake_telegram.calls.count("sendMessage") == asked  # not asked again before the wait
+    assert outbox.flush(row.next_attempt_at) == 1
+    assert "/new" in fake_telegram.sent_to(CHAT)[0]["text"]
