@@ -4,12 +4,14 @@ and their SLA warnings in Telegram, once."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from soprovod.sla.models import CalendarDay, WorkCalendar
 from soprovod.telegram import actions, duty
 from soprovod.telegram.models import DutyShift, OutgoingMessage
 from soprovod.telegram.tests.helpers import link_user
@@ -168,3 +170,106 @@ def test_the_rota_page_is_read_by_the_department_only(client, staff, companies):
         assert client.get(reverse("telegram:duty")).status_code == 403
     client.force_login(staff.head)
     assert "add-shift" in client.get(reverse("telegram:duty")).content.decode()
+
+
+# ---- a holiday night ------------------------------------------------------------------------
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+# 4 January 2027, a Monday inside the New Year holidays: no business hours all day.
+HOLIDAY_3AM = dt.datetime(2027, 1, 4, 3, 0, tzinfo=MOSCOW)
+
+
+def test_at_three_on_a_holiday_night_the_night_shift_gets_the_emergency(
+    client, fake_telegram, staff, companies, django_capture_on_commit_callbacks
+):
+    """The head's rota, entered on the page: the support manager by day, the engineer by
+    night. At 03:00 on a public holiday the engineer alone hears of a new emergency ticket
+    and of its first-response warning at 80 % of the 15 minutes (round the clock); the
+    standard ticket filed at the same moment waits for business hours and wakes nobody."""
+    capture = django_capture_on_commit_callbacks
+    calendar = WorkCalendar.objects.get(is_default=True)
+    CalendarDay.objects.update_or_create(
+        calendar=calendar, date=HOLIDAY_3AM.date(), defaults={"kind": CalendarDay.Kind.HOLIDAY}
+    )
+    link_user(fake_telegram, capture, staff.support, CHAT)
+    link_user(fake_telegram, capture, staff.engineer, ENGINEER_CHAT)
+    client.force_login(staff.head)
+    for user, starts, ends in (
+        (staff.support, "2027-01-03T09:00", "2027-01-03T21:00"),
+        (staff.engineer, "2027-01-03T21:00", "2027-01-04T09:00"),
+        (staff.support, "2027-01-04T09:00", "2027-01-04T21:00"),
+    ):
+        response = client.post(
+            reverse("telegram:duty"), {"user": user.pk, "starts_at": starts, "ends_at": ends}
+        )
+        assert response.status_code == 302
+    assert duty.on_duty(HOLIDAY_3AM) == [staff.engineer]
+    assert duty.coverage(HOLIDAY_3AM - dt.timedelta(hours=6), HOLIDAY_3AM) == []
+    fake_telegram.sent.clear()
+
+    with time_machine.travel(HOLIDAY_3AM, tick=False), capture(execute=True):
+        emergency = _emergency(companies, at=HOLIDAY_3AM)
+        standard = ticket_actions.do_create_ticket(
+            None,
+            subject="Как выгрузить отчёт?",
+            body="…",
+            type="standard",
+            channel=Channel.PORTAL,
+            client=companies.a,
+            contact=companies.contact_a,
+            created_at=HOLIDAY_3AM,
+        )
+    warn_at = HOLIDAY_3AM + dt.timedelta(minutes=12)  # 80 % of 15 minutes
+    with time_machine.travel(warn_at, tick=False), capture(execute=True):
+        sla_checker.check_sla(warn_at)
+
+    night = [item["text"] for item in fake_telegram.sent_to(ENGINEER_CHAT)]
+    assert len(night) == 2
+    assert night[0].startswith("🚨") and f"№{emergency.pk}" in night[0]
+    assert "Предупреждение SLA" in night[1] and f"№{emergency.pk}" in night[1]
+    assert "03:15" in night[1]  # due 15 minutes after 03:00, Moscow time, on the holiday
+    assert not any(f"№{standard.pk}" in text for text in night)
+    assert fake_telegram.sent_to(CHAT) == []  # the day shift sleeps
+
+
+def test_rota_pages_refuse_everyone_but_the_head_to_change_them(client, staff, companies):
+    shift = DutyShift.objects.create(
+        user=staff.support, starts_at=timezone.now(), ends_at=timezone.now() + dt.timedelta(hours=2)
+    )
+    form = {
+        "user": staff.engineer.pk,
+        "starts_at": "2030-01-10T20:00",
+        "ends_at": "2030-01-11T08:00",
+    }
+    for colleague in (staff.support, staff.engineer, staff.csm, staff.implementation):
+        client.force_login(colleague)
+        assert client.get(reverse("telegram:duty")).status_code == 200
+        assert client.post(reverse("telegram:duty"), form).status_code == 403
+        assert client.post(reverse("telegram:delete_shift", args=[shift.pk])).status_code == 403
+    for outsider in (staff.sales, staff.dev, staff.ceo, companies.client1, companies.client2):
+        client.force_login(outsider)
+        assert client.get(reverse("telegram:duty")).status_code == 403
+        assert client.post(reverse("telegram:duty"), form).status_code == 403
+        assert client.post(reverse("telegram:delete_shift", args=[shift.pk])).status_code == 403
+    client.logout()
+    assert client.post(reverse("telegram:duty"), form).status_code == 302  # to the login page
+    assert list(DutyShift.objects.all()) == [shift]  # nobody but the head changed anything
+    client.force_login(staff.head)
+    assert client.post(reverse("telegram:delete_shift", args=[shift.pk + 999])).status_code == 404
+
+
+def test_the_head_cannot_put_a_non_colleague_on_duty(client, staff):
+    client.force_login(staff.head)
+    response = client.post(
+        reverse("telegram:duty"),
+        {"user": staff.sales.pk, "starts_at": "2030-01-10T20:00", "ends_at": "2030-01-11T08:00"},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "form" in response.context and response.context["form"].errors
+    assert not DutyShift.objects.exists()
+    response = client.post(
+        reverse("telegram:duty"),
+        {"user": staff.support.pk, "starts_at": "2030-01-11T08:00", "ends_at": "2030-01-10T20:00"},
+    )
+    assert "позже, чем начинается" in response.content.decode()
+    assert not DutyShift.objects.exists()
