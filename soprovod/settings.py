@@ -331,6 +331,8 @@ BITRIX24_WEBHOOK_URL = env_str("BITRIX24_WEBHOOK_URL")
 BITRIX24_APP_TOKEN = env_str("BITRIX24_APP_TOKEN")
 BITRIX24_CLIENT_ID_FIELD = env_str("BITRIX24_CLIENT_ID_FIELD")
 BITRIX24_HEALTH_FIELD = env_str("BITRIX24_HEALTH_FIELD")
+# Django's error page hides settings named like a secret; the webhook URLs are secrets too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "soprovod.core.errors.SecretSettingsFilter"
 # Who owns the draft hand-offs made from won deals (a username); else the first salesperson.
 BITRIX24_HANDOFF_OWNER = env_str("BITRIX24_HANDOFF_OWNER")
 if BITRIX24_WEBHOOK_URL and not re.fullmatch(

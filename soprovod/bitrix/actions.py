@@ -19,6 +19,7 @@ from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
+from soprovod.bitrix.client import scrub
 from soprovod.bitrix.models import (
     CompanyLink,
     Conflict,
@@ -97,7 +98,9 @@ def do_resume_run(actor, run: SyncRun) -> SyncRun:
 
 @transaction.atomic
 def do_finish_run(actor, run: SyncRun, *, error: str = "") -> SyncRun:
-    """Close the run: done, or stopped by ``error`` (its checkpoint kept for the resume)."""
+    """Close the run: done, or stopped by ``error`` (its checkpoint kept for the resume).
+    Every error text is scrubbed of the webhook's secret before it is kept or audited."""
+    error = scrub(error)
     if error:
         run.errors = [*run.errors, error][-50:]
         run.error_count += 1
@@ -116,7 +119,7 @@ def do_finish_run(actor, run: SyncRun, *, error: str = "") -> SyncRun:
 
 def add_error(run: SyncRun, message: str) -> None:
     """An error that spoils one record, not the run (written with the page)."""
-    run.errors = [*run.errors, message][-50:]
+    run.errors = [*run.errors, scrub(message)][-50:]
     run.error_count += 1
 
 

@@ -25,6 +25,7 @@ import aiohttp
 from django.conf import settings
 from fast_bitrix24 import BitrixAsync
 from fast_bitrix24.server_response import ErrorInServerResponseException
+from fast_bitrix24.srh import ServerError, ServerRequestHandler
 from fast_bitrix24.utils import http_build_query
 
 from soprovod.core import aio
@@ -33,6 +34,13 @@ PAGE = 50  # Bitrix24 lists answer 50 rows a page
 BATCH_LIMIT = 50  # and `batch` takes at most 50 commands
 BURST = 50
 REQUESTS_PER_SECOND = 2.0
+# A 503 (QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT), a 5xx, a dropped connection or a
+# timeout is retried this many times, with the library's growing pause (about 17 s for the
+# ten), before the run stops on the error and keeps its checkpoint.
+RETRIES = 10
+# One request that takes longer than this is a network error (and retried): a portal that
+# hangs must not hang the worker (aiohttp's own default is five minutes).
+TIMEOUT = 60.0
 
 # The library logs every call's arguments at INFO; keep the worker's log to what matters.
 logging.getLogger("fast_bitrix24").setLevel(logging.WARNING)
@@ -44,6 +52,22 @@ class BitrixError(Exception):
 
 class NotConfigured(BitrixError):
     pass
+
+
+def scrub(text: str) -> str:
+    """``text`` with the configured webhook URL, or its secret code alone, masked: for any
+    message that might quote a request (an exception from below, a library's words)."""
+    url = settings.BITRIX24_WEBHOOK_URL
+    if not url or not text:
+        return text
+    text = text.replace(url.rstrip("/"), masked(url).rstrip("/"))
+    code = _code(url)
+    return text.replace(code, "•••") if code else text
+
+
+def _code(url: str) -> str:
+    path = [p for p in urlsplit(url).path.split("/") if p]
+    return path[2] if len(path) > 2 else ""
 
 
 def is_configured() -> bool:
@@ -83,10 +107,13 @@ class Portal:
         *,
         burst: int = BURST,
         requests_per_second: float = REQUESTS_PER_SECOND,
+        retries: int = RETRIES,
+        timeout: float = TIMEOUT,
     ) -> None:
         if not webhook_url:
             raise NotConfigured("Bitrix24 is not configured: set BITRIX24_WEBHOOK_URL")
         self.address = portal_address(webhook_url)
+        self.retries = retries
         self._bitrix = BitrixAsync(
             webhook_url,
             verbose=False,
@@ -94,6 +121,10 @@ class Portal:
             requests_per_second=float(requests_per_second),
             batch_size=BATCH_LIMIT,
         )
+        # The library's request handler, with our retry budget and timeout (its own are
+        # module constants: ten retries, no timeout but aiohttp's five minutes).
+        self._bitrix.srh.__class__ = _Requests
+        self._bitrix.srh.retries, self._bitrix.srh.timeout = retries, timeout
 
     @classmethod
     def from_settings(cls) -> Portal:
@@ -115,9 +146,16 @@ class Portal:
             raise BitrixError(f"Bitrix24 refused a batch command: {_short(error.args)}") from None
         except (TimeoutError, aiohttp.ClientError) as error:
             raise BitrixError(f"Bitrix24 could not be reached: {type(error).__name__}") from None
-        except RuntimeError as error:
-            # the library's «All attempts to get data from server exhausted» after retries
-            raise BitrixError(f"Bitrix24 kept failing: {error}") from None
+        except _Exhausted as error:
+            raise BitrixError(
+                f"Bitrix24 kept failing ({self.retries} retries): {_cause(error.__cause__)}"
+            ) from None
+        except Exception as error:
+            # Anything else the library or aiohttp raises: its words may quote the request
+            # (the URL holds the secret), so they are scrubbed and the chain is cut.
+            raise BitrixError(
+                f"Bitrix24 call failed: {type(error).__name__}: {_short(scrub(str(error)))}"
+            ) from None
 
     def call(self, method: str, params: dict | None = None) -> dict:
         """One call; the whole answer (``result``, ``total``, ``next``, ``time``)."""
@@ -224,6 +262,41 @@ class Portal:
                 for company_id, fields in fields_by_id.items()
             }
         )
+
+
+class _Exhausted(RuntimeError):
+    """The retries are spent; ``__cause__`` is the last failure."""
+
+
+class _Requests(ServerRequestHandler):
+    """fast-bitrix24's request handler with a retry budget and a request timeout of the
+    ``Portal``'s: the library keeps both as module constants. Everything else (the leaky
+    bucket, the pause that grows with each failure, the per-method operating time) is the
+    library's own."""
+
+    retries: int = RETRIES
+    timeout: float = TIMEOUT
+
+    def failure(self, err: Exception) -> None:
+        self.successive_results = min(self.successive_results - 1, -1)
+        if self.successive_results < -self.retries:
+            raise _Exhausted("All attempts to get data from server exhausted") from err
+
+    async def run_async(self, coroutine):
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession(
+                raise_for_status=True, timeout=aiohttp.ClientTimeout(total=self.timeout)
+            )
+        return await super().run_async(coroutine)
+
+
+def _cause(error: BaseException | None) -> str:
+    """What the last failure was, in words that never quote the URL."""
+    if isinstance(error, ServerError) and isinstance(error.__cause__, aiohttp.ClientResponseError):
+        return f"HTTP {error.__cause__.status} {error.__cause__.message}"
+    if isinstance(error, TimeoutError):
+        return "no answer in time"
+    return type(error).__name__ if error is not None else "unknown"
 
 
 def _rows(method: str, result: Any) -> list[dict]:

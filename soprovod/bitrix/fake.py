@@ -10,7 +10,8 @@ gives them.
   ``result_next``, ``result_time``);
 - the leaky bucket (``503 QUERY_LIMIT_EXCEEDED`` past the burst), and scripted faults:
   ``503 QUERY_LIMIT_EXCEEDED``, ``503 OPERATION_TIME_LIMIT``, a malformed answer (HTML, or
-  JSON of the wrong shape), a 500;
+  JSON of the wrong shape), a 500, a network error (the connection closed with no answer),
+  and a call held until released (``hold``: a worker can be killed while it waits);
 - ``outbound_event()``: the form Bitrix24 posts to an outbound webhook handler
   (``auth[application_token]`` included, right or wrong).
 
@@ -61,7 +62,7 @@ def _lists(node: Any) -> Any:
 
 @dataclass
 class Fault:
-    kind: str  # query_limit, time_limit, html, bad_shape, server_error
+    kind: str  # query_limit, time_limit, html, bad_shape, server_error, drop, hold
     method: str | None = None  # None: any method
     times: int = 1  # -1: until repaired
     after: int = 0  # let this many matching calls through first
@@ -82,6 +83,8 @@ class FakeBitrix24:
     application_token: str = "test-application-token"  # noqa: S105 - the fake's own
 
     def __post_init__(self) -> None:
+        self.held = threading.Event()  # a call reached a ``hold`` fault
+        self.released = threading.Event()  # and may go on
         self._lock = threading.Lock()
         self._bucket: deque[float] = deque()
         self._level = 0.0
@@ -158,6 +161,18 @@ class FakeBitrix24:
 
     def repair(self) -> None:
         self.faults.clear()
+        self.released.set()
+
+    def hold(self, method: str, *, after: int = 0) -> threading.Event:
+        """Hold the call of ``method`` after ``after`` good ones until ``release()`` (then it
+        is answered as usual, to whoever still listens); the event is set when it arrives."""
+        self.held.clear()
+        self.released.clear()
+        self.fail("hold", method, after=after)
+        return self.held
+
+    def release(self) -> None:
+        self.released.set()
 
     def methods_called(self) -> list[str]:
         return [method for method, _ in self.calls]
@@ -196,12 +211,18 @@ class FakeBitrix24:
                 else:
                     params = parse_php_query(body)
                 status, payload, content_type = fake.handle(urlsplit(self.path).path, params)
+                if status == 0:  # a network error: the connection closes with no answer
+                    self.close_connection = True
+                    return
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:
+                    pass  # the caller went away (a killed worker, after a ``hold``)
 
             do_GET = do_POST  # noqa: N815
 
@@ -244,6 +265,12 @@ class FakeBitrix24:
                 self.rejected += 1
                 return 503, _error("QUERY_LIMIT_EXCEEDED", "Too many requests"), as_json
             fault = self._fault_for(method)
+        if fault == "drop":
+            return 0, b"", ""
+        if fault == "hold":
+            self.held.set()
+            self.released.wait(timeout=120)
+            fault = None
         if fault == "query_limit":
             return 503, _error("QUERY_LIMIT_EXCEEDED", "Too many requests"), as_json
         if fault == "time_limit":

@@ -1,6 +1,9 @@
-"""Errors every action layer shares."""
+"""Errors every action layer shares, and what Django's error reports may show."""
+
+import re
 
 from django.utils.translation import gettext as _
+from django.views.debug import SafeExceptionReporterFilter
 
 
 class StaleObjectError(Exception):
@@ -15,3 +18,13 @@ class StaleObjectError(Exception):
             )
             % {"name": obj}
         )
+
+
+class SecretSettingsFilter(SafeExceptionReporterFilter):
+    """Django's error page and error report hide the settings named like a secret (…KEY,
+    …TOKEN…); a webhook URL carries its secret in the URL itself (Bitrix24's
+    ``/rest/<user>/<code>/``), so the ``…WEBHOOK_URL`` settings are hidden too."""
+
+    hidden_settings = re.compile(
+        SafeExceptionReporterFilter.hidden_settings.pattern + "|WEBHOOK_URL", flags=re.I
+    )

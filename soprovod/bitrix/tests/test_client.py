@@ -3,7 +3,7 @@ bucket, backing off on 503s, and failures that never show the webhook's secret."
 
 import pytest
 
-from soprovod.bitrix.client import BitrixError, NotConfigured, Portal, masked
+from soprovod.bitrix.client import BitrixError, NotConfigured, Portal, masked, scrub
 from soprovod.bitrix.fake import FakeBitrix24
 from soprovod.bitrix.tests.conftest import INN_A
 
@@ -117,3 +117,56 @@ def test_not_configured_and_the_mask():
         "https://pass24.bitrix24.ru/rest/12/•••/"
     )
     assert masked("") == ""
+
+
+def test_a_dropped_connection_is_a_network_error_and_is_retried(portal_fake):
+    portal = Portal(portal_fake.url)
+    portal_fake.fail("drop", "crm.company.get", times=2)
+    assert portal.get("crm.company.get", 3)["TITLE"] == "Компания 2"
+    assert portal_fake.methods_called().count("crm.company.get") == 3
+
+
+def test_a_network_that_stays_down_is_a_safe_error_once_the_retries_are_spent(portal_fake):
+    portal = Portal(portal_fake.url, retries=2)
+    portal_fake.fail("drop", "crm.company.get", times=-1)
+    with pytest.raises(BitrixError, match=r"kept failing \(2 retries\): ServerDisconnected"):
+        portal.get("crm.company.get", 3)
+    assert portal_fake.methods_called().count("crm.company.get") == 3
+
+
+def test_the_time_limit_that_does_not_lift_names_the_503(portal_fake):
+    portal = Portal(portal_fake.url, retries=1)
+    portal_fake.fail("time_limit", "crm.company.list", times=-1)
+    with pytest.raises(BitrixError, match="HTTP 503"):
+        portal.list_after("crm.company.list", after_id=0)
+
+
+def test_a_portal_that_does_not_answer_times_out(portal_fake):
+    portal = Portal(portal_fake.url, retries=0, timeout=0.3)
+    arrived = portal_fake.hold("crm.company.get")
+    try:
+        with pytest.raises(BitrixError, match="no answer in time"):
+            portal.get("crm.company.get", 3)
+        assert arrived.is_set()
+    finally:
+        portal_fake.release()
+
+
+def test_scrub_hides_the_configured_webhook_wherever_it_is_quoted(settings):
+    settings.BITRIX24_WEBHOOK_URL = "https://pass24.bitrix24.ru/rest/12/s3cr3tc0de/"
+    text = scrub(
+        "POST https://pass24.bitrix24.ru/rest/12/s3cr3tc0de/crm.company.get failed; code s3cr3tc0de"
+    )
+    assert "s3cr3tc0de" not in text
+    assert "https://pass24.bitrix24.ru/rest/12/•••/crm.company.get" in text
+    settings.BITRIX24_WEBHOOK_URL = ""
+    assert scrub("s3cr3tc0de") == "s3cr3tc0de"  # nothing configured, nothing to hide
+
+
+def test_error_pages_and_reports_hide_the_webhook_setting(settings):
+    from django.views.debug import get_default_exception_reporter_filter
+
+    settings.BITRIX24_WEBHOOK_URL = "https://pass24.bitrix24.ru/rest/12/s3cr3tc0de/"
+    shown = get_default_exception_reporter_filter().get_safe_settings()
+    assert "s3cr3tc0de" not in str(shown["BITRIX24_WEBHOOK_URL"])
+    assert "s3cr3tc0de" not in str(shown)
