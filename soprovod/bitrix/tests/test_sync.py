@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from soprovod.audit.models import AuditEvent
 from soprovod.bitrix import sync
+from soprovod.bitrix.client import Portal
 from soprovod.bitrix.models import (
     CompanyLink,
     Conflict,
@@ -157,20 +158,40 @@ def test_an_ignored_conflict_stays_ignored_a_resolved_one_reopens(fake, staff):
 def test_a_won_deal_drafts_one_hand_off_pre_filled(fake, staff):
     known = fake.add_company("ООО «Альфа»", INN_A)
     unknown = fake.add_company("ООО «Новая»", BAD_INN)  # not a client: the deal still counts
-    fake.add_deal(known, "Расширение", OPPORTUNITY="96000", COMMENTS="Второй въезд")
+    twin = fake.add_company("ИП Петров", INN_C)  # its INN on two cards: in review, no client
+    fake.add_company("ИП Петров (дубль)", INN_C)
+    fake.add_deal(
+        known,
+        "Расширение",
+        OPPORTUNITY="96000",
+        COMMENTS="Второй въезд",
+        CLOSEDATE="2026-11-20T00:00:00+03:00",
+    )
     fake.add_deal(unknown, "Внедрение", OPPORTUNITY="0")
     fake.add_deal(known, "Пилот", won=False)
     first = run()
     assert (first.deals_seen, first.handoffs_created) == (2, 2)
     alpha = Handoff.objects.get(client__inn=INN_A)
     assert alpha.status == HandoffStatus.DRAFT and alpha.sales == staff.sales
-    assert "Расширение" in alpha.special_terms and "96 000.00 RUB" in alpha.special_terms
-    assert "Второй въезд" in alpha.special_terms and alpha.contract_date is not None
-    new = Handoff.objects.get(client__isnull=True)
-    assert new.client_name == "ООО «Новая»" and new.inn == ""  # a bad INN is not copied
+    assert alpha.client == Client.objects.get(inn=INN_A)
+    assert (alpha.client_name, alpha.inn) == ("", "")  # the client's own, not copied
+    assert alpha.contract_date == dt.date(2026, 11, 20)
+    assert alpha.special_terms == (
+        "Won deal 1 in Bitrix24: «Расширение». Deal amount: 96 000.00 RUB.\nВторой въезд"
+    )
+    new = Handoff.objects.get(client_name="ООО «Новая»")
+    assert new.client is None and new.inn == ""  # a bad INN is not copied
+    assert new.special_terms == "Won deal 2 in Bitrix24: «Внедрение»."  # no amount: none said
+    # won after the run: the company (not a client) is read with the deal, INN and all
+    petrov = fake.add_deal(twin, "Шлагбаум", CURRENCY_ID="USD", OPPORTUNITY="1500.5")
     again = run()
-    assert again.handoffs_created == 0 and Handoff.objects.count() == 2
-    assert DealLink.objects.count() == 2
+    assert again.handoffs_created == 1 and Handoff.objects.count() == 3
+    third = DealLink.objects.get(deal_id=petrov).handoff
+    assert (third.client, third.client_name, third.inn) == (None, "ИП Петров", INN_C)
+    assert third.special_terms == (
+        f"Won deal {petrov} in Bitrix24: «Шлагбаум». Deal amount: 1 500.50 USD."
+    )
+    assert DealLink.objects.count() == 3
 
 
 def test_a_deal_with_no_one_to_own_its_hand_off_is_an_error_and_waits(fake, db):
@@ -182,17 +203,54 @@ def test_a_deal_with_no_one_to_own_its_hand_off_is_an_error_and_waits(fake, db):
 
 
 def test_write_back_fills_the_user_fields_once(fake, settings):
+    from soprovod.health.models import HealthScore
+
     settings.BITRIX24_CLIENT_ID_FIELD = "UF_CRM_SOPROVOD_ID"
     settings.BITRIX24_HEALTH_FIELD = "UF_CRM_HEALTH"
     company = fake.add_company("ООО «Альфа»", INN_A)
+    other = fake.add_company("ООО «Бета»", INN_B)
+    fake.add_company("Без реквизитов")  # not a client: nothing written to it
     first = run()
-    client = Client.objects.get()
-    assert first.written_back == 1
-    assert fake.companies[company]["UF_CRM_SOPROVOD_ID"] == str(client.pk)
-    assert fake.companies[company]["UF_CRM_HEALTH"] == ""  # no score yet
+    alpha, beta = Client.objects.get(inn=INN_A), Client.objects.get(inn=INN_B)
+    assert first.written_back == 2
+    updates = _company_updates(fake)
+    assert sorted(updates) == [
+        f"crm.company.update?id={company}&fields[UF_CRM_SOPROVOD_ID]={alpha.pk}"
+        "&fields[UF_CRM_HEALTH]=",  # no score yet
+        f"crm.company.update?id={other}&fields[UF_CRM_SOPROVOD_ID]={beta.pk}"
+        "&fields[UF_CRM_HEALTH]=",
+    ]
+    assert fake.companies[company]["UF_CRM_SOPROVOD_ID"] == str(alpha.pk)
+    assert "UF_CRM_SOPROVOD_ID" not in fake.companies[3]
     second = run()
-    assert second.written_back == 0
-    assert fake.methods_called().count("batch") >= 1
+    assert second.written_back == 0 and len(_company_updates(fake)) == 2  # nothing differs
+
+    HealthScore.objects.create(client=alpha, day=timezone.localdate(), score=72, band="yellow")
+    third = run()
+    assert third.written_back == 1
+    assert _company_updates(fake)[-1] == (
+        f"crm.company.update?id={company}&fields[UF_CRM_SOPROVOD_ID]={alpha.pk}"
+        "&fields[UF_CRM_HEALTH]=72"
+    )
+    assert fake.companies[company]["UF_CRM_HEALTH"] == "72"
+
+
+def test_nothing_is_written_back_unless_configured(fake):
+    fake.add_company("ООО «Альфа»", INN_A)
+    assert run().written_back == 0 and _company_updates(fake) == []
+
+
+def _company_updates(fake) -> list[str]:
+    """The crm.company.update commands the fake portal was sent (inside ``batch``)."""
+    from urllib.parse import unquote
+
+    return [
+        unquote(command)
+        for method, params in fake.calls
+        if method == "batch"
+        for command in params["cmd"].values()
+        if command.startswith("crm.company.update")
+    ]
 
 
 def test_lists_are_read_by_the_id_cursor_and_batches_hold_at_most_50(fake):
@@ -267,12 +325,50 @@ def test_a_run_cut_short_resumes_without_duplicates_or_gaps(fake):
     assert cursors[-3:] == [50, 100, 130]  # carried on from the checkpoint, not from 0
 
 
-def test_a_killed_worker_leaves_a_running_run_that_the_next_sync_carries_on(fake):
+def test_a_network_error_mid_run_stops_it_and_the_next_run_carries_on(fake):
+    """The connection drops (no answer at all) from the second page on, past the retries:
+    the run stops with its first page committed; the next carries on from there."""
+    for n in range(130):
+        fake.add_company(f"Компания {n}", generate_inn(__import__("random").Random(3000 + n)))
+    fake.fail("drop", "crm.company.list", after=1, times=-1)
+    first = run(portal=Portal(fake.url, retries=1))
+    assert first.status == RunStatus.FAILED
+    assert "ServerDisconnected" in first.errors[0] and fake.code not in first.errors[0]
+    assert (first.company_cursor, Client.objects.count()) == (50, 50)
+    fake.repair()
+    second = run(portal=Portal(fake.url, retries=1))
+    assert second.pk == first.pk and second.status == RunStatus.DONE
+    assert second.companies_seen == 130 and second.clients_created == 130
+    assert Client.objects.count() == 130 and CompanyLink.objects.count() == 130
+    assert set(CompanyLink.objects.values_list("company_id", flat=True)) == set(fake.companies)
+    assert Client.objects.values("inn").distinct().count() == 130
+
+
+def test_a_network_error_between_a_page_and_its_write_back_loses_nothing(fake, settings):
+    """The write-back's batch fails on the network: the page's clients are written (the
+    write-back is an error of the run, not a stop), and the next run writes back what is
+    missing, once."""
+    settings.BITRIX24_CLIENT_ID_FIELD = "UF_CRM_SOPROVOD_ID"
+    fake.add_company("ООО «Альфа»", INN_A)
+    fake.add_company("ООО «Бета»", INN_B)
+    fake.fail("drop", "batch", after=2, times=-1)  # requisites, INN holders, then the update
+    first = run(portal=Portal(fake.url, retries=1))
+    assert first.status == RunStatus.DONE and first.written_back == 0
+    assert "Writing back" in first.errors[0] and Client.objects.count() == 2
+    fake.repair()
+    second = run()
+    assert second.written_back == 2 and Client.objects.count() == 2
+    ids = {c.bitrix_link.company_id: str(c.pk) for c in Client.objects.all()}
+    assert {k: fake.companies[k]["UF_CRM_SOPROVOD_ID"] for k in ids} == ids
+
+
+def test_a_run_left_running_is_carried_on_by_the_next_sync(fake):
+    """What a killed worker leaves behind (tests_faults/test_bitrix_worker_killed.py kills a
+    real one): the run still marked running, its checkpoint committed."""
     for n in range(60):
         fake.add_company(f"Компания {n}", generate_inn(__import__("random").Random(2000 + n)))
     fake.fail("html", "crm.company.list", after=1, times=-1)
     first = run()
-    # What a killed worker leaves: the run still marked running, its checkpoint committed.
     SyncRun.objects.filter(pk=first.pk).update(status=RunStatus.RUNNING, finished_at=None)
     fake.repair()
     second = run()
@@ -280,16 +376,23 @@ def test_a_killed_worker_leaves_a_running_run_that_the_next_sync_carries_on(fake
     assert Client.objects.count() == 60
 
 
-def test_a_dry_run_reads_everything_and_writes_nothing(fake, staff):
+def _database() -> dict:
+    """Every row the sync could write, as values (a changed field shows, not just a count)."""
+    models = (Client, CompanyLink, Conflict, DealLink, Handoff, SyncRun, AuditEvent)
+    return {m.__name__: sorted(map(str, m.objects.values())) for m in models}
+
+
+def test_a_dry_run_reads_everything_and_writes_nothing(fake, staff, settings):
+    settings.BITRIX24_CLIENT_ID_FIELD = "UF_CRM_SOPROVOD_ID"
     ClientFactory(name="Альфа (старое имя)", inn=INN_A)
     fake.add_company("ООО «Альфа»", INN_A)
     fake.add_company("ООО «Бета»", INN_B)
     fake.add_company("Опечатка", BAD_INN)
     fake.add_deal(2, "Внедрение")
-    before = [m.objects.count() for m in (Client, SyncRun, Conflict, Handoff, AuditEvent)]
+    before, portal_before = _database(), str(fake.companies)
     report = sync.run_sync(dry_run=True)
-    after = [m.objects.count() for m in (Client, SyncRun, Conflict, Handoff, AuditEvent)]
-    assert before == after
+    assert _database() == before  # not a field, not a log line, not an audit event
+    assert str(fake.companies) == portal_before and _company_updates(fake) == []
     text = "\n".join(report.lines)
     assert "+ new client «ООО «Бета»»" in text
     assert "~ client «Альфа (старое имя)» changes" in text
@@ -300,6 +403,38 @@ def test_a_dry_run_reads_everything_and_writes_nothing(fake, staff):
         1,
         1,
     )
+    # and the real run then does what the dry run said
+    real = run()
+    assert (real.clients_created, real.clients_updated, real.conflicts) == (1, 1, 1)
+    assert real.handoffs_created == 1
+
+
+def test_the_nightly_reconciliation_is_idempotent(fake, staff):
+    from soprovod.bitrix.tasks import reconcile
+
+    fake.add_company("ООО «Альфа»", INN_A)
+    fake.add_company("Опечатка", BAD_INN)
+    fake.add_company("Дубль 1", INN_B)
+    fake.add_company("Дубль 2", INN_B)
+    fake.add_deal(1, "Внедрение")
+    first = reconcile()
+    assert (first["created"], first["conflicts"], first["handoffs"]) == (1, 3, 1)
+    before = {k: v for k, v in _database().items() if k not in ("SyncRun", "AuditEvent")}
+    conflicts_before = sorted(Conflict.objects.values_list("pk", "status", "first_run_id"))
+    again = reconcile()
+    assert (again["created"], again["updated"], again["handoffs"], again["errors"]) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    after = {k: v for k, v in _database().items() if k not in ("SyncRun", "AuditEvent")}
+    for name in ("Client", "CompanyLink", "DealLink", "Handoff"):
+        assert after[name] == before[name], name
+    assert sorted(Conflict.objects.values_list("pk", "status", "first_run_id")) == (
+        conflicts_before
+    )
+    assert _company_updates(fake) == []
 
 
 def test_the_night_reconciles_what_changed_since_the_last_run(fake, time_machine):
@@ -322,7 +457,10 @@ def test_the_nightly_job_is_scheduled_only_when_connected():
     import subprocess
     import sys
 
-    code = "import soprovod.settings as s; print('bitrix-reconcile' in s.CELERY_BEAT_SCHEDULE)"
+    code = (
+        "import soprovod.settings as s; e = s.CELERY_BEAT_SCHEDULE.get('bitrix-reconcile');"
+        "print(e and (e['task'], str(e['schedule']), e['options']))"
+    )
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "SOPROVOD_DATA_DIR": "/tmp/soprovod-bx-test"}
     off = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     on = subprocess.run(
@@ -331,14 +469,21 @@ def test_the_nightly_job_is_scheduled_only_when_connected():
         capture_output=True,
         text=True,
     )
-    assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True"), off.stderr + on.stderr
+    assert off.stdout.strip() == "None", off.stderr
+    assert on.stdout.strip() == (
+        "('bitrix.reconcile', '<crontab: 40 1 * * * (m/h/dM/MY/d)>', {'expires': 10800})"
+    ), on.stderr
     bad = subprocess.run(
         [sys.executable, "-c", code],
-        env={**env, "BITRIX24_WEBHOOK_URL": "https://p.bitrix24.ru/crm/"},
+        env={**env, "BITRIX24_WEBHOOK_URL": "https://p.bitrix24.ru/crm/s3cr3t"},
         capture_output=True,
         text=True,
     )
     assert bad.returncode != 0 and "BITRIX24_WEBHOOK_URL" in bad.stderr
+    assert "s3cr3t" not in bad.stderr  # the refusal does not quote the secret back
+    from soprovod.celery import app
+
+    assert "bitrix.reconcile" in app.tasks  # the name the schedule gives is a real task
 
 
 def test_the_run_is_audited(fake):
@@ -356,3 +501,63 @@ def test_a_company_the_clients_rules_refuse_is_an_error_of_that_company_only(fak
     assert result.status == RunStatus.DONE and result.error_count == 1
     assert "Company 1" in result.errors[0]
     assert list(Client.objects.values_list("name", flat=True)) == ["ООО «Бета»"]
+
+
+def _fields(client: Client) -> dict:
+    from django.forms.models import model_to_dict
+
+    client.refresh_from_db()
+    return model_to_dict(client)
+
+
+def test_a_conflict_leaves_every_field_of_the_client_as_it_was(fake):
+    """A linked client whose company then gets a mistyped INN and a new name, and a client
+    whose INN two companies claim: both land in the review list, neither client changes."""
+    linked = fake.add_company("ООО «Альфа»", INN_A)
+    run()
+    alpha = Client.objects.get(inn=INN_A)
+    beta = ClientFactory(name="Бета", inn=INN_B)
+    before = {"alpha": _fields(alpha), "beta": _fields(beta)}
+    fake.requisites[0]["RQ_INN"] = BAD_INN
+    fake.update_company(linked, TITLE="ООО «Альфа» (переименовано)")
+    fake.add_company("Бета-1", INN_B)
+    fake.add_company("Бета-2", INN_B)
+    result = run()
+    assert (result.conflicts, result.clients_updated, result.clients_created) == (3, 0, 0)
+    assert {"alpha": _fields(alpha), "beta": _fields(beta)} == before
+    assert sorted(Conflict.objects.values_list("kind", flat=True)) == sorted(
+        [ConflictKind.BAD_INN, ConflictKind.DUPLICATE_INN, ConflictKind.DUPLICATE_INN]
+    )
+    assert not AuditEvent.objects.filter(
+        object_id__in=[str(alpha.pk), str(beta.pk)], action="updated"
+    ).exists()
+
+
+def test_the_webhook_secret_is_in_no_log_error_or_audit_record(fake, caplog, settings):
+    import io
+    import logging
+
+    from django.core.management import CommandError, call_command
+
+    caplog.set_level(logging.DEBUG)
+    settings.BITRIX24_CLIENT_ID_FIELD = "UF_CRM_SOPROVOD_ID"
+    fake.add_company("ООО «Альфа»", INN_A)
+    fake.fail("drop", "crm.company.list", times=-1)
+    failed = run(portal=Portal(fake.url, retries=1))  # the network
+    fake.repair()
+    fake.fail("html", "crm.company.list")  # a proxy's page
+    run()
+    fake.fail("drop", "batch", after=2, times=-1)  # the write-back
+    run(portal=Portal(fake.url, retries=1))
+    fake.repair()
+    sync.sync_company(404)  # Bitrix24 refuses: the call names no such company
+    out, err = io.StringIO(), io.StringIO()
+    fake.fail("bad_shape", "crm.company.list")
+    with pytest.raises(CommandError) as stopped:
+        call_command("bitrix", "sync", stdout=out, stderr=err)
+    errors = [e for r in SyncRun.objects.all() for e in r.errors]
+    assert failed.status == RunStatus.FAILED and len(errors) >= 5
+    audit = [f"{e.reason} {e.changes}" for e in AuditEvent.objects.all()]
+    seen = "\n".join([*errors, *audit, caplog.text, out.getvalue(), err.getvalue()])
+    assert fake.code not in seen and fake.code not in str(stopped.value)
+    assert "ServerDisconnected" in seen and "not JSON" in seen and "HTTP 400" in seen
