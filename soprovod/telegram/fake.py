@@ -132,7 +132,15 @@ class FakeTelegram:
         self.files[file_id] = (path, content)
         return file_id
 
-    def user_photo(self, chat_id: int, content: bytes, *, caption: str = "", name: str = "Иван"):
+    def user_photo(
+        self,
+        chat_id: int,
+        content: bytes,
+        *,
+        caption: str = "",
+        name: str = "Иван",
+        media_group: str = "",
+    ):
         file_id = self.add_file(content, f"photos/file_{len(self.files)}.jpg")
         sizes = [
             {
@@ -154,6 +162,8 @@ class FakeTelegram:
         fields: dict[str, Any] = {"photo": sizes}
         if caption:
             fields["caption"] = caption
+        if media_group:  # one of an album: Telegram sends each part as its own message
+            fields["media_group_id"] = media_group
         return self._incoming(chat_id, name, **fields)
 
     def user_document(
@@ -166,6 +176,7 @@ class FakeTelegram:
         caption: str = "",
         size: int | None = None,
         name: str = "Иван",
+        media_group: str = "",
     ):
         file_id = self.add_file(content, f"documents/{filename}")
         fields: dict[str, Any] = {
@@ -179,6 +190,8 @@ class FakeTelegram:
         }
         if caption:
             fields["caption"] = caption
+        if media_group:
+            fields["media_group_id"] = media_group
         return self._incoming(chat_id, name, **fields)
 
     def user_callback(

@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from soprovod.portal.forms import TYPE_SITUATIONS, describe_promise
+from soprovod.portal.forms import MAX_FILES, TYPE_SITUATIONS, describe_promise
 from soprovod.portal.queries import type_promises
 from soprovod.sla.models import TicketType
 from soprovod.surveys import actions as survey_actions
@@ -140,6 +140,9 @@ def fetch_files(refs: list[dict[str, Any]]) -> Prepared:
             prepared.refused.append(str(error))
             continue
         content = bot.download_file(ref["file_id"])
+        if not content:
+            prepared.refused.append(_("“%(name)s” is empty.") % {"name": name})
+            continue
         upload = SimpleUploadedFile(name, content, ref.get("mime") or "application/octet-stream")
         try:
             ticket_actions.validate_attachment(upload)
@@ -443,6 +446,17 @@ class Conversation:
         self.tell_refused(chat)
         if not text and not self.prepared.uploads:
             return "refused"
+        # 0. the next photo or file of an album whose first one waits in a draft
+        group = str(message.get("media_group_id") or "")[:64]
+        album = (
+            Draft.objects.select_for_update(of=("self",))
+            .filter(chat=chat, media_group_id=group, filed_at__isnull=True)
+            .first()
+            if group
+            else None
+        )
+        if album is not None:
+            return self.add_to_album(chat, album, text, refs)
         # 1. a reply to the bot's message about a ticket
         replied = (message.get("reply_to_message") or {}).get("message_id")
         if replied:
@@ -463,13 +477,43 @@ class Conversation:
             return self.add_to(chat, tickets[0], text, self.prepared.uploads)
         if not tickets:
             return self.ask_type(chat, text, refs)
-        draft = Draft.objects.create(chat=chat, text=text, files=self._kept(refs))
+        draft = Draft.objects.create(
+            chat=chat, text=text, files=self._kept(refs), media_group_id=self._group()
+        )
         buttons = [
             [[f"#{t.pk} {t.subject}"[:60], f"to:{draft.pk}:{t.pk}"]] for t in tickets[:MAX_CHOICES]
         ]
         buttons.append([[_("New ticket"), f"to:{draft.pk}:new"]])
         self.say(chat, _("Which ticket is this message about?"), buttons=buttons)
         return "asked_ticket"
+
+    def _group(self) -> str:
+        return str((self.update.get("message") or {}).get("media_group_id") or "")[:64]
+
+    def add_to_album(self, chat: TelegramChat, draft: Draft, text: str, refs) -> str:
+        """Gather the next part of an album in its draft (the question about the draft was
+        asked once, with the first part): as many files as the portal takes in one message,
+        the rest named as refused."""
+        kept = self._kept(refs)
+        room = max(MAX_FILES - len(draft.files), 0)
+        if len(kept) > room:
+            self.say(
+                chat,
+                _("These files were not accepted:")
+                + "\n"
+                + "\n".join(
+                    "• "
+                    + _("“%(name)s”: at most %(count)s files go in one message.")
+                    % {"name": _name_of(ref), "count": MAX_FILES}
+                    for ref in kept[room:]
+                ),
+            )
+            kept = kept[:room]
+        draft.files = [*draft.files, *kept]
+        if text:
+            draft.text = f"{draft.text}\n{text}" if draft.text else text
+        draft.save(update_fields=["files", "text"])
+        return "album"
 
     def _kept(self, refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The files of a draft: those that passed the limits (refused ones were named)."""
@@ -530,7 +574,9 @@ class Conversation:
 
     def ask_type(self, chat: TelegramChat, text: str, refs, draft: Draft | None = None) -> str:
         if draft is None:
-            draft = Draft.objects.create(chat=chat, text=text, files=self._kept(refs))
+            draft = Draft.objects.create(
+                chat=chat, text=text, files=self._kept(refs), media_group_id=self._group()
+            )
         message, labels = self.type_message(chat.contact.client if chat.contact_id else None)
         buttons = [
             [[label, f"type:{draft.pk}:{code}"]]

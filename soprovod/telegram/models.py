@@ -133,6 +133,9 @@ class Draft(models.Model):
     chat = models.ForeignKey(TelegramChat, on_delete=models.CASCADE, related_name="drafts")
     text = models.TextField(blank=True)
     files = models.JSONField(default=list, blank=True)
+    # An album comes as one update per photo or file, all with this id: they gather in the
+    # draft of the first (one question, one ticket message), as many files as the portal takes.
+    media_group_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     filed_at = models.DateTimeField(null=True, blank=True)
     ticket = models.ForeignKey(

@@ -297,3 +297,78 @@ def test_the_reopen_window_is_kept(
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.RESOLVED
     assert Draft.objects.filter(text="Опять").exists()  # a new ticket is offered instead
+
+
+# ---- albums and the portal's count limit ------------------------------------------------------
+
+
+def test_an_album_is_one_question_and_one_ticket_message(
+    fake_telegram, companies, linked, django_capture_on_commit_callbacks
+):
+    """Telegram sends an album as one update per photo; they gather in one draft, so the
+    contact is asked the type once and the ticket gets one message with every photo."""
+    capture = django_capture_on_commit_callbacks
+    fake_telegram.user_photo(CHAT, b"\xff\xd8ONE", caption="Табло КПП-1", media_group="A1")
+    fake_telegram.user_photo(CHAT, b"\xff\xd8TWO", media_group="A1")
+    fake_telegram.user_document(CHAT, b"log\n", "kpp.log", "text/plain", media_group="A1")
+    poll(capture)
+    questions = [item for item in fake_telegram.sent_to(CHAT) if item.get("buttons")]
+    assert len(questions) == 1
+    assert Draft.objects.count() == 1
+    fake_telegram.user_callback(CHAT, questions[0]["buttons"][1][0][1])  # standard
+    poll(capture)
+    ticket = Ticket.objects.get()
+    first = ticket.messages.get(from_staff=False)
+    assert first.body == "Табло КПП-1"
+    contents = set()
+    for attachment in first.attachments.all():
+        with attachment.file.open("rb") as handle:
+            contents.add(handle.read())
+    assert contents == {b"\xff\xd8ONE", b"\xff\xd8TWO", b"log\n"}
+
+
+def test_an_album_over_the_portals_file_count_is_cut_with_a_reason(
+    fake_telegram, companies, linked, django_capture_on_commit_callbacks
+):
+    """The portal takes at most MAX_FILES files in one message; so does the bot (the fake
+    sends more than Telegram's own album of ten allows)."""
+    from soprovod.portal.forms import MAX_FILES
+
+    capture = django_capture_on_commit_callbacks
+    for number in range(MAX_FILES + 1):
+        fake_telegram.user_document(
+            CHAT, b"scan", f"act-{number}.pdf", "application/pdf", media_group="BIG"
+        )
+    poll(capture)
+    refusals = [text for text in texts(fake_telegram, CHAT) if "не приняты" in text]
+    assert len(refusals) == 1
+    assert f"act-{MAX_FILES}.pdf" in refusals[0] and str(MAX_FILES) in refusals[0]
+    question = next(item for item in fake_telegram.sent_to(CHAT) if item.get("buttons"))
+    fake_telegram.user_callback(CHAT, question["buttons"][1][0][1])
+    poll(capture)
+    names = set(
+        Ticket.objects.get()
+        .messages.get(from_staff=False)
+        .attachments.values_list("filename", flat=True)
+    )
+    assert names == {f"act-{number}.pdf" for number in range(MAX_FILES)}
+
+
+def test_an_empty_file_is_refused_like_in_the_portal(
+    fake_telegram, companies, linked, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    ticket = ticket_actions.do_create_ticket(
+        None,
+        subject="Табло",
+        body="…",
+        type="standard",
+        channel=Channel.PORTAL,
+        client=companies.a,
+        contact=companies.contact_a,
+    )
+    fake_telegram.user_document(CHAT, b"", "empty.txt", "text/plain", size=1)
+    poll(capture)
+    assert ticket.messages.count() == 1
+    (refusal,) = [t for t in texts(fake_telegram, CHAT) if "не приняты" in t]
+    assert "empty.txt" in refusal and "пуст" in refusal
