@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench load messages install install-test static clean
+.PHONY: help run run-fakes test lint format bench load messages install install-test static clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,10 @@ run: install ## Migrate, load demo data when empty, serve on http://127.0.0.1:80
 	$(BIN)/soprovod migrate --noinput
 	$(BIN)/soprovod demo --if-empty
 	$(BIN)/soprovod serve --host $(HOST) --port $(PORT)
+
+run-fakes: install ## Like run, against a local fake Bitrix24 and a fake Telegram with a chat page (prints where to go)
+	$(BIN)/soprovod migrate --noinput
+	$(BIN)/soprovod demo --with-fakes --host $(HOST) --port $(PORT)
 
 test: install ## Install what tests need and run the whole suite
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -11,6 +11,7 @@ The test (or the demo) plays the people on the other side: ``user_message``,
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import threading
@@ -392,3 +393,187 @@ class FakeTelegram:
     def _api_deleteWebhook(self, params):
         self.webhook = None
         return True
+
+
+# ---- a chat page for the demo ---------------------------------------------------------------
+
+CHAT_PAGE = """<!doctype html>
+<html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Telegram (учебный) — Soprovod</title>
+<style>
+body { font: 15px/1.4 system-ui, sans-serif; margin: 0; background: #e6ebee; color: #111; }
+header { background: #517da2; color: #fff; padding: .6rem 1rem; }
+header small { display: block; opacity: .85; }
+main { max-width: 44rem; margin: 0 auto; padding: 1rem 1rem 7rem; }
+.msg { max-width: 85%; margin: .4rem 0; padding: .5rem .75rem; border-radius: .6rem;
+  white-space: pre-wrap; word-wrap: break-word; background: #fff; }
+.me { margin-left: auto; background: #effdde; }
+.note { text-align: center; color: #555; font-size: .85rem; background: none; margin: .4rem auto; }
+.buttons { display: flex; flex-wrap: wrap; gap: .3rem; margin-top: .4rem; }
+.buttons button, form button { border: 0; border-radius: .4rem; padding: .4rem .7rem;
+  background: #517da2; color: #fff; cursor: pointer; font: inherit; }
+.reply { font-size: .8rem; color: #517da2; background: none; border: 0; padding: 0;
+  cursor: pointer; display: block; margin-top: .3rem; }
+form { position: fixed; left: 0; right: 0; bottom: 0; background: #fff; padding: .6rem;
+  display: flex; gap: .4rem; justify-content: center; box-shadow: 0 -1px 4px #0002; }
+form textarea { flex: 1; max-width: 36rem; font: inherit; padding: .4rem; }
+#replying { font-size: .8rem; color: #517da2; }
+</style></head>
+<body>
+<header><strong>Soprovod — бот поддержки (учебный Telegram)</strong>
+<small>Вы пишете как __NAME__. Это не настоящий Telegram: страницу показывает
+локальный поддельный Bot API демо-режима; Soprovod забирает отсюда сообщения, как у Telegram.</small>
+</header>
+<main id="log" aria-live="polite"></main>
+<form id="send">
+  <button type="button" id="new" title="/new">Новое обращение</button>
+  <textarea id="text" rows="2" aria-label="Сообщение"
+    placeholder="Сообщение боту (первая строка — тема)"></textarea>
+  <span id="replying"></span>
+  <button type="submit">Отправить</button>
+</form>
+<script>
+let shown = 0, replyTo = null;
+const log = document.getElementById("log");
+async function post(path, body) {
+  await fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify(body)});
+  refresh();
+}
+function line(item) {
+  const div = document.createElement("div");
+  div.className = "msg" + (item.who === "me" ? " me" : item.who === "note" ? " note" : "");
+  div.textContent = item.text;
+  for (const row of item.buttons || []) {
+    const box = document.createElement("div");
+    box.className = "buttons";
+    for (const [label, data] of row) {
+      const b = document.createElement("button");
+      b.textContent = label;
+      b.onclick = () => post("/chat/press", {data: data, label: label, message_id: item.message_id});
+      box.append(b);
+    }
+    div.append(box);
+  }
+  if (item.who === "bot") {
+    const r = document.createElement("button");
+    r.className = "reply"; r.textContent = "↩ ответить на это сообщение";
+    r.onclick = () => { replyTo = item.message_id;
+      document.getElementById("replying").textContent = "ответ на сообщение бота"; };
+    div.append(r);
+  }
+  log.append(div);
+}
+async function refresh() {
+  const answer = await fetch("/chat/transcript?after=" + shown);
+  const items = await answer.json();
+  for (const item of items) line(item);
+  shown += items.length;
+  if (items.length) window.scrollTo(0, document.body.scrollHeight);
+}
+document.getElementById("send").onsubmit = (event) => {
+  event.preventDefault();
+  const text = document.getElementById("text");
+  if (!text.value.trim()) return;
+  post("/chat/send", {text: text.value, reply_to: replyTo});
+  text.value = ""; replyTo = null; document.getElementById("replying").textContent = "";
+};
+document.getElementById("new").onclick = () => post("/chat/send", {text: "/new"});
+refresh(); setInterval(refresh, 1000);
+</script>
+</body></html>
+"""
+
+
+class FakeTelegramChat(FakeTelegram):
+    """The fake Bot API with a page a person can chat through (the demo with fakes): at
+    ``/chat/`` one private chat, played as ``name``. What they type and press becomes
+    updates exactly as ``user_message`` and ``user_callback`` make them; what the bot sends
+    to the chat shows up on the page (it asks ``/chat/transcript`` every second)."""
+
+    def __init__(self, token: str, *, chat_id: int, name: str, first_update_id: int = 0) -> None:
+        super().__init__(token)
+        if first_update_id:
+            # Telegram's update ids only grow: a bot that polled an earlier fake stored an
+            # offset, and updates below it would never reach it.
+            self._update_ids = itertools.count(first_update_id)
+        self.chat_id = chat_id
+        self.name = name
+        self.transcript: list[dict[str, Any]] = []  # in order: who, text, buttons, message_id
+
+    @property
+    def chat_url(self) -> str:
+        return f"{self.base_url}/chat/"
+
+    def _log(self, who: str, text: str, **extra) -> None:
+        with self._lock:
+            self.transcript.append({"who": who, "text": text, **extra})
+
+    def note(self, text: str) -> None:
+        """A line of the page's own (not a message), e.g. «the chat was linked earlier»."""
+        self._log("note", text)
+
+    def say(self, text: str, *, reply_to: int | None = None) -> dict[str, Any]:
+        """The person sends ``text`` (what the page's form does)."""
+        self._log("me", text)
+        return self.user_message(self.chat_id, text, name=self.name, reply_to=reply_to)
+
+    def press(self, data: str, *, label: str = "", message_id: int | None = None):
+        """The person presses a button of a bot's message (what the page's buttons do)."""
+        self._log("me", f"[{label or data}]")
+        return self.user_callback(self.chat_id, data, message_id=message_id, name=self.name)
+
+    def bot_messages(self) -> list[dict[str, Any]]:
+        return [item for item in self.transcript if item["who"] == "bot"]
+
+    def _sent_message(self, params, **extra) -> dict[str, Any]:
+        message = super()._sent_message(params, **extra)
+        if message["chat"]["id"] == self.chat_id:
+            record = self.sent[-1]
+            text = extra.get("text") or extra.get("caption") or ""
+            if extra.get("filename"):
+                text = f"📎 {extra['filename']}\n{text}".strip()
+            self._log(
+                "bot",
+                text,
+                buttons=record.get("buttons") or [],
+                message_id=message["message_id"],
+            )
+        return message
+
+    def _handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        path, _, query = handler.path.partition("?")
+        if path in ("/chat", "/chat/"):
+            page = CHAT_PAGE.replace("__NAME__", html.escape(self.name)).encode()
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.send_header("Content-Length", str(len(page)))
+            handler.end_headers()
+            handler.wfile.write(page)
+            return None
+        if path == "/chat/transcript":
+            after = parse_qs(query).get("after", ["0"])[0]
+            start = int(after) if after.isdigit() else 0
+            with self._lock:
+                items = [dict(item) for item in self.transcript[start:]]
+            return self._reply(handler, 200, items)
+        if path in ("/chat/send", "/chat/press") and handler.command == "POST":
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                params = {}
+            if path == "/chat/send" and str(params.get("text") or "").strip():
+                reply_to = params.get("reply_to")
+                self.say(str(params["text"]), reply_to=int(reply_to) if reply_to else None)
+            elif path == "/chat/press" and params.get("data"):
+                message_id = params.get("message_id")
+                self.press(
+                    str(params["data"]),
+                    label=str(params.get("label") or ""),
+                    message_id=int(message_id) if message_id else None,
+                )
+            else:
+                return self._reply(handler, 400, {"ok": False})
+            return self._reply(handler, 200, {"ok": True})
+        return super()._handle(handler, body)

@@ -9,10 +9,13 @@ Ctrl+C or on SIGTERM.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.core.management import call_command
@@ -74,31 +77,57 @@ class Command(SoprovodCommand):
         )
 
     def handle(self, *, host: str, port: int, concurrency: int, no_worker: bool, **options):
-        if not settings.DEBUG:
-            call_command("collectstatic", interactive=False, verbosity=0)
-        connections.close_all()  # the children open their own
-
-        # SIGTERM (systemd, docker stop) stops the children too, as Ctrl+C does.
-        previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-        worker = web = None
+        status = 0
         try:
-            if not no_worker:
-                data_dir = Path(settings.DATA_DIR)
-                worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                    worker_command(concurrency=concurrency, data_dir=data_dir)
-                )
-            web = subprocess.Popen(  # noqa: S603
-                web_command(host=host, port=port, debug=settings.DEBUG)
-            )
-            status = web.wait()
+            with running_app(
+                host=host,
+                port=port,
+                concurrency=concurrency,
+                worker=not no_worker,
+                stderr=self.stderr,
+            ) as web:
+                status = web.wait()
         except KeyboardInterrupt:
             status = 0
-        finally:
-            for name, process in (("web server", web), ("worker", worker)):
-                _stop(process, name, self.stderr)
-            signal.signal(signal.SIGTERM, previous)
         if status:
             raise CommandError(f"the web server exited with status {status}")
+
+
+@contextlib.contextmanager
+def running_app(
+    *,
+    host: str,
+    port: int,
+    concurrency: int = 2,
+    worker: bool = True,
+    stderr,
+    output: IO[str] | None = None,
+) -> Iterator[subprocess.Popen]:
+    """The web server (yielded) and the worker running as child processes of this one, with
+    its environment (their output into ``output`` when given); both stopped when the block
+    ends, on Ctrl+C or on SIGTERM."""
+    streams = {} if output is None else {"stdout": output, "stderr": subprocess.STDOUT}
+    if not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    connections.close_all()  # the children open their own
+
+    # SIGTERM (systemd, docker stop) stops the children too, as Ctrl+C does.
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    worker_process = web = None
+    try:
+        if worker:
+            data_dir = Path(settings.DATA_DIR)
+            worker_process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                worker_command(concurrency=concurrency, data_dir=data_dir), **streams
+            )
+        web = subprocess.Popen(  # noqa: S603
+            web_command(host=host, port=port, debug=settings.DEBUG), **streams
+        )
+        yield web
+    finally:
+        for name, process in (("web server", web), ("worker", worker_process)):
+            _stop(process, name, stderr)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _raise_keyboard_interrupt(signum, frame):
