@@ -7,8 +7,13 @@ A router written for /api/v1/ should:
   ``soprovod.accounts.permissions`` (an object the caller may not see raises ``Http404``);
 - write through the app's ``do_*`` actions and let their exceptions propagate: the handlers
   installed by ``install_error_handlers`` turn ``Http404``, ``PermissionDenied``, Django's
-  ``ValidationError``, ``StaleObjectError``, ``IntegrityError`` and stray ``ValueError`` into
-  JSON ``{"detail": ...}`` answers;
+  ``ValidationError``, ``StateConflict``, ``StaleObjectError``, ``IntegrityError`` and stray
+  ``ValueError`` into JSON ``{"detail": ...}`` answers;
+- refuse in the one way for each reason: 404 for an object the caller may not see (in the
+  path or named in the body: ``NotFound``), 403 for a section or an action the caller's role
+  does not use (``require`` with the page's own ``can_*`` check, lists included), 409 for an
+  object whose state refuses the action (the actions raise ``StateConflict``) or that changed
+  meanwhile, 422 for a value that is wrong whatever the state;
 - name the request body parameter ``payload`` (``BODY_PARAM``), so that a model validation
   error points at the same ``loc`` as ninja's own schema error for that field;
 - page lists with ``@paginate(Pagination)`` over a queryset with a total order;
@@ -36,7 +41,7 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from pydantic import ConfigDict, field_validator
 
 from soprovod.accounts.models import ApiToken, User
-from soprovod.core.errors import StaleObjectError
+from soprovod.core.errors import StaleObjectError, StateConflict
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +113,27 @@ class SessionAuth(NinjaSessionAuth):
         return super().__call__(request)
 
 
+class NotFound(Http404):
+    """An object named in the request body (``field``) that the caller may not see, or that
+    does not exist: 404 as for a path (interfaces.md: "as if absent"), the answer naming the
+    field but never telling "hidden" from "absent"."""
+
+    def __init__(self, field: str):
+        self.field = field
+        super().__init__(field)
+
+
+def visible_or_404(queryset, pk: int | None, field: str):
+    """The object ``pk`` of ``queryset`` (the caller's visible objects), None for no id, and
+    ``NotFound(field)`` when the caller may not see it."""
+    if pk is None:
+        return None
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(field)
+    return obj
+
+
 def api_user(request: HttpRequest) -> User:
     """The authenticated caller (set by whichever auth class accepted the request)."""
     return request.auth  # type: ignore[attr-defined]
@@ -148,8 +174,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        # Never echo the reason: "not yours" and "does not exist" must look the same.
+        # Never echo the reason: "not yours" and "does not exist" must look the same. Only
+        # the field of the body that named the object is said (NotFound), not why.
+        field = getattr(exc, "field", "")
+        if field:
+            return detail(request, _("Not found: %(field)s") % {"field": field}, 404)
         return detail(request, _("Not found"), 404)
+
+    @api.exception_handler(StateConflict)
+    def state_conflict(request: HttpRequest, exc: StateConflict) -> HttpResponse:
+        # Checked before ValidationError and ValueError (ninja follows the exception's MRO,
+        # and an app's state error subclasses StateConflict first).
+        return detail(request, exc.detail, 409)
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

@@ -1,7 +1,9 @@
 """/api/v1/clients, /api/v1/sites, /api/v1/contacts (interfaces.md «HTTP API»).
 
-Who may do what is decided in ``soprovod.accounts.permissions`` only: every read starts from
-its scoped querysets or ``get_*_or_404`` (so an object the caller may not see answers 404),
+Who may do what is decided in ``soprovod.accounts.permissions`` only: a list is refused (403)
+to a role whose pages do not show such objects (the portfolio's ``can_see_portfolio``; a
+client contact also lists their company's sites, which the portal's ticket form offers);
+every read starts from its scoped querysets or ``get_*_or_404`` (so an object the caller may not see answers 404),
 every write asks it with ``for_update=True`` (403 for an object the caller may read but not
 change) and goes through ``actions``. Lists select their related rows in the same query, so
 a page costs the same number of queries whatever its length.
@@ -17,7 +19,12 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from soprovod.accounts.models import User
-from soprovod.accounts.permissions import can_create_client, require
+from soprovod.accounts.permissions import (
+    can_create_client,
+    can_see_portfolio,
+    can_use_portal,
+    require,
+)
 from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
 from soprovod.clients import actions, queries
 from soprovod.clients.models import Client, Contact, Site
@@ -83,13 +90,15 @@ def _client_values(data: dict[str, Any], current: Client | None) -> dict[str, An
 
 @router.get(
     "/clients",
-    response={200: list[ClientOut], **error_responses()},
+    response={200: list[ClientOut], **error_responses(403)},
     tags=["clients"],
     summary="List clients",
 )
 @paginate(Pagination)
 def list_clients(request: HttpRequest, filters: Query[ClientFilters]):
-    """The clients the caller may see, filtered and sorted (``-mrr``: largest first)."""
+    """The clients the caller may see, filtered and sorted (``-mrr``: largest first); 403
+    for a role without the portfolio page (development, client contacts)."""
+    require(can_see_portfolio(api_user(request)))
     portfolio_filters = queries.PortfolioFilters(
         q=filters.q.strip(),
         status=filters.status or "",
@@ -176,12 +185,15 @@ def _sites(user: User) -> QuerySet[Site]:
 
 @router.get(
     "/sites",
-    response={200: list[SiteOut], **error_responses()},
+    response={200: list[SiteOut], **error_responses(403)},
     tags=["sites"],
     summary="List sites",
 )
 @paginate(Pagination)
 def list_sites(request: HttpRequest, filters: Query[ChildFilters]):
+    """Sites of the portfolio, or of a client contact's own company (the portal offers
+    them when filing a ticket); 403 for development."""
+    require(can_see_portfolio(api_user(request)) or can_use_portal(api_user(request)))
     sites = _sites(api_user(request))
     if filters.client is not None:
         sites = sites.filter(client_id=filters.client)
@@ -249,12 +261,14 @@ def _contacts(user: User) -> QuerySet[Contact]:
 
 @router.get(
     "/contacts",
-    response={200: list[ContactOut], **error_responses()},
+    response={200: list[ContactOut], **error_responses(403)},
     tags=["contacts"],
     summary="List contacts",
 )
 @paginate(Pagination)
 def list_contacts(request: HttpRequest, filters: Query[ChildFilters]):
+    """Contacts of the portfolio; 403 for a role without the portfolio page."""
+    require(can_see_portfolio(api_user(request)))
     contacts = _contacts(api_user(request))
     if filters.client is not None:
         contacts = contacts.filter(client_id=filters.client)

@@ -26,7 +26,7 @@ from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.clients.models import Client
-from soprovod.core.errors import StaleObjectError
+from soprovod.core.errors import StaleObjectError, StateConflict
 from soprovod.core.notify import notify
 from soprovod.devrequests import clock, escalations
 from soprovod.devrequests.models import (
@@ -61,6 +61,11 @@ class DevRequestError(ValidationError):
     """A change the request rules refuse; the message says why."""
 
 
+class DevRequestStateError(StateConflict, DevRequestError):
+    """Refused because of the request's status (already decided, closed, merged, not
+    awaiting a decision): the API answers 409."""
+
+
 def request_url(request_id: int) -> str:
     return reverse("devrequests:detail", args=[request_id])
 
@@ -80,7 +85,7 @@ def _save(request: DevRequest, *fields: str) -> None:
 
 def _require(request: DevRequest, *statuses: str) -> None:
     if request.status not in statuses:
-        raise DevRequestError(
+        raise DevRequestStateError(
             _("Not possible while the request is «%(status)s».")
             % {"status": request.get_status_display()}
         )
@@ -165,7 +170,7 @@ def do_link(
 ) -> DevRequest:
     request = _lock(request, expected_version)
     if request.status == RequestStatus.MERGED:
-        raise DevRequestError(_("The request was merged: link to the one it was merged into."))
+        raise DevRequestStateError(_("The request was merged: link to the one it was merged into."))
     changes = _link(request, tickets, clients)
     if changes:
         _save(request)
@@ -178,7 +183,7 @@ def do_vote(actor, request: DevRequest, *, reason: str = "") -> DevRequest:
     """One more voice for the request (another client or colleague asked for the same)."""
     request = _lock(request)
     if request.status in FINAL_STATUSES:
-        raise DevRequestError(_("The request is closed."))
+        raise DevRequestStateError(_("The request is closed."))
     before = request.votes
     request.votes = F("votes") + 1
     _save(request, "votes")
@@ -241,7 +246,7 @@ def _announce_submitted(request_id: int) -> None:
 def _end_round(actor, request: DevRequest, outcome: str, at: dt.datetime) -> AgreementRound:
     running = _running_round(request)
     if running is None:
-        raise DevRequestError(_("The request is not awaiting a decision."))
+        raise DevRequestStateError(_("The request is not awaiting a decision."))
     if at < running.submitted_at:
         raise DevRequestError(_("A decision cannot come before the request was submitted."))
     running.ended_at = at
@@ -418,7 +423,7 @@ def do_tell_clients(actor, request: DevRequest) -> int:
     request = _lock(request)
     _require(request, RequestStatus.RELEASED)
     if request.clients_told_at is not None:
-        raise DevRequestError(_("The clients were already told."))
+        raise DevRequestStateError(_("The clients were already told."))
     told = 0
     for ticket in _open_tickets(request):
         body = render_to_string(
@@ -458,9 +463,9 @@ def do_merge(
     }
     duplicate, survivor = locked[duplicate.pk], locked[survivor.pk]
     if duplicate.status in FINAL_STATUSES:
-        raise DevRequestError(_("A finished request cannot be merged."))
+        raise DevRequestStateError(_("A finished request cannot be merged."))
     if survivor.status in FINAL_STATUSES:
-        raise DevRequestError(_("Merge into a request that is still open."))
+        raise DevRequestStateError(_("Merge into a request that is still open."))
     now = at or timezone.now()
     running = _running_round(duplicate)
     if running is not None:

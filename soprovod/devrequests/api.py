@@ -1,5 +1,7 @@
 """/api/v1/dev-requests (interfaces.md «HTTP API»), through the same permission layer and
-actions as the pages. Development reads requests and the linked tickets' subjects, never
+actions as the pages; a refusal because of the request's status (already decided, closed,
+merged) is a 409 (``DevRequestStateError``), any other refusal of the rules a 422.
+Development reads requests and the linked tickets' subjects, never
 the client portfolio (``client_ids`` is null for it)."""
 
 from django.http import HttpRequest
@@ -134,7 +136,7 @@ def decline(request: HttpRequest, request_id: ObjectId, payload: DecisionIn):
 
 @router.post(
     "/dev-requests/{request_id}/start",
-    response={200: RequestDetailOut, **error_responses(403, 404)},
+    response={200: RequestDetailOut, **error_responses(403, 404, 409)},
 )
 def start(request: HttpRequest, request_id: ObjectId):
     return _decided(request, request_id, actions.do_start)
@@ -170,7 +172,7 @@ def wont_do(request: HttpRequest, request_id: ObjectId, payload: DecisionIn):
 
 @router.post(
     "/dev-requests/{request_id}/submit",
-    response={200: RequestDetailOut, **error_responses(403, 404)},
+    response={200: RequestDetailOut, **error_responses(403, 404, 409)},
 )
 def submit(request: HttpRequest, request_id: ObjectId):
     user = _section(request)
@@ -181,7 +183,7 @@ def submit(request: HttpRequest, request_id: ObjectId):
 
 @router.post(
     "/dev-requests/{request_id}/merge",
-    response={200: RequestDetailOut, **error_responses(403, 404)},
+    response={200: RequestDetailOut, **error_responses(403, 404, 409)},
 )
 def merge(request: HttpRequest, request_id: ObjectId, payload: MergeIn):
     """Merge this request into ``into``: links and votes carry over; returns the survivor."""

@@ -31,7 +31,7 @@ from soprovod.clients.actions import (
     do_update_client,
 )
 from soprovod.clients.models import Client, ClientStatus
-from soprovod.core.errors import StaleObjectError
+from soprovod.core.errors import StaleObjectError, StateConflict
 from soprovod.core.notify import notify
 from soprovod.handoffs import checklist, escalations
 from soprovod.handoffs.models import (
@@ -88,6 +88,11 @@ AGREERS = (Role.HEAD, Role.SUCCESS_MANAGER, Role.IMPLEMENTATION_MANAGER)
 
 class HandoffError(ValidationError):
     """A hand-off action the rules refuse; ``messages`` say why (each missing item named)."""
+
+
+class HandoffStateError(StateConflict, HandoffError):
+    """Refused because of the hand-off's status (already submitted, not submitted): the API
+    answers 409."""
 
 
 # ---- the clock ---------------------------------------------------------------------------
@@ -172,7 +177,7 @@ def do_save_handoff(
     if handoff is not None and handoff.pk:
         handoff = _lock(handoff, expected_version)
         if handoff.status not in EDITABLE:
-            raise HandoffError(_("Only a draft or a returned hand-off can be changed."))
+            raise HandoffStateError(_("Only a draft or a returned hand-off can be changed."))
         before = snapshot(handoff, EDITABLE_FIELDS)
         before["sites"] = _sites_text(handoff.sites.all())
     else:
@@ -211,7 +216,7 @@ def do_save_handoff(
 def do_add_document(actor, handoff: Handoff, *, file, name: str = "") -> HandoffDocument:
     handoff = _lock(handoff)
     if handoff.status not in EDITABLE:
-        raise HandoffError(_("Only a draft or a returned hand-off can be changed."))
+        raise HandoffStateError(_("Only a draft or a returned hand-off can be changed."))
     document = HandoffDocument(
         handoff=handoff,
         name=(name or getattr(file, "name", "") or _("document"))[:300],
@@ -234,7 +239,7 @@ def do_add_document(actor, handoff: Handoff, *, file, name: str = "") -> Handoff
 def do_remove_document(actor, document: HandoffDocument) -> None:
     handoff = _lock(document.handoff)
     if handoff.status not in EDITABLE:
-        raise HandoffError(_("Only a draft or a returned hand-off can be changed."))
+        raise HandoffStateError(_("Only a draft or a returned hand-off can be changed."))
     record(
         actor,
         document,
@@ -266,7 +271,7 @@ def do_submit_handoff(actor, handoff: Handoff, *, now: dt.datetime | None = None
     now = now or timezone.now()
     handoff = _lock(handoff)
     if handoff.status not in EDITABLE:
-        raise HandoffError(_("The hand-off is already submitted or accepted."))
+        raise HandoffStateError(_("The hand-off is already submitted or accepted."))
     lacking = missing_items(handoff)
     if lacking:
         raise HandoffError(
@@ -316,7 +321,7 @@ def _close_round(
         .first()
     )
     if agreement is None:
-        raise HandoffError(_("The hand-off has no round waiting for an answer."))
+        raise HandoffStateError(_("The hand-off has no round waiting for an answer."))
     agreement.answered_at = max(now, agreement.submitted_at)
     agreement.answered_by = actor if getattr(actor, "pk", None) else None
     agreement.outcome = outcome
@@ -342,7 +347,7 @@ def do_return_handoff(
     now = now or timezone.now()
     handoff = _lock(handoff)
     if handoff.status != HandoffStatus.SUBMITTED:
-        raise HandoffError(_("Only a submitted hand-off can be returned."))
+        raise HandoffStateError(_("Only a submitted hand-off can be returned."))
     unknown = set(reasons) - set(checklist.ITEM_KEYS)
     if unknown:
         raise HandoffError(_("Unknown checklist items: %(items)s") % {"items": ", ".join(unknown)})
@@ -393,7 +398,7 @@ def do_accept_handoff(
     now = now or timezone.now()
     handoff = _lock(handoff)
     if handoff.status != HandoffStatus.SUBMITTED:
-        raise HandoffError(_("Only a submitted hand-off can be accepted."))
+        raise HandoffStateError(_("Only a submitted hand-off can be accepted."))
     if success_manager is None:
         raise HandoffError(_("Choose the client's success manager."))
     agreement = _close_round(handoff, actor, RoundOutcome.ACCEPTED, now, comment=comment.strip())
@@ -436,7 +441,7 @@ def do_record_past_acceptance(
     of the client changes and no project is opened."""
     handoff = _lock(handoff)
     if handoff.status != HandoffStatus.SUBMITTED:
-        raise HandoffError(_("Only a submitted hand-off can be accepted."))
+        raise HandoffStateError(_("Only a submitted hand-off can be accepted."))
     agreement = _close_round(handoff, actor, RoundOutcome.ACCEPTED, now, comment=comment)
     handoff.client, handoff.success_manager = client, client.success_manager
     handoff.status = HandoffStatus.ACCEPTED

@@ -1,6 +1,8 @@
 """/api/v1/handoffs (interfaces.md «HTTP API»): sales' own hand-offs, support's inbox, the
 checklist, submit, return and accept — through the same permission layer and actions as the
-pages."""
+pages. Who may act is asked here (403: not the owner, not an agreer); whether the hand-off's
+status allows it is the action's to say (``HandoffStateError``: 409), so that a script that
+PATCHes a submitted hand-off learns "wrong state", not "wrong person"."""
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -15,11 +17,11 @@ from soprovod.accounts.permissions import (
     require,
 )
 from soprovod.accounts.roles import Role
-from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
+from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses, visible_or_404
 from soprovod.clients.permissions import clients_visible_to
 from soprovod.handoffs import actions, checklist, queries
 from soprovod.handoffs.models import Handoff
-from soprovod.handoffs.permissions import get_handoff_or_404
+from soprovod.handoffs.permissions import get_handoff_or_404, owns_handoff
 from soprovod.handoffs.schemas import (
     HandoffAcceptIn,
     HandoffDetailOut,
@@ -37,6 +39,20 @@ def _section(request: HttpRequest):
     user = api_user(request)
     require(can_see_handoffs(user))
     return user
+
+
+def _own(user, pk: int) -> Handoff:
+    """A hand-off its sales owner may change or submit: 404 unseen, 403 not theirs."""
+    handoff = get_handoff_or_404(user, pk)
+    require(owns_handoff(user, handoff))
+    return handoff
+
+
+def _to_answer(user, pk: int) -> Handoff:
+    """A hand-off support may accept or return: 404 unseen, 403 not an agreer."""
+    handoff = get_handoff_or_404(user, pk)
+    require(can_agree_handoffs(user))
+    return handoff
 
 
 def _one(user, pk: int) -> Handoff:
@@ -92,12 +108,7 @@ def get_handoff(request: HttpRequest, handoff_id: ObjectId):
 def _values(user, payload: HandoffIn) -> tuple[dict, list | None]:
     values = payload.dict(exclude={"version", "client_id", "sites"}, exclude_unset=True)
     if "client_id" in payload.model_fields_set:
-        client = None
-        if payload.client_id is not None:
-            client = clients_visible_to(user).filter(pk=payload.client_id).first()
-            if client is None:
-                raise ValidationError({"client_id": "No such client."})
-        values["client"] = client
+        values["client"] = visible_or_404(clients_visible_to(user), payload.client_id, "client_id")
     sites = [site.dict() for site in payload.sites] if payload.sites is not None else None
     return values, sites
 
@@ -117,28 +128,31 @@ def create_handoff(request: HttpRequest, payload: HandoffIn):
 )
 def update_handoff(request: HttpRequest, handoff_id: ObjectId, payload: HandoffIn):
     user = _section(request)
-    handoff = get_handoff_or_404(user, handoff_id, for_edit=True)
+    handoff = _own(user, handoff_id)
     values, sites = _values(user, payload)
     actions.do_save_handoff(user, handoff, sites=sites, expected_version=payload.version, **values)
     return _one(user, handoff_id)
 
 
 @router.post(
-    "/handoffs/{handoff_id}/submit", response={200: HandoffRoundOut, **error_responses(403, 404)}
+    "/handoffs/{handoff_id}/submit",
+    response={200: HandoffRoundOut, **error_responses(403, 404, 409)},
 )
 def submit(request: HttpRequest, handoff_id: ObjectId):
-    """Submit (or resubmit): a new agreement round; 422 names every missing item."""
+    """Submit (or resubmit): a new agreement round; 422 names every missing item, 409 says
+    the hand-off is submitted or accepted already."""
     user = _section(request)
-    handoff = get_handoff_or_404(user, handoff_id, for_edit=True)
+    handoff = _own(user, handoff_id)
     return actions.do_submit_handoff(user, handoff)
 
 
 @router.post(
-    "/handoffs/{handoff_id}/return", response={200: HandoffRoundOut, **error_responses(403, 404)}
+    "/handoffs/{handoff_id}/return",
+    response={200: HandoffRoundOut, **error_responses(403, 404, 409)},
 )
 def return_handoff(request: HttpRequest, handoff_id: ObjectId, payload: ReturnIn):
     user = _section(request)
-    handoff = get_handoff_or_404(user, handoff_id, for_answer=True)
+    handoff = _to_answer(user, handoff_id)
     return actions.do_return_handoff(
         user, handoff, reasons=payload.reasons, comment=payload.comment
     )
@@ -154,12 +168,13 @@ def _user_with_role(pk: int | None, role: str, field: str) -> User | None:
 
 
 @router.post(
-    "/handoffs/{handoff_id}/accept", response={200: HandoffOut, **error_responses(403, 404)}
+    "/handoffs/{handoff_id}/accept",
+    response={200: HandoffOut, **error_responses(403, 404, 409)},
 )
 def accept(request: HttpRequest, handoff_id: ObjectId, payload: HandoffAcceptIn):
     """Accept: the client onboarding and its project opened, in one transaction."""
     user = _section(request)
-    handoff = get_handoff_or_404(user, handoff_id, for_answer=True)
+    handoff = _to_answer(user, handoff_id)
     actions.do_accept_handoff(
         user,
         handoff,

@@ -25,12 +25,17 @@ def handoffs_visible_to(user) -> QuerySet[Handoff]:
     return handoffs.none()
 
 
+def owns_handoff(user, handoff: Handoff) -> bool:
+    """Sales work their own hand-offs (whether its status allows a change now is the
+    action's to say: ``actions.HandoffStateError``)."""
+    return can_start_handoffs(user) and handoff.sales_id == user.pk
+
+
 def can_edit_handoff(user, handoff: Handoff) -> bool:
     """Sales change, document and submit their own draft or returned hand-off."""
-    return (
-        can_start_handoffs(user)
-        and handoff.sales_id == user.pk
-        and handoff.status in (HandoffStatus.DRAFT, HandoffStatus.RETURNED)
+    return owns_handoff(user, handoff) and handoff.status in (
+        HandoffStatus.DRAFT,
+        HandoffStatus.RETURNED,
     )
 
 

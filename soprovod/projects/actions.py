@@ -19,7 +19,7 @@ from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
 from soprovod.clients.actions import do_update_client
 from soprovod.clients.models import Client, ClientStatus
-from soprovod.core.errors import StaleObjectError
+from soprovod.core.errors import StaleObjectError, StateConflict
 from soprovod.core.notify import notify
 from soprovod.projects.models import (
     Blocker,
@@ -44,6 +44,11 @@ PROJECT_FIELDS = ("name", "owner", "status", "planned_start", "planned_go_live",
 
 class ProjectError(ValidationError):
     """A project action the rules refuse; the message says why."""
+
+
+class ProjectStateError(StateConflict, ProjectError):
+    """Refused because of the project's state (no longer in progress, open blockers): the
+    API answers 409."""
 
 
 # ---- templates -----------------------------------------------------------------------------
@@ -235,7 +240,7 @@ def _bump(project: Project) -> None:
 
 def _require_in_progress(project: Project) -> None:
     if project.status != ProjectStatus.IN_PROGRESS:
-        raise ProjectError(_("The project is not in progress any more."))
+        raise ProjectStateError(_("The project is not in progress any more."))
 
 
 def _refresh_stage(stage: ProjectStage) -> None:
@@ -367,7 +372,7 @@ def do_go_live(actor, project: Project, *, on: dt.date | None = None) -> Project
     if on < project.planned_start:
         raise ProjectError(_("The go-live date is before the project started."))
     if project.blockers.filter(lifted_at__isnull=True).exists():
-        raise ProjectError(_("Lift the open blockers before going live."))
+        raise ProjectStateError(_("Lift the open blockers before going live."))
     before = snapshot(project, PROJECT_FIELDS)
     project.status, project.went_live_on = ProjectStatus.LIVE, on
     project.version = F("version") + 1

@@ -65,7 +65,7 @@ def get_project(request: HttpRequest, project_id: ObjectId):
 
 @router.post(
     "/projects/{project_id}/tasks/{task_id}/complete",
-    response={200: TaskOut, **error_responses(403, 404)},
+    response={200: TaskOut, **error_responses(403, 404, 409)},
 )
 def complete_task(
     request: HttpRequest, project_id: ObjectId, task_id: ObjectId, payload: TaskDoneIn
@@ -77,7 +77,8 @@ def complete_task(
 
 
 @router.post(
-    "/projects/{project_id}/go-live", response={200: ProjectOut, **error_responses(403, 404)}
+    "/projects/{project_id}/go-live",
+    response={200: ProjectOut, **error_responses(403, 404, 409)},
 )
 def go_live(request: HttpRequest, project_id: ObjectId, payload: GoLiveIn):
     user = _section(request)
@@ -87,7 +88,8 @@ def go_live(request: HttpRequest, project_id: ObjectId, payload: GoLiveIn):
 
 
 @router.post(
-    "/projects/{project_id}/blockers", response={201: BlockerOut, **error_responses(403, 404)}
+    "/projects/{project_id}/blockers",
+    response={201: BlockerOut, **error_responses(403, 404, 409)},
 )
 def raise_blocker(request: HttpRequest, project_id: ObjectId, payload: BlockerIn):
     user = _section(request)

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
+from soprovod.core.errors import StateConflict
 from soprovod.lib import clockrules
 from soprovod.lib.businesstime import BusinessCalendar, CalendarSpec, get_calendar
 from soprovod.sla import queries
@@ -70,6 +71,11 @@ SETTLED_FIELDS = [
 
 class ExtensionError(ValueError):
     """An extension that the rules refuse; the message says why."""
+
+
+class ExtensionStateError(StateConflict, ExtensionError):
+    """Refused because of the clock's state (stopped, already breached, no ceiling), not
+    because of the due time asked for: the API answers 409."""
 
 
 # ---- arithmetic on a clock's own calendar ------------------------------------------------
@@ -536,11 +542,11 @@ def extend_due(clock: SlaClock, new_due: dt.datetime, *, actor, reason: str) -> 
     if not reason:
         raise ExtensionError(_("Say why the due time is extended."))
     if clock.metric != Metric.RESOLUTION or clock.ceiling_at is None:
-        raise ExtensionError(_("Only a resolution due time with a ceiling can be extended."))
+        raise ExtensionStateError(_("Only a resolution due time with a ceiling can be extended."))
     if clock.stopped_at is not None or clock.frozen:
-        raise ExtensionError(_("The clock has stopped: its due time can no longer change."))
+        raise ExtensionStateError(_("The clock has stopped: its due time can no longer change."))
     if evaluate(clock, now) == ClockStatus.BREACHED:
-        raise ExtensionError(_("The due time has passed: the resolution SLA stays breached."))
+        raise ExtensionStateError(_("The due time has passed: the resolution SLA stays breached."))
     if new_due <= clock.due_at:
         raise ExtensionError(_("The new due time must be later than the current one."))
     if new_due > clock.ceiling_at:

@@ -24,7 +24,7 @@ from soprovod.accounts.queries import acting_for
 from soprovod.accounts.roles import Role
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import diff, record, snapshot
-from soprovod.core.errors import StaleObjectError
+from soprovod.core.errors import StaleObjectError, StateConflict
 from soprovod.sla import clocks
 from soprovod.sla import queries as sla_queries
 from soprovod.sla.models import Metric, SlaClock
@@ -58,6 +58,11 @@ AUDITED_FIELDS = (
 
 class TicketError(ValueError):
     """A change the ticket rules refuse; the message says why (shown to the user)."""
+
+
+class TicketStateError(StateConflict, TicketError):
+    """Refused because of the ticket's status (closed, not resolved, already rated for
+    good): the API answers 409."""
 
 
 class AttachmentError(ValueError):
@@ -291,7 +296,7 @@ def do_add_message(
         raise TicketError(_("The message is empty."))
     ticket = _lock(ticket, expected_version)
     if ticket.status == TicketStatus.CLOSED:
-        raise TicketError(_("The ticket is closed: open a new one instead."))
+        raise TicketStateError(_("The ticket is closed: open a new one instead."))
     at = at or timezone.now()
     from_staff = (
         bool(getattr(actor, "is_support_staff", False)) if from_staff is None else from_staff
@@ -374,7 +379,7 @@ def do_change_status(
     if status == old:
         return ticket
     if status not in ALLOWED_TRANSITIONS[old]:
-        raise TicketError(
+        raise TicketStateError(
             _("A ticket cannot go from “%(old)s” to “%(new)s”.")
             % {"old": TicketStatus(old).label, "new": TicketStatus(status).label}
         )
@@ -421,12 +426,12 @@ def do_change_status(
 def do_reopen(actor, ticket: Ticket, *, expected_version=None, at=None, reason="") -> Ticket:
     """A client (within the reopen window) or staff reopens a resolved ticket."""
     if ticket.status != TicketStatus.RESOLVED:
-        raise TicketError(_("Only a resolved ticket can be reopened."))
+        raise TicketStateError(_("Only a resolved ticket can be reopened."))
     at = at or timezone.now()
     staff = getattr(actor, "is_support_staff", False)
     window = dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
     if not staff and ticket.resolved_at and at - ticket.resolved_at > window:
-        raise TicketError(
+        raise TicketStateError(
             _("The ticket was resolved more than %(days)s days ago: please open a new one.")
             % {"days": settings.REOPEN_WINDOW_DAYS}
         )
@@ -464,7 +469,7 @@ def do_update_ticket(
     audited with the other changes, in one event."""
     ticket = _lock(ticket, expected_version)
     if ticket.status == TicketStatus.CLOSED:
-        raise TicketError(_("The ticket is closed and can no longer be changed."))
+        raise TicketStateError(_("The ticket is closed and can no longer be changed."))
     new_tags = values.pop("tags", None)
     added_tags = values.pop("add_tags", None)
     assignee = values.get("assignee")
@@ -579,7 +584,7 @@ def do_extend_due(actor, ticket: Ticket, new_due: dt.datetime, reason: str):
         .first()
     )
     if clock is None:
-        raise TicketError(_("This ticket has no resolution clock."))
+        raise TicketStateError(_("This ticket has no resolution clock."))
     return clocks.extend_due(clock, new_due, actor=actor, reason=reason)
 
 
@@ -768,7 +773,7 @@ def do_resolve_escalation(
         raise TicketError(_("Write the decision taken."))
     escalation = _locked_escalation(escalation, expected_version)
     if escalation.status == Escalation.Status.RESOLVED:
-        raise TicketError(_("This escalation is resolved already."))
+        raise TicketStateError(_("This escalation is resolved already."))
     now = at or timezone.now()
     before = escalation.get_status_display()
     if escalation.acknowledged_at is None:
@@ -819,7 +824,7 @@ def do_rate(actor, ticket: Ticket, score: int, comment: str = "", *, at=None) ->
     ticket = _lock(ticket, None)
     refusal = rating_refusal(ticket)
     if refusal:
-        raise TicketError(refusal)
+        raise TicketStateError(refusal)
     old_score = ticket.csat_score
     ticket.csat_score = int(score)
     ticket.csat_comment = comment.strip()

@@ -1,7 +1,11 @@
 """/api/v1/tickets and their messages (interfaces.md «HTTP API»), with the same permissions
-as the pages: reads start from ``tickets_visible_to`` (another company's ticket is 404),
-department work needs ``can_work_tickets`` (403), a client contact may file tickets for their
-own company, reply, reopen and rate. Every write goes through ``tickets.actions``.
+as the pages: the list is the queue's (``can_read_queue``) or the portal's (a client contact's
+own company), 403 for a role that reads neither; reads start from ``tickets_visible_to``
+(another company's ticket is 404, and so is a client, site or contact named in a body that
+the caller may not see); department work needs ``can_work_tickets`` (403), a client contact
+may file tickets for their own company, reply, reopen and rate. Every write goes through
+``tickets.actions``; a refusal because of the ticket's status (``TicketStateError``) is a 409,
+any other refusal of the rules a 422.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,19 +18,28 @@ from ninja.pagination import paginate
 from soprovod.accounts.models import User
 from soprovod.accounts.permissions import (
     can_read_internal_notes,
+    can_read_queue,
     can_reopen,
     can_reply,
+    can_use_portal,
     can_work_tickets,
     can_write_internal_notes,
     require,
 )
-from soprovod.apiutils import ObjectId, Pagination, api_user, error_responses
+from soprovod.apiutils import (
+    ObjectId,
+    Pagination,
+    api_user,
+    error_responses,
+    visible_or_404,
+)
 from soprovod.clients.permissions import (
     client_id_of_contact,
     clients_visible_to,
     contacts_visible_to,
     sites_visible_to,
 )
+from soprovod.core.errors import StateConflict
 from soprovod.sla.clocks import ExtensionError
 from soprovod.sla.models import SlaClock
 from soprovod.tickets import actions, queries
@@ -64,9 +77,12 @@ def _ticket(user: User, number: int) -> Ticket:
 
 
 def _as_ticket_error(func, *args, **kwargs):
-    """Run an action; a rule it refuses is the caller's 422, naming the reason."""
+    """Run an action; a rule it refuses is the caller's 422, naming the reason (a refusal
+    because of the ticket's status stays a ``StateConflict``: 409)."""
     try:
         return func(*args, **kwargs)
+    except StateConflict:
+        raise
     except (actions.TicketError, actions.AttachmentError) as exc:
         raise ValidationError(str(exc)) from None
 
@@ -80,12 +96,24 @@ def _pick(queryset: QuerySet, pk: int | None, field: str):
     return obj
 
 
+def _pick_of_client(visible: QuerySet, pk: int | None, field: str, client_id: int):
+    """A site or contact named in the body: 404 if the caller may not see it (as for a path),
+    422 if it is visible but belongs to another client than the ticket's."""
+    obj = visible_or_404(visible, pk, field)
+    if obj is not None and obj.client_id != client_id:
+        raise ValidationError({field: _("No such object, or not one you may use.")})
+    return obj
+
+
 @router.get(
-    "/tickets", response={200: list[TicketOut], **error_responses()}, summary="List tickets"
+    "/tickets", response={200: list[TicketOut], **error_responses(403)}, summary="List tickets"
 )
 @paginate(Pagination)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
-    """Tickets the caller may see, newest first."""
+    """Tickets the caller may see, newest first: the queue for the department and the CEO,
+    their own company's tickets for a client contact (as the portal); 403 for other roles,
+    as the queue page."""
+    require(can_read_queue(api_user(request)) or can_use_portal(api_user(request)))
     tickets = tickets_visible_to(api_user(request)).filter(
         queries.ticket_condition(**filters.dict(), notes=can_read_internal_notes(api_user(request)))
     )
@@ -104,18 +132,19 @@ def get_ticket(request: HttpRequest, number: ObjectId):
 )
 def create_ticket(request: HttpRequest, payload: TicketCreate):
     """Staff file a ticket for any client (channel defaults to phone); a client contact files
-    one for their own company (channel portal)."""
+    one for their own company (channel portal). A client, site or contact the caller may not
+    see answers 404, as if absent."""
     user = api_user(request)
     if can_work_tickets(user):
-        client = _pick(clients_visible_to(user), payload.client, "client")
+        client = visible_or_404(clients_visible_to(user), payload.client, "client")
         if client is None:
             raise ValidationError({"client": _("Choose the client.")})
         channel = payload.channel or Channel.PHONE
-        contact = _pick(contacts_visible_to(user).filter(client=client), payload.contact, "contact")
+        contact = _pick_of_client(contacts_visible_to(user), payload.contact, "contact", client.pk)
     elif client_id_of_contact(user):
         client = clients_visible_to(user).get()
-        if payload.client not in (None, client.pk):
-            raise ValidationError({"client": _("You can file tickets for your own company only.")})
+        # Another company's client is not one the contact may see: 404, as if absent.
+        visible_or_404(clients_visible_to(user), payload.client, "client")
         channel = Channel.PORTAL
         contact = user.contact
     else:
@@ -125,7 +154,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate):
         user,
         client=client,
         contact=contact,
-        site=_pick(sites_visible_to(user).filter(client=client), payload.site, "site"),
+        site=_pick_of_client(sites_visible_to(user), payload.site, "site", client.pk),
         category=_pick(Category.objects.filter(is_active=True), payload.category, "category"),
         subject=payload.subject,
         body=payload.body,
@@ -158,12 +187,12 @@ def update_ticket(request: HttpRequest, payload: TicketUpdate, number: ObjectId)
     if "assignee" in data:
         values["assignee"] = _pick(queries.support_staff(), data["assignee"], "assignee")
     if "site" in data:
-        values["site"] = _pick(
-            sites_visible_to(user).filter(client=ticket.client_id), data["site"], "site"
+        values["site"] = _pick_of_client(
+            sites_visible_to(user), data["site"], "site", ticket.client_id
         )
     if "contact" in data:
-        values["contact"] = _pick(
-            contacts_visible_to(user).filter(client=ticket.client_id), data["contact"], "contact"
+        values["contact"] = _pick_of_client(
+            contacts_visible_to(user), data["contact"], "contact", ticket.client_id
         )
     _as_ticket_error(actions.do_update_ticket, user, ticket, expected_version=version, **values)
     return _ticket(user, number)
@@ -229,6 +258,8 @@ def extend(request: HttpRequest, payload: Extension, number: ObjectId):
     try:
         _as_ticket_error(actions.do_extend_due, user, ticket, payload.due_at, payload.reason)
     except ExtensionError as exc:
+        if isinstance(exc, StateConflict):
+            raise
         raise ValidationError({"due_at": str(exc)}) from None
     return _ticket(user, number)
 

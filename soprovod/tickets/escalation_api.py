@@ -20,8 +20,10 @@ from soprovod.apiutils import (
     QuerySchema,
     api_user,
     error_responses,
+    visible_or_404,
 )
 from soprovod.clients.permissions import clients_visible_to
+from soprovod.core.errors import StateConflict
 from soprovod.tickets import actions, queries
 from soprovod.tickets.models import Escalation
 from soprovod.tickets.permissions import (
@@ -71,6 +73,8 @@ class EscalationResolve(InputSchema):
 def _refused(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
+    except StateConflict:
+        raise  # the escalation's status refuses: 409
     except actions.TicketError as exc:
         raise ValidationError(str(exc)) from None
 
@@ -98,9 +102,7 @@ def raise_escalation(request: HttpRequest, payload: EscalationRaise):
     require(can_raise_by_hand(user))
     client = None
     if payload.client is not None:
-        client = clients_visible_to(user).filter(pk=payload.client).first()
-        if client is None:
-            raise ValidationError({"client": "No such client, or not one you may use."})
+        client = visible_or_404(clients_visible_to(user), payload.client, "client")
     escalation = _refused(
         actions.do_raise_escalation,
         user,

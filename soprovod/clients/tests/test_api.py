@@ -53,13 +53,26 @@ def error_fields(response) -> set[str]:
 
 def test_client_contact_sees_only_own_company(companies):
     api = api_as(companies.client1)
-    assert ids(api.get(f"{API}/clients")) == {companies.a.pk}
     assert ids(api.get(f"{API}/sites")) == {companies.site_a.pk}
-    assert ids(api.get(f"{API}/contacts")) == {companies.contact_a.pk}
     assert ids(api.get(f"{API}/clients/{companies.a.pk}/sites")) == {companies.site_a.pk}
     assert ids(api.get(f"{API}/clients/{companies.a.pk}/contacts")) == {companies.contact_a.pk}
     assert ids(api.get(f"{API}/sites", {"client": companies.b.pk})) == set()
     assert api.get(f"{API}/clients/{companies.a.pk}").json()["name"] == companies.a.name
+
+
+def test_portfolio_lists_are_refused_to_roles_without_the_portfolio(companies, staff):
+    """/api/v1/clients and /contacts are the portfolio's lists: 403 for a role whose
+    /clients/ page is 403 (development, a client contact), not an empty or narrowed 200.
+    The sites list stays open to a client contact (the portal's ticket form offers them)."""
+    for user in (staff.dev, companies.client1):
+        api = api_as(user)
+        for url in (f"{API}/clients", f"{API}/contacts"):
+            response = api.get(url)
+            assert response.status_code == 403, (user, url)
+            assert response.json() == {"detail": "You do not have permission to do this."}
+    assert api_as(staff.dev).get(f"{API}/sites").status_code == 403
+    # Sales have the portfolio page (their own clients), so they keep the list.
+    assert ids(api_as(staff.sales).get(f"{API}/clients")) == {companies.a.pk}
 
 
 def test_client_contact_gets_404_for_other_company(companies):
@@ -121,8 +134,6 @@ def test_client_contact_does_not_see_the_department_view_of_their_company(compan
     for field in ("mrr_rub", "status", "notes", "segment", "sold_by", "version", "external_id"):
         assert card[field] is None, field
     assert card["success_manager"]["id"] == companies.a.success_manager_id
-    listed = api_as(companies.client1).get(f"{API}/clients").json()["items"][0]
-    assert listed["notes"] is None
 
 
 def test_sales_see_only_clients_they_sold_and_change_none(staff, companies):
@@ -219,8 +230,8 @@ def test_department_reads_the_whole_portfolio(staff, companies, role):
 def test_development_sees_nothing(staff, companies):
     api = api_as(staff.dev)
     for url in (f"{API}/clients", f"{API}/sites", f"{API}/contacts"):
-        response = api.get(url)
-        assert response.json() == {"count": 0, "page": 1, "page_size": 50, "items": []}, url
+        # The portfolio's lists, refused as the /clients/ page is (not an empty page).
+        assert api.get(url).status_code == 403, url
     for url in (
         f"{API}/clients/{companies.a.pk}",
         f"{API}/clients/{companies.a.pk}/sites",
@@ -505,6 +516,8 @@ def test_client_list_filters_and_orders(staff, companies):
 
 def test_filters_never_widen_what_the_caller_sees(staff, companies):
     api = api_as(companies.client1)
+    assert ids(api.get(f"{API}/sites", {"client": companies.b.pk})) == set()
+    api = api_as(staff.sales)
     assert ids(api.get(f"{API}/clients", {"q": companies.b.name})) == set()
     assert ids(api.get(f"{API}/contacts", {"client": companies.b.pk})) == set()
 

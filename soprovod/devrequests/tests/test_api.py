@@ -64,8 +64,8 @@ def test_each_side_is_refused_the_others_part(staff, companies, submitted):
     assert filed.status_code == 403
     assert api_as(staff.sales).get(path).status_code == 403
     assert api_as(companies.client1).get(f"{API}/dev-requests").status_code == 403
-    portfolio = api_as(staff.dev).get(f"{API}/clients")
-    assert portfolio.status_code == 200 and portfolio.json()["count"] == 0
+    # Development has no portfolio: its list is refused, as the /clients/ page is.
+    assert api_as(staff.dev).get(f"{API}/clients").status_code == 403
     assert api_as(staff.dev).get(f"{API}/clients/{companies.a.pk}").status_code in (403, 404)
 
 
@@ -87,3 +87,22 @@ def test_merge_returns_the_survivor(staff, companies, submitted, tickets):
     assert merged.status_code == 200
     assert merged.json()["id"] == submitted.pk and merged.json()["votes"] == 2
     assert merged.json()["ticket_count"] == 2
+
+
+def test_state_refusals_are_409(staff, companies, submitted):
+    """A request already awaiting a decision cannot be submitted again, nor started before
+    it is accepted: 409 naming its status, not a 422 (the body was fine) nor a 403 (the
+    caller may do this)."""
+    path = f"{API}/dev-requests/{submitted.pk}"
+    again = api_as(staff.support).post(f"{path}/submit", "{}", content_type=JSON)
+    assert again.status_code == 409
+    assert again.json() == {"detail": "Not possible while the request is «Awaiting decision»."}
+    early = api_as(staff.dev).post(f"{path}/start", "{}", content_type=JSON)
+    assert early.status_code == 409
+    submitted.refresh_from_db()
+    assert submitted.status == RequestStatus.SUBMITTED and submitted.rounds.count() == 1
+    # An empty decision is wrong whatever the state: still 422.
+    empty = api_as(staff.dev).post(
+        f"{path}/decline", json.dumps({"decision": " "}), content_type=JSON
+    )
+    assert empty.status_code == 422

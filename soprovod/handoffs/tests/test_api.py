@@ -93,3 +93,61 @@ def test_draft_submit_return_resubmit_accept(staff, friday):
     assert (client.status, client.sold_by) == ("onboarding", staff.sales)
     rounds = sales.get(f"{API}/handoffs/{pk}").json()["rounds"]
     assert [(r["number"], r["outcome"]) for r in rounds] == [(1, "returned"), (2, "accepted")]
+
+
+def test_state_refusals_are_409_and_role_refusals_403(staff, companies, friday):
+    """interfaces.md: a hand-off whose status refuses the action answers 409 with the
+    reason, whoever its owner; the wrong person still gets 403 (or 404 if they may not see
+    it). Nothing changes."""
+    from soprovod.handoffs.actions import do_submit_handoff
+
+    handoff = make_handoff(staff.sales)
+    sales, csm = api_as(staff.sales), api_as(staff.csm)
+    # Not submitted yet: support cannot answer it.
+    for url, body in (
+        (f"/handoffs/{handoff.pk}/return", {"reasons": {"sites": "Нет"}}),
+        (f"/handoffs/{handoff.pk}/accept", {"success_manager_id": staff.csm.pk}),
+    ):
+        refused = post(csm, url, body)
+        assert refused.status_code == 409, url
+        assert "submitted hand-off" in refused.json()["detail"]
+    do_submit_handoff(staff.sales, handoff)
+    handoff.refresh_from_db()
+    patched = sales.patch(
+        f"{API}/handoffs/{handoff.pk}",
+        json.dumps({"client_name": "ООО «Другое»"}),
+        content_type=JSON,
+    )
+    assert patched.status_code == 409
+    assert patched.json() == {"detail": "Only a draft or a returned hand-off can be changed."}
+    resubmitted = post(sales, f"/handoffs/{handoff.pk}/submit")
+    assert resubmitted.status_code == 409
+    assert resubmitted.json() == {"detail": "The hand-off is already submitted or accepted."}
+    # The role refusals are untouched by the state: support may not edit or submit (403),
+    # sales may not answer (403), another salesman may not see it (404).
+    assert post(csm, f"/handoffs/{handoff.pk}/submit").status_code == 403
+    assert (
+        csm.patch(f"{API}/handoffs/{handoff.pk}", json.dumps({}), content_type=JSON).status_code
+        == 403
+    )
+    assert (
+        post(sales, f"/handoffs/{handoff.pk}/accept", {"success_manager_id": 1}).status_code == 403
+    )
+    assert post(api_as(staff.sales2), f"/handoffs/{handoff.pk}/submit").status_code == 404
+    unchanged = type(handoff).objects.get(pk=handoff.pk)
+    assert (unchanged.client_name, unchanged.version) == (handoff.client_name, handoff.version)
+    assert unchanged.rounds.count() == 1
+
+
+def test_a_client_the_salesman_may_not_see_is_404(staff, companies, friday):
+    handoff = make_handoff(staff.sales)
+    sales = api_as(staff.sales)
+    hidden = sales.patch(
+        f"{API}/handoffs/{handoff.pk}", json.dumps({"client_id": companies.b.pk}), content_type=JSON
+    )
+    assert hidden.status_code == 404
+    assert hidden.json() == {"detail": "Not found: client_id"}
+    own = sales.patch(
+        f"{API}/handoffs/{handoff.pk}", json.dumps({"client_id": companies.a.pk}), content_type=JSON
+    )
+    assert own.status_code == 200, own.content

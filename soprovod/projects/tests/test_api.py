@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from soprovod.accounts.models import ApiToken
 from soprovod.clients.models import ClientStatus
@@ -58,3 +59,22 @@ def test_a_blocker_needs_a_reason(staff, project, today):
     )
     assert made.status_code == 201
     assert api.get(f"{API}/projects/{project.pk}").json()["project"]["is_blocked"] is True
+
+
+def test_going_live_with_an_open_blocker_or_twice_is_409(staff, project, today):
+    """The project's state refuses (open blockers, already live): 409 naming why; the
+    date being in the future is the input's fault whatever the state: 422."""
+    api = api_as(staff.implementation)
+    url = f"{API}/projects/{project.pk}"
+    api.post(f"{url}/blockers", '{"reason": "Нет допуска"}', content_type=JSON)
+    blocked = api.post(f"{url}/go-live", '{"went_live_on": "2026-10-09"}', content_type=JSON)
+    assert blocked.status_code == 409
+    assert blocked.json() == {"detail": "Lift the open blockers before going live."}
+    future = api.post(f"{url}/go-live", '{"went_live_on": "2099-01-01"}', content_type=JSON)
+    assert future.status_code == 422
+    project.blockers.update(lifted_at=timezone.now())
+    live = api.post(f"{url}/go-live", '{"went_live_on": "2026-10-09"}', content_type=JSON)
+    assert live.status_code == 200
+    again = api.post(f"{url}/go-live", '{"went_live_on": "2026-10-09"}', content_type=JSON)
+    assert again.status_code == 409
+    assert again.json() == {"detail": "The project is not in progress any more."}

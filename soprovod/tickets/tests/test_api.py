@@ -98,20 +98,47 @@ def test_client_files_a_ticket_for_own_company_only(client, companies):
     assert created.status_code == 201
     assert created.json()["client"]["id"] == companies.a.pk
     assert created.json()["channel"] == "portal"
-    other = client.post(
+    # Another company's client or site is not one the contact may see: 404, as if absent
+    # (interfaces.md), naming the field and answering exactly as for an id that is not there.
+    for field, hidden in (("client", companies.b.pk), ("site", companies.site_b.pk)):
+        other = client.post(
+            "/api/v1/tickets",
+            {"subject": "x", "body": "y", field: hidden},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+            **auth,
+        )
+        missing = client.post(
+            "/api/v1/tickets",
+            {"subject": "x", "body": "y", field: 999_999},
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+            **auth,
+        )
+        assert other.status_code == 404, field
+        assert other.json() == missing.json() == {"detail": f"Not found: {field}"}
+
+
+def test_staff_naming_a_hidden_or_a_mismatched_object_in_a_ticket(client, staff, companies):
+    """Staff see every client: a client id that is not there is a 404 (as a hidden one
+    would be), a site of another client than the ticket's is the caller's input error
+    (422), not a hidden object."""
+    auth = bearer(staff.support)
+    mismatched = client.post(
         "/api/v1/tickets",
-        {"subject": "x", "body": "y", "client": companies.b.pk},
+        {"subject": "x", "body": "y", "client": companies.a.pk, "site": companies.site_b.pk},
         content_type="application/json",
         **auth,
     )
-    assert other.status_code == 422
-    foreign_site = client.post(
+    assert mismatched.status_code == 422
+    assert mismatched.json()["detail"][0]["loc"][-1] == "site"
+    missing = client.post(
         "/api/v1/tickets",
-        {"subject": "x", "body": "y", "site": companies.site_b.pk},
+        {"subject": "x", "body": "y", "client": 999_999},
         content_type="application/json",
         **auth,
     )
-    assert foreign_site.status_code == 422
+    assert missing.status_code == 404
 
 
 def test_staff_workflow_drives_the_clocks(client, staff, tickets):
@@ -140,7 +167,7 @@ def test_staff_workflow_drives_the_clocks(client, staff, tickets):
     )
 
 
-def test_stale_version_is_409_and_bad_transition_is_422(client, staff, tickets):
+def test_stale_version_and_bad_transition_are_409(client, staff, tickets):
     auth = bearer(staff.support)
     url = f"/api/v1/tickets/{tickets['a'].pk}"
     version = client.get(url, **auth).json()["version"]
@@ -151,8 +178,48 @@ def test_stale_version_is_409_and_bad_transition_is_422(client, staff, tickets):
     assert stale.status_code == 409
     actions.do_change_status(staff.support, tickets["a"], TicketStatus.RESOLVED)
     actions.do_change_status(staff.support, tickets["a"], TicketStatus.CLOSED)
-    bad = client.post(f"{url}/status", {"status": "open"}, content_type="application/json", **auth)
-    assert bad.status_code == 422
+    bad = client.post(
+        f"{url}/status",
+        {"status": "open"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **auth,
+    )
+    # The ticket's state refuses the move (interfaces.md: 409), naming both statuses.
+    assert bad.status_code == 409
+    assert bad.json() == {"detail": "A ticket cannot go from “Closed” to “In progress”."}
+    changed = client.patch(
+        url,
+        {"subject": "Поздно"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **auth,
+    )
+    assert changed.status_code == 409
+    assert changed.json() == {"detail": "The ticket is closed and can no longer be changed."}
+    reply = client.post(f"{url}/messages", {"body": "x"}, content_type="application/json", **auth)
+    assert reply.status_code == 409
+    empty = client.post(f"{url}/messages", {"body": " "}, content_type="application/json", **auth)
+    assert empty.status_code == 422  # wrong whatever the state
+
+
+def test_reopen_and_rating_of_an_unresolved_ticket_are_409(client, staff, companies, tickets):
+    """The ticket's state refuses (409), whoever asks; the role refusal stays a 403."""
+    url = f"/api/v1/tickets/{tickets['a'].pk}"
+    en = {"content_type": "application/json", "HTTP_ACCEPT_LANGUAGE": "en"}
+    for user in (staff.support, companies.client1):
+        reopened = client.post(f"{url}/reopen", **en, **bearer(user))
+        assert reopened.status_code == 409
+        assert reopened.json() == {"detail": "Only a resolved ticket can be reopened."}
+    rated = client.post(f"{url}/rating", {"score": 4}, **en, **bearer(companies.client1))
+    assert rated.status_code == 409
+    assert rated.json() == {"detail": "Only a resolved ticket can be rated."}
+    assert (
+        client.post(f"{url}/rating", {"score": 4}, **en, **bearer(staff.support)).status_code == 403
+    )
+    assert client.post(f"{url}/reopen", **en, **bearer(staff.ceo)).status_code == 403
+    tickets["a"].refresh_from_db()
+    assert tickets["a"].status == TicketStatus.OPEN and tickets["a"].csat_score is None
 
 
 def test_ceo_reads_but_cannot_work_tickets(client, staff, tickets):
@@ -170,7 +237,8 @@ def test_ceo_reads_but_cannot_work_tickets(client, staff, tickets):
 def test_development_and_sales_see_no_tickets(client, staff, tickets):
     for user in (staff.dev, staff.sales):
         auth = bearer(user)
-        assert client.get("/api/v1/tickets", **auth).json()["count"] == 0
+        # The queue page is 403 for them: so is its list (not an empty 200).
+        assert client.get("/api/v1/tickets", **auth).status_code == 403
         assert client.get(f"/api/v1/tickets/{tickets['a'].pk}", **auth).status_code == 404
 
 
@@ -274,10 +342,10 @@ def test_second_rating_of_a_closed_ticket_is_refused_and_changes_nothing(
         **auth,
     )
 
-    assert second.status_code == 422
-    assert [error["msg"] for error in second.json()["detail"]] == [
-        "The ticket is closed and already rated: its rating is final."
-    ]
+    assert second.status_code == 409
+    assert second.json() == {
+        "detail": "The ticket is closed and already rated: its rating is final."
+    }
     ticket.refresh_from_db()
     assert (ticket.csat_score, ticket.csat_comment, ticket.csat_at, ticket.version) == before
     assert AuditEvent.objects.count() == trail

@@ -33,6 +33,14 @@ def test_inbox_acknowledge_and_resolve(client, staff, companies):
         content_type="application/json",
     )
     assert done.status_code == 200 and done.json()["decision"] == "Решили"
+    again = client.post(
+        f"/api/v1/escalations/{head_one.pk}/resolve",
+        {"decision": "Ещё раз"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert again.status_code == 409  # its state refuses, not the input
+    assert again.json() == {"detail": "This escalation is resolved already."}
 
     client.force_login(staff.support)
     assert client.get("/api/v1/escalations").status_code == 403
