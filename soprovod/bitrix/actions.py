@@ -5,12 +5,18 @@ is atomic and audited; ``sync.py`` decides what to write, this module writes it.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,6 +77,45 @@ class DealDraft:
 
 
 # ---- runs ---------------------------------------------------------------------------------
+
+# pg_try_advisory_lock key of the full sync (any constant unique within the database).
+SYNC_LOCK_KEY = 0x0B1724
+
+
+@contextmanager
+def run_lock() -> Iterator[bool]:
+    """Whether this process may run a full sync now: one at a time per database, so «Sync
+    now» pressed twice, or pressed while the night's run works, never has two processes
+    carrying one run on. PostgreSQL: a session advisory lock; SQLite: an flock on a file
+    beside the database. Both go with the process, so a killed worker leaves nothing held."""
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [SYNC_LOCK_KEY])
+            got = bool(cursor.fetchone()[0])
+        try:
+            yield got
+        finally:
+            if got:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [SYNC_LOCK_KEY])
+        return
+    name = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db():  # the tests' database: this process's alone
+        digest = hashlib.sha256(f"{os.getpid()} {name}".encode()).hexdigest()[:16]
+        path = Path(settings.DATA_DIR) / f"bitrix-sync-{digest}.lock"
+    else:
+        path = Path(f"{name}.bitrix-sync.lock")
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def resumable_run() -> SyncRun | None:
@@ -157,6 +202,8 @@ def _apply_company(actor, run: SyncRun, outcome: Outcome, today: dt.date) -> Non
         _note_conflict(actor, run, outcome)
         return
     if outcome.action == "create":
+        if CompanyLink.objects.filter(company_id=outcome.company_id).exists():
+            return  # made a client since this page was read (an event's run): not twice
         client = do_create_client(
             actor,
             reason=REASON,
@@ -172,10 +219,17 @@ def _apply_company(actor, run: SyncRun, outcome: Outcome, today: dt.date) -> Non
         outcome.client = do_update_client(actor, outcome.client, reason=REASON, **outcome.changes)
         run.clients_updated += 1
     assert outcome.client is not None
-    CompanyLink.objects.update_or_create(
-        company_id=outcome.company_id,
-        defaults={"client": outcome.client, "inn": outcome.inn, "synced_at": timezone.now()},
-    )
+    if outcome.action == "create":
+        # create, not update_or_create: a link another process made meanwhile is a unique
+        # violation that undoes this client, never a link moved to a second client
+        CompanyLink.objects.create(
+            company_id=outcome.company_id, client=outcome.client, inn=outcome.inn
+        )
+    else:
+        CompanyLink.objects.update_or_create(
+            company_id=outcome.company_id,
+            defaults={"client": outcome.client, "inn": outcome.inn, "synced_at": timezone.now()},
+        )
     _close_conflicts(actor, outcome.company_id)
 
 

@@ -59,6 +59,7 @@ class Report:
     dry_run: bool = False
     lines: list[str] = field(default_factory=list)
     today: dt.date | None = None  # a new client's contract start (the demo's «today»)
+    busy: bool = False  # another sync was running: this one did nothing
 
 
 def _writeback_fields() -> list[str]:
@@ -83,11 +84,18 @@ def run_sync(
     today: dt.date | None = None,
 ) -> Report:
     """A full sync (or of what changed ``since``). Carries on an unfinished run instead of
-    starting over; ``dry_run`` reads everything, writes nothing and says what it would do."""
+    starting over; ``dry_run`` reads everything, writes nothing and says what it would do.
+    One at a time: while another runs, this one does nothing and says so (``busy``)."""
     portal = portal or Portal.from_settings()
     if dry_run:
-        report = Report(SyncRun(kind=kind, since=since), dry_run=True)
-    else:
+        report = Report(SyncRun(kind=kind, since=since), dry_run=True, today=today)
+        _run(portal, report, actor, progress)
+        return report
+    with actions.run_lock() as free:
+        if not free:
+            report = Report(SyncRun(kind=kind, since=since), busy=True)
+            report.lines.append(_("Another Bitrix24 sync is running now: this one did nothing."))
+            return report
         unfinished = actions.resumable_run()
         if unfinished is not None:
             run = actions.do_resume_run(actor, unfinished)
@@ -98,8 +106,8 @@ def run_sync(
             )
         else:
             report = Report(actions.do_start_run(actor, kind=kind, since=since))
-    report.today = today
-    _run(portal, report, actor, progress)
+        report.today = today
+        _run(portal, report, actor, progress)
     return report
 
 

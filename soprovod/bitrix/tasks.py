@@ -13,6 +13,8 @@ from soprovod.bitrix.models import RunKind
 def _counts(run) -> dict:
     if run is None:
         return {}
+    if not run.pk:  # another sync was running: this one did nothing
+        return {"busy": True}
     return {
         "run": run.pk,
         "status": run.status,

@@ -561,3 +561,59 @@ def test_the_webhook_secret_is_in_no_log_error_or_audit_record(fake, caplog, set
     seen = "\n".join([*errors, *audit, caplog.text, out.getvalue(), err.getvalue()])
     assert fake.code not in seen and fake.code not in str(stopped.value)
     assert "ServerDisconnected" in seen and "not JSON" in seen and "HTTP 400" in seen
+
+
+def test_a_company_made_a_client_meanwhile_is_not_made_a_second_one(fake):
+    """A page is read, then an event's run makes one of its companies a client before the
+    page is written: the page does not make a second client nor move the link to one."""
+    from soprovod.bitrix import actions
+
+    company = fake.add_company("ООО «Альфа»", INN_A)
+    outcomes = sync.plan_companies(Portal(fake.url), [fake.companies[company]])
+    assert outcomes[0].action == "create"
+    assert sync.sync_company(company).clients_created == 1  # meanwhile
+    page = actions.do_start_run(None, kind=RunKind.MANUAL, since=None)
+    actions.apply_companies(None, page, outcomes, cursor=company)
+    client = Client.objects.get()
+    assert CompanyLink.objects.get().client == client and page.clients_created == 0
+
+
+def test_one_sync_at_a_time_a_second_one_does_nothing_and_says_so(fake, transactional_db):
+    """«Sync now» pressed while another sync works (another process: here another thread
+    and database connection, holding the lock as a running sync does)."""
+    import io
+    import threading
+
+    from django.core.management import CommandError, call_command
+    from django.db import connections
+
+    from soprovod.bitrix import actions
+    from soprovod.bitrix.tasks import reconcile
+
+    fake.add_company("ООО «Альфа»", INN_A)
+    holding, done = threading.Event(), threading.Event()
+
+    def other_sync():
+        try:
+            with actions.run_lock() as got:
+                assert got
+                holding.set()
+                done.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=other_sync)
+    other.start()
+    try:
+        assert holding.wait(timeout=30)
+        report = sync.run_sync()
+        assert report.busy and "Another Bitrix24 sync is running" in report.lines[0]
+        assert reconcile() == {"busy": True}
+        with pytest.raises(CommandError, match="another Bitrix24 sync is running"):
+            call_command("bitrix", "sync", stdout=io.StringIO(), stderr=io.StringIO())
+        assert fake.calls == [] and not SyncRun.objects.exists() and not Client.objects.exists()
+        assert sync.run_sync(dry_run=True).run.clients_created == 1  # a dry run writes nothing
+    finally:
+        done.set()
+        other.join()
+    assert run().clients_created == 1  # free again

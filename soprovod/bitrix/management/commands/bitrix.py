@@ -85,6 +85,8 @@ class Command(SoprovodCommand):
         finally:
             if bar:
                 bar.close()
+        if report.busy:
+            raise CommandError("another Bitrix24 sync is running now; try again when it ends")
         run = report.run
         for line in report.lines:
             self.stdout.write(line)
