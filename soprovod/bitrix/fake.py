@@ -9,8 +9,8 @@ gives them.
   count; ``batch`` of at most 50 commands (``result``, ``result_error``, ``result_total``,
   ``result_next``, ``result_time``);
 - the leaky bucket (``503 QUERY_LIMIT_EXCEEDED`` past the burst), and scripted faults:
-  ``503 QUERY_LIMIT_EXCEEDED``, ``503 OPERATION_TIME_LIMIT``, a malformed answer (HTML, or
-  JSON of the wrong shape), a 500, a network error (the connection closed with no answer),
+  ``503 QUERY_LIMIT_EXCEEDED``, ``503 OPERATION_TIME_LIMIT``, a malformed answer (HTML, JSON
+  cut short, or JSON of the wrong shape), a 500, a network error (the connection closed with no answer),
   and a call held until released (``hold``: a worker can be killed while it waits);
 - ``outbound_event()``: the form Bitrix24 posts to an outbound webhook handler
   (``auth[application_token]`` included, right or wrong).
@@ -62,7 +62,7 @@ def _lists(node: Any) -> Any:
 
 @dataclass
 class Fault:
-    kind: str  # query_limit, time_limit, html, bad_shape, server_error, drop, hold
+    kind: str  # query_limit, time_limit, html, broken_json, bad_shape, server_error, drop, hold
     method: str | None = None  # None: any method
     times: int = 1  # -1: until repaired
     after: int = 0  # let this many matching calls through first
@@ -283,6 +283,8 @@ class FakeBitrix24:
             return 500, _error("INTERNAL_SERVER_ERROR", "Internal server error"), as_json
         if fault == "html":
             return 200, b"<html><body>502 Bad Gateway</body></html>", "text/html"
+        if fault == "broken_json":
+            return 200, b'{"result": [{"ID": "1", "TITLE": "', as_json
         if fault == "bad_shape":
             return 200, {"result": "oops", "time": _time()}, as_json
         with self._lock:

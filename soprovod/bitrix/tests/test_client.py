@@ -89,6 +89,7 @@ def test_the_leaky_bucket_keeps_under_the_portals_limit():
     ("kind", "words"),
     [
         ("html", "not JSON"),
+        ("broken_json", "broken JSON"),
         ("bad_shape", "not a list of records"),
     ],
 )

@@ -110,3 +110,23 @@ def test_sync_now_runs_a_sync(as_user, staff, fake):
 def test_the_menu_shows_bitrix_to_the_head_only(as_user, staff):
     assert 'href="/bitrix/"' in as_user(staff.head).get("/").content.decode()
     assert 'href="/bitrix/"' not in as_user(staff.csm).get("/").content.decode()
+
+
+def test_the_log_shows_a_stopped_run_its_counts_and_its_error(as_user, staff, fake):
+    import re
+
+    from soprovod.bitrix.client import Portal
+
+    fake.add_company("ООО «Альфа»", INN_A)
+    fake.add_company("ООО «Бета»", "7736050003")
+    fake.add_company("Опечатка", BAD_INN)
+    fake.fail("drop", "crm.deal.list", times=-1)  # the companies are written, then the network
+    stopped = sync.run_sync(portal=Portal(fake.url, retries=0)).run
+    assert stopped.status == "failed"
+    body = as_user(staff.head).get("/bitrix/").content.decode()
+    row, errors = body.split(f'data-pk="{stopped.pk}"')[1].split('class="bx-errors"')[:2]
+    cells = re.findall(r'<td class="num">(?:<a [^>]*>)?(\d+)', row)
+    assert cells == ["3", "2", "0", "1", "0", "1"]  # read, created, updated, conflicts, ...
+    assert "Stopped by an error" in row
+    assert "Bitrix24 kept failing (0 retries): ServerDisconnectedError" in errors.split("</tr>")[0]
+    assert fake.code not in body
