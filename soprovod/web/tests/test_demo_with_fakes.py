@@ -151,3 +151,10 @@ def test_with_fakes_refuses_a_database_that_is_not_the_demo(settings):
         call_command("demo", "--with-fakes")
     with pytest.raises(CommandError, match="goes with --with-fakes"):
         call_command("demo", "--check")
+
+
+def test_the_instructions_say_where_to_go_as_whom_and_who_the_chat_plays(fakes, companies, staff):
+    text = demo_fakes.instructions(fakes, "http://127.0.0.1:8000")
+    assert fakes.telegram.chat_url in text and "http://127.0.0.1:8000/bitrix/" in text
+    assert "«head»" in text and "«support»" in text
+    assert companies.contact_a.full_name in text and companies.a.name in text
