@@ -150,6 +150,11 @@ class Portal:
             raise BitrixError(
                 f"Bitrix24 kept failing ({self.retries} retries): {_cause(error.__cause__)}"
             ) from None
+        except (TypeError, KeyError, IndexError, AttributeError) as error:
+            # the library reading an answer of another shape than Bitrix24's (a proxy's JSON)
+            raise BitrixError(
+                f"Bitrix24 answered in an unexpected shape ({type(error).__name__})"
+            ) from None
         except Exception as error:
             # Anything else the library or aiohttp raises: its words may quote the request
             # (the URL holds the secret), so they are scrubbed and the chain is cut.

@@ -171,3 +171,14 @@ def test_error_pages_and_reports_hide_the_webhook_setting(settings):
     shown = get_default_exception_reporter_filter().get_safe_settings()
     assert "s3cr3tc0de" not in str(shown["BITRIX24_WEBHOOK_URL"])
     assert "s3cr3tc0de" not in str(shown)
+
+
+def test_a_batch_answer_of_the_wrong_shape_is_a_clear_error_with_no_secret(portal_fake):
+    import traceback
+
+    portal = Portal(portal_fake.url)
+    portal_fake.fail("bad_shape", "batch")
+    with pytest.raises(BitrixError, match="unexpected shape") as failed:
+        portal.batch({"a": ("crm.company.get", {"id": 1})})
+    printed = "".join(traceback.format_exception(failed.value))
+    assert portal_fake.code not in printed and "fast_bitrix24" not in printed
