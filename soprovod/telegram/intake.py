@@ -35,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -53,6 +53,7 @@ from soprovod.telegram.models import (
     PollState,
     ProcessedUpdate,
     TelegramChat,
+    UpdateFailure,
 )
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import (
@@ -66,6 +67,7 @@ from soprovod.tickets.models import (
 logger = logging.getLogger(__name__)
 
 POLL_LOCK = "telegram:poll"
+MAX_FAILURES = 5  # tries of an update that fails for a reason of its own (handle_update)
 # After a contact chose a ticket, their next messages go there for this long.
 CURRENT_TICKET_MINUTES = 30
 MAX_CHOICES = 8  # open tickets offered as buttons
@@ -139,7 +141,18 @@ def fetch_files(refs: list[dict[str, Any]]) -> Prepared:
         except ticket_actions.AttachmentError as error:
             prepared.refused.append(str(error))
             continue
-        content = bot.download_file(ref["file_id"])
+        try:
+            content = bot.download_file(ref["file_id"])
+        except bot.BadRequest as error:
+            # Telegram will not hand this file over, now or later (gone, or past the Bot
+            # API's own download limit): named as refused, so the update is not stuck
+            # behind it. Network trouble still raises and the update comes again.
+            logger.warning("Telegram file %s not downloaded: %s", ref["file_id"], error)
+            prepared.refused.append(
+                _("“%(name)s” could not be taken from Telegram. Send it by email, please.")
+                % {"name": name}
+            )
+            continue
         if not content:
             prepared.refused.append(_("“%(name)s” is empty.") % {"name": name})
             continue
@@ -200,12 +213,68 @@ def prepare(update: dict[str, Any]) -> Prepared:
 
 
 def handle_update(update: dict[str, Any], *, polling: bool = False) -> str:
-    """Handle one update exactly once (see the module docstring). Returns what it did."""
+    """Handle one update exactly once (see the module docstring). Returns what it did.
+
+    An update that keeps failing for a reason of its own (not the database, not the
+    network: something in it the code cannot handle) fails MAX_FAILURES times, each time
+    committing nothing and coming again; then it is recorded as failed, the person is asked
+    to send it again, and the updates behind it go on instead of waiting for ever."""
     update_id = int(update["update_id"])
     if ProcessedUpdate.objects.filter(update_id=update_id).exists():
         if polling:
             _advance(update_id)
         return "duplicate"
+    try:
+        return _handle(update, update_id, polling)
+    except (DatabaseError, bot.TelegramError):
+        raise  # the database or Telegram: the update comes again and is handled then
+    except Exception as error:
+        if _count_failure(update_id, error) < MAX_FAILURES:
+            raise
+        logger.exception(
+            "Telegram update %s failed %s times: recorded as failed", update_id, MAX_FAILURES
+        )
+        return _give_up(update, update_id, polling)
+
+
+def _count_failure(update_id: int, error: Exception) -> int:
+    """One more failure of ``update_id`` (its own transaction rolled back; this one
+    commits), and how many there were."""
+    with transaction.atomic():
+        row, _created = UpdateFailure.objects.select_for_update().get_or_create(update_id=update_id)
+        row.failures += 1
+        row.last_error = f"{type(error).__name__}: {error}"[:300]
+        row.failed_at = timezone.now()
+        row.save(update_fields=["failures", "last_error", "failed_at"])
+    return row.failures
+
+
+def _give_up(update: dict[str, Any], update_id: int, polling: bool) -> str:
+    try:
+        chat_id = _chat_id(update)
+    except (KeyError, TypeError, AttributeError):
+        chat_id = None  # the update's shape is what failed
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        ProcessedUpdate.objects.create(
+            update_id=update_id, kind=_kind(update), chat_id=chat_id, outcome="failed"
+        )
+        if chat_id is not None:
+            chat, _created = TelegramChat.objects.get_or_create(chat_id=chat_id)
+            outbox.queue(
+                chat,
+                f"upd:{update_id}:failed",
+                _(
+                    "Sorry, we could not take this message. Please send it again, or write "
+                    "to us by email: %(email)s."
+                )
+                % {"email": settings.SUPPORT_EMAIL},
+            )
+        if polling:
+            _advance(update_id)
+    return "failed"
+
+
+def _handle(update: dict[str, Any], update_id: int, polling: bool) -> str:
     prepared = prepare(update)
     callback_answer: list[str] = []
     try:

@@ -113,6 +113,24 @@ class ProcessedUpdate(models.Model):
         return f"update {self.update_id}: {self.outcome}"
 
 
+class UpdateFailure(models.Model):
+    """An update that failed for a reason of its own (not the database, not the network),
+    counted outside its rolled-back transaction: after a few tries it is recorded as failed
+    and passed, so the updates behind it are not held up for ever (`intake.handle_update`)."""
+
+    update_id = models.BigIntegerField(unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    failed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("failed update")
+        verbose_name_plural = _("failed updates")
+
+    def __str__(self) -> str:
+        return f"update {self.update_id}: {self.failures} failures"
+
+
 class PollState(models.Model):
     """The long-polling cursor (one row): the next ``offset`` to ask getUpdates for. Asking
     with it acknowledges every update below it, so it moves only after they committed."""

@@ -4,16 +4,18 @@ after the commit but before the acknowledgement (it comes again and is skipped).
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 from django.db import OperationalError
 from django.db.models.signals import post_save
 from django.urls import reverse
 
 from soprovod.telegram import bot, intake
 from soprovod.telegram.models import PollState, ProcessedUpdate
-from soprovod.telegram.tests.helpers import link_contact, poll
+from soprovod.telegram.tests.helpers import link_contact, poll, texts
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import Channel, TicketMessage
 
@@ -208,3 +210,77 @@ def test_webhook_command_registers_the_secret(fake_telegram, webhook):
         "url": "https://soprovod.example/telegram/webhook/",
         "secret_token": "s3cret-Token_1",
     }
+
+
+def test_a_file_telegram_will_not_hand_over_does_not_block_the_updates(
+    fake_telegram, ticket, django_capture_on_commit_callbacks
+):
+    """A 400 from getFile (the file is gone, or over the Bot API's download limit) comes back
+    the same every time: the file is named as refused and the message and the updates after
+    it go through, instead of the poller stopping at it for ever."""
+    capture = django_capture_on_commit_callbacks
+    fake_telegram.fail_next("getFile", 400, description="Bad Request: file is too big")
+    fake_telegram.user_document(CHAT, b"%PDF", "scan.pdf", "application/pdf", caption="скан")
+    fake_telegram.user_message(CHAT, "и ещё")
+    poll(capture)
+    assert ticket.messages.get(body="скан").attachments.count() == 0
+    assert _client_messages(ticket, "и ещё") == 1
+    refusal = next(t for t in texts(fake_telegram, CHAT) if "не приняты" in t)
+    assert "scan.pdf" in refusal and "почт" in refusal
+
+
+@pytest.fixture
+def code_fails_on(db):
+    """Handling a client's message fails for a reason of its own (a real receiver of the
+    real signal raises what a bug would), every time it is tried."""
+    bodies: set[str] = set()
+
+    def fail(sender, instance, created, **kwargs):
+        if created and instance.body in bodies:
+            raise ValueError("something in this message the code cannot handle")
+
+    post_save.connect(fail, sender=TicketMessage, dispatch_uid="test.bug")
+    yield bodies
+    post_save.disconnect(sender=TicketMessage, dispatch_uid="test.bug")
+
+
+def test_an_update_that_always_fails_is_passed_after_a_few_tries(
+    fake_telegram, ticket, code_fails_on, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    code_fails_on.add("ломает")
+    broken = fake_telegram.user_message(CHAT, "ломает")
+    fake_telegram.user_message(CHAT, "следом")
+    for _try in range(intake.MAX_FAILURES - 1):
+        with pytest.raises(ValueError):
+            poll(capture)
+        # Nothing of it committed, nothing after it handled, nothing acknowledged.
+        assert not ProcessedUpdate.objects.filter(update_id=broken["update_id"]).exists()
+        assert _client_messages(ticket, "следом") == 0
+        assert broken in fake_telegram.pending()
+    poll(capture)  # the last try: recorded as failed, and the queue moves on
+    assert ProcessedUpdate.objects.get(update_id=broken["update_id"]).outcome == "failed"
+    assert _client_messages(ticket, "ломает") == 0
+    assert _client_messages(ticket, "следом") == 1
+    assert any("пришлите его ещё раз" in text for text in texts(fake_telegram, CHAT))
+    poll(capture)
+    assert fake_telegram.pending() == []
+    # The operator sees it.
+    out = io.StringIO()
+    call_command("telegram", "status", stdout=out)
+    assert f"updates given up after {intake.MAX_FAILURES} failures: 1" in out.getvalue()
+
+
+def test_a_database_outage_is_never_given_up_on(
+    fake_telegram, ticket, database_dies_on, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    database_dies_on.add("в аварию")
+    update = fake_telegram.user_message(CHAT, "в аварию")
+    for _try in range(intake.MAX_FAILURES + 1):
+        with pytest.raises(OperationalError):
+            poll(capture)
+    assert not ProcessedUpdate.objects.filter(update_id=update["update_id"]).exists()
+    database_dies_on.clear()
+    poll(capture)
+    assert _client_messages(ticket, "в аварию") == 1

@@ -75,6 +75,8 @@ class Command(BaseCommand):
         self.stdout.write(f"mode: {'webhook' if settings.TELEGRAM_WEBHOOK_URL else 'long polling'}")
         self.stdout.write(f"offset: {state.offset if state else 0}")
         self.stdout.write(f"updates handled: {ProcessedUpdate.objects.count()}")
+        failed = ProcessedUpdate.objects.filter(outcome="failed").count()
+        self.stdout.write(f"updates given up after {intake.MAX_FAILURES} failures: {failed}")
         self.stdout.write(
             f"linked chats: {TelegramChat.objects.filter(contact__isnull=False).count()} contacts, "
             f"{TelegramChat.objects.filter(user__isnull=False).count()} colleagues"
