@@ -32,9 +32,11 @@ api = NinjaAPI(
         "The operations platform of the support department. Authenticate with a personal "
         "API token (`Authorization: Bearer <token>`) or a signed-in browser session; "
         'session writes need the `X-CSRFToken` header. Errors are JSON `{"detail": ...}`: '
-        "401 unauthenticated, 403 not allowed, 404 absent or not visible to you, "
-        "409 stale version or conflict, 422 invalid input (`detail` is a list of "
-        "`{type, loc, msg}`). Lists take `page` and `page_size` (default 50, max 500) and "
+        "400 a body that is not JSON, 401 unauthenticated, 403 a section or action your "
+        "role does not use (lists included), 404 absent or not visible to you (in the path "
+        "or named in the body), 409 the object's state refuses the action (a hand-off "
+        "already submitted, a ticket not resolved) or it changed since the `version` you "
+        "sent, 422 invalid input (`detail` is a list of `{type, loc, msg}`). Lists take `page` and `page_size` (default 50, max 500) and "
         "answer `{count, page, page_size, items}`."
     ),
     urls_namespace="api",

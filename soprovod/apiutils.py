@@ -285,8 +285,13 @@ class ValidationErrorOut(Schema):
 
 def error_responses(*codes: int) -> dict[int, type[Schema]]:
     """The error answers of an operation, for the OpenAPI document: 401 always, 422 always
-    (any parameter can be malformed), plus ``codes`` (403, 404, 409)."""
-    responses: dict[int, type[Schema]] = {401: ErrorOut, 422: ValidationErrorOut}
+    (any parameter can be malformed), 400 always (a body that is not JSON; and, as the last
+    line of ``install_error_handlers``, a value the database refuses), plus ``codes``: 403
+    (the role's section or action), 404 (an object in the path or the body the caller may
+    not see), 409 (the object's state refuses, or a stale ``version``). Declare every code
+    an operation can give: the schemathesis run checks each answer's code against them and
+    the permission matrix checks each of its cells."""
+    responses: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 422: ValidationErrorOut}
     for code in codes:
         responses[code] = ValidationErrorOut if code == 422 else ErrorOut
     return responses

@@ -75,7 +75,9 @@ def list_requests(request: HttpRequest, filters: Query[RequestFilters]):
     return queries.inbox(visible, timezone.now())
 
 
-@router.get("/dev-requests/{request_id}", response={200: RequestDetailOut, **error_responses(404)})
+@router.get(
+    "/dev-requests/{request_id}", response={200: RequestDetailOut, **error_responses(403, 404)}
+)
 def get_request(request: HttpRequest, request_id: ObjectId):
     return _detail(_section(request), request_id)
 

@@ -100,7 +100,7 @@ def inbox(request: HttpRequest):
     return queries.inbox(user)
 
 
-@router.get("/handoffs/{handoff_id}", response={200: HandoffDetailOut, **error_responses(404)})
+@router.get("/handoffs/{handoff_id}", response={200: HandoffDetailOut, **error_responses(403, 404)})
 def get_handoff(request: HttpRequest, handoff_id: ObjectId):
     return _detail(_section(request), handoff_id)
 

@@ -55,7 +55,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):
     )
 
 
-@router.get("/projects/{project_id}", response={200: ProjectDetailOut, **error_responses(404)})
+@router.get("/projects/{project_id}", response={200: ProjectDetailOut, **error_responses(403, 404)})
 def get_project(request: HttpRequest, project_id: ObjectId):
     user = _section(request)
     project = get_project_or_404(user, project_id)

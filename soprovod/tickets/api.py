@@ -234,7 +234,7 @@ def reopen(request: HttpRequest, number: ObjectId):
 
 @router.post(
     "/tickets/{number}/rating",
-    response={200: TicketOut, **error_responses(403, 404)},
+    response={200: TicketOut, **error_responses(403, 404, 409)},
     summary="Rate a resolved ticket (CSAT 1–5)",
 )
 def rate(request: HttpRequest, payload: Rating, number: ObjectId):
@@ -249,7 +249,7 @@ def rate(request: HttpRequest, payload: Rating, number: ObjectId):
 
 @router.post(
     "/tickets/{number}/extension",
-    response={200: TicketOut, **error_responses(403, 404)},
+    response={200: TicketOut, **error_responses(403, 404, 409)},
     summary="Extend the resolution due time (with a reason, never past the ceiling)",
 )
 def extend(request: HttpRequest, payload: Extension, number: ObjectId):

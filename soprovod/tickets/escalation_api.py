@@ -94,7 +94,7 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]):
 
 @router.post(
     "/escalations",
-    response={201: EscalationOut, **error_responses(403)},
+    response={201: EscalationOut, **error_responses(403, 404)},
     summary="Raise an escalation about a client or a cross-department issue",
 )
 def raise_escalation(request: HttpRequest, payload: EscalationRaise):

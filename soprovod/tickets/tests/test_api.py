@@ -255,6 +255,25 @@ def test_extension_past_the_ceiling_is_422(client, staff, tickets):
     assert answer.json()["detail"][0]["loc"][-1] == "due_at"
 
 
+def test_extension_of_a_stopped_clock_is_409(client, staff, tickets):
+    """A resolved ticket's clock has stopped: its state refuses any due time (409), where a
+    due time past the ceiling is the input's fault (422, above)."""
+    clock = SlaClock.objects.get(ticket=tickets["a"], metric=Metric.RESOLUTION)
+    later = (clock.due_at + dt.timedelta(hours=1)).isoformat()
+    actions.do_change_status(staff.support, tickets["a"], TicketStatus.RESOLVED)
+    answer = client.post(
+        f"/api/v1/tickets/{tickets['a'].pk}/extension",
+        {"due_at": later, "reason": "Запчасти"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(staff.support),
+    )
+    assert answer.status_code == 409
+    assert answer.json() == {"detail": "The clock has stopped: its due time can no longer change."}
+    clock.refresh_from_db()
+    assert clock.due_at.isoformat() != later
+
+
 def test_ticket_list_costs_the_same_queries_for_more_tickets(
     client, staff, companies, django_assert_num_queries
 ):

@@ -51,6 +51,12 @@ def test_inbox_acknowledge_and_resolve(client, staff, companies):
         content_type="application/json",
     )
     assert raised.status_code == 201 and raised.json()["subject"] == "client"
+    absent = client.post(
+        "/api/v1/escalations",
+        {"level": "head", "reason": "Клиент уходит", "client": 999_999},
+        content_type="application/json",
+    )
+    assert absent.status_code == 404  # as a client the caller may not see
 
     client.force_login(companies.client1)
     assert (

@@ -24,12 +24,18 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from soprovod.api import api
 from soprovod.web.tests.matrix_world import build_world
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+]
 MAX_EXAMPLES = 12
 
 # The examples phase (the document's own examples) and the fuzzing phase (MAX_EXAMPLES

@@ -162,6 +162,25 @@ def test_every_url_and_operation_has_a_row():
     assert not problems, "\n".join(problems)
 
 
+def test_every_api_answer_of_the_table_is_in_the_document():
+    """The schemathesis run calls the API as the head only; the table's cells are every
+    role's answers, so each must be a code its operation declares (a client integrating
+    from the OpenAPI document learns every answer it can get)."""
+    from soprovod.api import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/v1/")
+    problems = []
+    for row in read_table():
+        if row.kind != "api":
+            continue
+        declared = set(schema["paths"][row.path][row.key.lower()]["responses"])
+        declared = {str(code) for code in declared}
+        for column, cell in row.cells.items():
+            if cell not in declared:
+                problems.append(f"line {row.line} {row.label} × {column}: {cell} not declared")
+    assert not problems, "\n".join(problems)
+
+
 # ---- the cells ------------------------------------------------------------------------------
 
 
