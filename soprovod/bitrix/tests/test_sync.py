@@ -617,3 +617,40 @@ def test_one_sync_at_a_time_a_second_one_does_nothing_and_says_so(fake, transact
         done.set()
         other.join()
     assert run().clients_created == 1  # free again
+
+
+def test_the_inn_comes_from_the_companys_requisites_only(fake):
+    """crm.requisite.list holds contacts' requisites too (ENTITY_TYPE_ID 3): a contact whose
+    ID equals a company's must not lend that company a second INN."""
+    company = fake.add_company("ООО «Альфа»", INN_A)
+    fake.add_requisite(company, INN_B, entity_type_id=3)  # contact 1's, not company 1's
+    result = run()
+    assert (result.clients_created, result.conflicts) == (1, 0)
+    assert Client.objects.get().inn == INN_A
+    asked = [
+        p["filter"]
+        for m, p in fake.calls
+        if m == "batch"
+        for p in [sync_params(c) for c in p["cmd"].values()]
+        if "ENTITY_ID" in p.get("filter", {})
+    ]
+    assert asked and all(f["ENTITY_TYPE_ID"] == "4" for f in asked)
+
+
+def test_won_means_stage_semantic_s_in_any_pipeline(fake, staff):
+    company = fake.add_company("ООО «Альфа»", INN_A)
+    won = fake.add_deal(company, "Другая воронка", STAGE_ID="C3:WON")  # semantic S
+    fake.add_deal(company, "Проиграна", won=False, STAGE_ID="LOSE", STAGE_SEMANTIC_ID="F")
+    fake.add_deal(company, "В работе", won=False)  # semantic P
+    result = run()
+    assert (result.deals_seen, result.handoffs_created) == (1, 1)
+    assert list(DealLink.objects.values_list("deal_id", flat=True)) == [won]
+    filters = [p["filter"] for m, p in fake.calls if m == "crm.deal.list"]
+    assert filters and all(f["STAGE_SEMANTIC_ID"] == "S" for f in filters)
+
+
+def sync_params(command: str) -> dict:
+    """A batch command's query as the fake portal reads it."""
+    from soprovod.bitrix.fake import parse_php_query
+
+    return parse_php_query(command.partition("?")[2])
