@@ -416,8 +416,9 @@ main { max-width: 44rem; margin: 0 auto; padding: 1rem 1rem 7rem; }
 .reply { font-size: .8rem; color: #517da2; background: none; border: 0; padding: 0;
   cursor: pointer; display: block; margin-top: .3rem; }
 form { position: fixed; left: 0; right: 0; bottom: 0; background: #fff; padding: .6rem;
-  display: flex; gap: .4rem; justify-content: center; box-shadow: 0 -1px 4px #0002; }
-form textarea { flex: 1; max-width: 36rem; font: inherit; padding: .4rem; }
+  display: flex; flex-wrap: wrap; gap: .4rem; justify-content: center;
+  box-shadow: 0 -1px 4px #0002; }
+form textarea { flex: 1 1 14rem; max-width: 36rem; font: inherit; padding: .4rem; }
 #replying { font-size: .8rem; color: #517da2; }
 </style></head>
 <body>
@@ -551,6 +552,10 @@ class FakeTelegramChat(FakeTelegram):
             handler.send_header("Content-Length", str(len(page)))
             handler.end_headers()
             handler.wfile.write(page)
+            return None
+        if path == "/favicon.ico":  # the browser asks; Telegram's API would say 401
+            handler.send_response(204)
+            handler.end_headers()
             return None
         if path == "/chat/transcript":
             after = parse_qs(query).get("after", ["0"])[0]
