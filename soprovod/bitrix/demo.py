@@ -56,15 +56,18 @@ def create_bitrix_sync(ctx: DemoContext) -> None:
         night = run_sync(kind=RunKind.NIGHTLY, portal=portal, today=ctx.today).run
         run_sync(actor=head, portal=portal, today=ctx.today)  # carries the night's run on
         morning = run_sync(actor=head, portal=portal, today=ctx.today).run
+    # Dated the days before today, so a run the user starts in the demo (at any hour) is the
+    # newest on the log.
     yesterday = ctx.today - dt.timedelta(days=1)
+    night_of = yesterday - dt.timedelta(days=1)
     SyncRun.objects.filter(pk=night.pk).update(
-        started_at=ctx.at(yesterday, 1, 40), finished_at=ctx.at(ctx.today, 9, 5)
+        started_at=ctx.at(night_of, 1, 40), finished_at=ctx.at(yesterday, 9, 5)
     )
     SyncRun.objects.filter(pk=morning.pk).update(
-        started_at=ctx.at(ctx.today, 9, 30), finished_at=ctx.at(ctx.today, 9, 31)
+        started_at=ctx.at(yesterday, 9, 30), finished_at=ctx.at(yesterday, 9, 31)
     )
     Conflict.objects.update(
-        first_seen_at=ctx.at(yesterday, 1, 40), last_seen_at=ctx.at(ctx.today, 9, 5)
+        first_seen_at=ctx.at(night_of, 1, 40), last_seen_at=ctx.at(yesterday, 9, 5)
     )
     night.refresh_from_db()
     ctx.log(
