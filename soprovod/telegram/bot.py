@@ -19,13 +19,21 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.request import HTTPXRequest
 
 from soprovod.core import aio
 
 __all__ = [
     "BadRequest",
+    "Conflict",
     "Forbidden",
     "NetworkError",
     "NotConfigured",

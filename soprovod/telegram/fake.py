@@ -25,6 +25,10 @@ from urllib.parse import parse_qs, unquote
 BOT_ID = 7_000_000_001
 
 
+class Conflict(LookupError):
+    """Answered 409, as Telegram answers getUpdates while a webhook is set."""
+
+
 class FakeTelegram:
     """The server and its state. Use as a context manager or call start()/stop()."""
 
@@ -289,6 +293,12 @@ class FakeTelegram:
                 404,
                 {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
             )
+        except Conflict as error:
+            return self._reply(
+                handler,
+                409,
+                {"ok": False, "error_code": 409, "description": f"Conflict: {error}"},
+            )
         except LookupError as error:
             return self._reply(
                 handler,
@@ -312,7 +322,10 @@ class FakeTelegram:
 
     def _api_getUpdates(self, params):
         if self.webhook is not None:
-            raise LookupError("can't use getUpdates method while webhook is active")
+            raise Conflict(
+                "can't use getUpdates method while webhook is active; use deleteWebhook to "
+                "delete the webhook first"
+            )
         offset = int(self._json(params, "offset", 0) or 0)
         limit = int(self._json(params, "limit", 100) or 100)
         timeout = float(self._json(params, "timeout", 0) or 0)

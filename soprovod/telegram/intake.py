@@ -319,7 +319,16 @@ def poll_once(timeout: int | None = None) -> PollResult:
         return result  # another run is polling: two would fight over getUpdates
     try:
         state, _created = PollState.objects.get_or_create(name="default")
-        updates = bot.get_updates(offset=state.offset, timeout=timeout)
+        try:
+            updates = bot.get_updates(offset=state.offset, timeout=timeout)
+        except bot.Conflict as error:
+            if "webhook" not in str(error).lower():
+                raise  # another poller with the same token: not ours to settle
+            # A webhook left registered from before, while the settings say long polling
+            # (no TELEGRAM_WEBHOOK_URL): Telegram holds the updates for it until it is gone.
+            logger.warning("A Telegram webhook was still set; removed for long polling")
+            bot.delete_webhook()
+            updates = bot.get_updates(offset=state.offset, timeout=timeout)
         result.fetched = len(updates)
         for update in sorted(updates, key=lambda u: u["update_id"]):
             if handle_update(update, polling=True) == "duplicate":

@@ -284,3 +284,20 @@ def test_a_database_outage_is_never_given_up_on(
     database_dies_on.clear()
     poll(capture)
     assert _client_messages(ticket, "в аварию") == 1
+
+
+def test_polling_is_the_default_and_clears_a_webhook_left_from_before(
+    fake_telegram, ticket, django_capture_on_commit_callbacks
+):
+    """No TELEGRAM_WEBHOOK_URL: updates come by long polling. A webhook still registered
+    with Telegram (the public URL was removed from the settings) would make Telegram refuse
+    getUpdates for ever; the poller removes it and takes the updates."""
+    from django.core.management import call_command
+
+    fake_telegram.webhook = {"url": "https://old.example/telegram/webhook/", "secret_token": "x"}
+    fake_telegram.user_message(CHAT, "после вебхука")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("telegram", "poll", "--once", "--timeout", "0", stdout=io.StringIO())
+    assert fake_telegram.webhook is None
+    assert "deleteWebhook" in fake_telegram.calls
+    assert _client_messages(ticket, "после вебхука") == 1
