@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from soprovod.portal.forms import TYPE_SITUATIONS
 from soprovod.telegram.models import Draft, OutgoingMessage
 from soprovod.telegram.tests.helpers import link_contact, poll, texts
 from soprovod.tickets import actions as ticket_actions
@@ -41,7 +42,18 @@ def test_a_message_opens_a_ticket_after_the_type_is_chosen(
     assert "Экстренное" in question["text"] and "Консультац" in question["text"]
     assert "обходной" in question["text"] or "обойти" in question["text"]
     labels = [row[0][0] for row in question["buttons"]]
-    assert len(labels) == 3
+    assert labels == ["Экстренное", "Стандартное", "Консультация"]
+    assert [row[0][1].rsplit(":", 1)[1] for row in question["buttons"]] == [
+        "emergency",
+        "standard",
+        "consultation",
+    ]
+    lines = question["text"].splitlines()
+    for label, code in zip(labels, ("emergency", "standard", "consultation"), strict=True):
+        (line,) = [line for line in lines if line.startswith(f"• {label}:")]
+        assert str(TYPE_SITUATIONS[code]) in line  # when to choose it, in plain words
+        assert "Мы ответим в течение" in line  # and what the client is promised
+    assert "15 минут (круглосуточно)" in question["text"]
     emergency = question["buttons"][0][0][1]
     assert emergency.startswith("type:")
     fake_telegram.user_callback(CHAT, emergency)
@@ -248,6 +260,10 @@ def test_files_over_the_portal_limits_are_refused(
     refusals = [t for t in texts(fake_telegram, CHAT) if "не приняты" in t]
     assert len(refusals) == 2
     assert "setup.exe" in refusals[0] and "big.pdf" in refusals[1]
+    # The portal's own reasons, in Russian: the kind, and the size against the limit.
+    assert "«setup.exe»: файлы этого типа не принимаются" in refusals[0]
+    limit = settings.ATTACHMENT_MAX_BYTES // 1024 // 1024
+    assert f"допустимо не больше {limit} МБ" in refusals[1]
 
 
 def test_a_resolved_ticket_is_reopened_by_a_message(
