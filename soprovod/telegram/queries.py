@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from soprovod.clients.models import Contact
 from soprovod.telegram.models import DutyShift, TelegramChat
@@ -35,8 +35,12 @@ def contact_by_email(email: str) -> Contact | None:
 
 
 def rota(start: dt.datetime, end: dt.datetime) -> QuerySet[DutyShift]:
+    """The shifts between ``start`` and ``end``, each with ``has_telegram``: whether the
+    colleague linked a chat (without one, the emergency warnings of that shift reach nobody
+    by Telegram)."""
     return (
         DutyShift.objects.filter(starts_at__lt=end, ends_at__gt=start)
         .select_related("user")
+        .annotate(has_telegram=Exists(TelegramChat.objects.filter(user_id=OuterRef("user_id"))))
         .order_by("starts_at")
     )

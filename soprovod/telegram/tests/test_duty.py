@@ -273,3 +273,29 @@ def test_the_head_cannot_put_a_non_colleague_on_duty(client, staff):
     )
     assert "позже, чем начинается" in response.content.decode()
     assert not DutyShift.objects.exists()
+
+
+def test_the_rota_shows_a_shift_whose_colleague_has_no_telegram(
+    client, fake_telegram, staff, django_capture_on_commit_callbacks
+):
+    """Warnings go to the linked chats of whoever is on duty: a shift of a colleague who
+    never linked Telegram would wake nobody, so the head sees it on the rota."""
+    link_user(fake_telegram, django_capture_on_commit_callbacks, staff.support, CHAT)
+    now = timezone.now()
+    linked = actions.do_add_shift(
+        staff.head, user=staff.support, starts_at=now, ends_at=now + dt.timedelta(hours=8)
+    )
+    unlinked = actions.do_add_shift(
+        staff.head,
+        user=staff.engineer,
+        starts_at=now + dt.timedelta(hours=8),
+        ends_at=now + dt.timedelta(hours=20),
+    )
+    client.force_login(staff.head)
+    page = client.get(reverse("telegram:duty")).content.decode()
+    row_of = {
+        shift.pk: page.split(f'data-shift="{shift.pk}"')[1].split("</tr>")[0]
+        for shift in (linked, unlinked)
+    }
+    assert "no-telegram" not in row_of[linked.pk]
+    assert "Telegram не привязан" in row_of[unlinked.pk]
