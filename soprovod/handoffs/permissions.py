@@ -44,7 +44,7 @@ def can_answer_handoff(user, handoff: Handoff) -> bool:
     return can_agree_handoffs(user) and handoff.status == HandoffStatus.SUBMITTED
 
 
-def get_handoff_or_404(user, pk: int, *, for_edit: bool = False, for_answer: bool = False):
+def get_handoff_or_404(user, pk: int, *, for_answer: bool = False):
     handoff = (
         handoffs_visible_to(user)
         .select_related("client", "sales", "success_manager", "project")
@@ -52,6 +52,5 @@ def get_handoff_or_404(user, pk: int, *, for_edit: bool = False, for_answer: boo
         .first()
     )
     require(handoff is not None, hidden=True)
-    require(not for_edit or can_edit_handoff(user, handoff))
     require(not for_answer or can_answer_handoff(user, handoff))
     return handoff

@@ -42,6 +42,7 @@ from soprovod.handoffs.permissions import (
     can_answer_handoff,
     can_edit_handoff,
     get_handoff_or_404,
+    owns_handoff,
 )
 
 
@@ -53,6 +54,24 @@ def _require_section(request: HttpRequest) -> HttpResponse | None:
 def _refused(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
+
+
+def _own_handoff(request: HttpRequest, pk: int):
+    """The owner's hand-off: 404 if the user may not see it, 403 if it is not theirs. Its
+    status is the action's to refuse (with the reason shown on the detail page), as the
+    API answers 409: the owner of a submitted hand-off is told it is submitted, not that
+    they are not allowed."""
+    handoff = get_handoff_or_404(request.user, pk)
+    require(owns_handoff(request.user, handoff))
+    return handoff
+
+
+def _not_editable(request: HttpRequest, handoff) -> HttpResponse | None:
+    """Back to the detail page with the reason when the hand-off's status allows no change."""
+    if can_edit_handoff(request.user, handoff):
+        return None
+    messages.error(request, _("Only a draft or a returned hand-off can be changed."))
+    return redirect("handoffs:detail", handoff.pk)
 
 
 # ---- lists ---------------------------------------------------------------------------------
@@ -209,7 +228,9 @@ def handoff_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if (response := _require_section(request)) is not None:
         return response
     require(can_start_handoffs(request.user))
-    handoff = get_handoff_or_404(request.user, pk, for_edit=True) if pk else None
+    handoff = _own_handoff(request, pk) if pk else None
+    if handoff is not None and (response := _not_editable(request, handoff)) is not None:
+        return response
     clients = clients_visible_to(request.user).order_by("name")
     initial_sites = (
         [
@@ -272,14 +293,15 @@ def _submit(request: HttpRequest, handoff) -> HttpResponse:
 @login_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = get_handoff_or_404(request.user, pk, for_edit=True)
-    return _submit(request, handoff)
+    return _submit(request, _own_handoff(request, pk))
 
 
 @login_required
 @require_POST
 def document_add(request: HttpRequest, pk: int) -> HttpResponse:
-    handoff = get_handoff_or_404(request.user, pk, for_edit=True)
+    handoff = _own_handoff(request, pk)
+    if (response := _not_editable(request, handoff)) is not None:
+        return response
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -294,7 +316,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def document_remove(request: HttpRequest, pk: int, document_id: int) -> HttpResponse:
-    handoff = get_handoff_or_404(request.user, pk, for_edit=True)
+    handoff = _own_handoff(request, pk)
     document = handoff.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404

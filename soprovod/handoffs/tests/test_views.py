@@ -55,6 +55,38 @@ def test_support_cannot_start_or_edit_and_sales_cannot_answer(client, staff, sub
     assert submitted.status == HandoffStatus.SUBMITTED
 
 
+def test_the_owner_of_a_submitted_handoff_is_told_why_not_refused(client, staff, submitted):
+    """The hand-off's status refuses a change (the API's 409): its owner is sent back to
+    it with the reason, not shown a 403 as if it were not theirs; the document stays and
+    nothing else changes. A colleague of support still gets 403, another salesman 404."""
+    c = login(client, staff.sales)
+    submitted.refresh_from_db()
+    document = submitted.documents.first()
+    version = submitted.version
+    for method, name, args in (
+        ("get", "handoffs:edit", [submitted.pk]),
+        ("post", "handoffs:submit", [submitted.pk]),
+        ("post", "handoffs:document_add", [submitted.pk]),
+        ("post", "handoffs:document_remove", [submitted.pk, document.pk]),
+    ):
+        response = getattr(c, method)(reverse(name, args=args), follow=True)
+        assert response.redirect_chain == [(reverse("handoffs:detail", args=[submitted.pk]), 302)]
+        page = response.content.decode()
+        assert (
+            "Изменить можно только черновик или возвращённую передачу." in page
+            or "Передача уже отправлена или принята." in page
+        ), name
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.version) == (HandoffStatus.SUBMITTED, version)
+    assert submitted.documents.filter(pk=document.pk).exists()
+    assert submitted.rounds.count() == 1
+    c = login(client, staff.csm)
+    assert c.get(reverse("handoffs:edit", args=[submitted.pk])).status_code == 403
+    assert c.post(reverse("handoffs:submit", args=[submitted.pk])).status_code == 403
+    c = login(client, staff.sales2)
+    assert c.post(reverse("handoffs:submit", args=[submitted.pk])).status_code == 404
+
+
 def test_sales_start_a_handoff_and_see_what_is_missing(client, staff, friday):
     c = login(client, staff.sales)
     data = {
