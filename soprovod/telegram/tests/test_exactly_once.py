@@ -13,7 +13,7 @@ from django.db import OperationalError
 from django.db.models.signals import post_save
 from django.urls import reverse
 
-from soprovod.telegram import bot, intake
+from soprovod.telegram import bot, intake, outbox
 from soprovod.telegram.models import PollState, ProcessedUpdate
 from soprovod.telegram.tests.helpers import link_contact, poll, texts
 from soprovod.tickets import actions as ticket_actions
@@ -301,3 +301,21 @@ def test_polling_is_the_default_and_clears_a_webhook_left_from_before(
     assert fake_telegram.webhook is None
     assert "deleteWebhook" in fake_telegram.calls
     assert _client_messages(ticket, "после вебхука") == 1
+
+
+def test_answers_committed_with_an_update_go_out_once_even_if_their_job_is_lost(
+    fake_telegram, ticket, django_capture_on_commit_callbacks
+):
+    """The worker dies after the update committed and before the job that sends the bot's
+    answer ran: the answer is in the queue, and the sweep sends it, once."""
+    fake_telegram.sent.clear()
+    fake_telegram.user_message(CHAT, "без ответа?")
+    with django_capture_on_commit_callbacks(execute=False) as jobs:
+        intake.poll_once(0)
+    assert jobs  # the send job was due on commit, and is lost with the worker
+    assert _client_messages(ticket, "без ответа?") == 1
+    assert fake_telegram.sent_to(CHAT) == []
+    assert outbox.flush() == 1
+    assert outbox.flush() == 0
+    (answer,) = texts(fake_telegram, CHAT)
+    assert f"№{ticket.pk}" in answer
