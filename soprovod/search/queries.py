@@ -16,7 +16,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
 from soprovod.lib import stemming
@@ -25,6 +25,13 @@ from soprovod.search.models import Audience, SearchDocument
 
 PER_KIND = 10
 MAX_QUERY = 200
+# At most this many records of a kind are ranked: the newest that match (by record number,
+# the order of the index on kind and object_id). A query of common words alone matches a
+# large share of everything (every other ticket names a barrier), and ranking all of them
+# took seconds at a million tickets (docs/performance.md, «Search»); a query with anything
+# specific in it matches fewer and is ranked whole. When more match, the page says so and
+# counts them as "more than RANK_LIMIT".
+RANK_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -41,8 +48,13 @@ class Hit:
 class Group:
     kind: str
     label: Any
-    count: int
+    count: int  # more than ``limit`` means "more than ``limit``": only that many were ranked
     hits: list[Hit] = field(default_factory=list)
+    limit: int = RANK_LIMIT
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.limit
 
 
 def clean(query: str | None) -> str:
@@ -76,12 +88,39 @@ def matching(user, query: str, kinds: Iterable[str] | None = None) -> QuerySet[S
     return visible_documents(user, kinds).filter(backends.matches(query))
 
 
+def newest(user, query: str, kind: str, *, limit: int) -> list[int]:
+    """The ids of the newest ``limit`` records of ``kind`` that ``user`` may find for
+    ``query`` (their ``object_id``, highest first): what gets ranked. Read at once, not as
+    a subquery: the match condition names the documents' table, which inside a subquery
+    would be the outer query's row."""
+    return list(
+        matching(user, query, [kind])
+        .order_by("-object_id")
+        .values_list("object_id", flat=True)
+        .distinct()[:limit]
+    )
+
+
 def ranked(user, query: str, kinds: Iterable[str] | None = None) -> QuerySet:
     """One row per record found, ``{kind, object_id, rank}``, best first (a record with two
-    documents, a ticket's messages and its notes, counts by the better one)."""
+    documents, a ticket's messages and its notes, counts by the better one). Of each kind,
+    only the newest ``RANK_LIMIT`` matching records are ranked (``counts`` tells when more
+    match)."""
     query = clean(query)
+    wanted = set(kinds) if kinds is not None else None
+    if not backends.has_terms(query):
+        return SearchDocument.objects.none().values("kind", "object_id")
+    among = [
+        Q(kind=p.kind, object_id__in=ids)
+        for p in searchable_kinds(user)
+        if (wanted is None or p.kind in wanted)
+        and (ids := newest(user, query, p.kind, limit=RANK_LIMIT))
+    ]
+    if not among:
+        return SearchDocument.objects.none().values("kind", "object_id")
     return (
         matching(user, query, kinds)
+        .filter(reduce(or_, among))
         .values("kind", "object_id")
         .annotate(rank=Max(backends.rank(query)))
         .order_by("-rank", "kind", "-object_id")
@@ -89,14 +128,18 @@ def ranked(user, query: str, kinds: Iterable[str] | None = None) -> QuerySet:
 
 
 def counts(user, query: str) -> dict[str, int]:
-    """{kind: records found}, in one query."""
-    rows = (
-        matching(user, query)
-        .values("kind")
-        .annotate(n=Count("object_id", distinct=True))
-        .order_by()
-    )
-    return {row["kind"]: row["n"] for row in rows}
+    """{kind: records found} for the kinds with any, one query per kind the user may search;
+    a count is at most ``RANK_LIMIT + 1``, which means "more than ``RANK_LIMIT``" (counting
+    every match of common words costs what ranking them did)."""
+    query = clean(query)
+    if not backends.has_terms(query):
+        return {}
+    found = {}
+    for provider in searchable_kinds(user):
+        n = len(newest(user, query, provider.kind, limit=RANK_LIMIT + 1))
+        if n:
+            found[provider.kind] = n
+    return found
 
 
 def hits(user, query: str, rows: Iterable[dict]) -> list[Hit]:
@@ -151,7 +194,9 @@ def grouped(user, query: str, *, per_kind: int = PER_KIND) -> list[Group]:
     query = clean(query)
     found = counts(user, query)
     groups = [
-        Group(p.kind, p.label, found[p.kind]) for p in registry.providers() if found.get(p.kind)
+        Group(p.kind, p.label, found[p.kind], limit=RANK_LIMIT)
+        for p in registry.providers()
+        if found.get(p.kind)
     ]
     rows = [row for g in groups for row in ranked(user, query, [g.kind])[:per_kind]]
     by_kind: dict[str, list[Hit]] = {}
@@ -165,8 +210,8 @@ def grouped(user, query: str, *, per_kind: int = PER_KIND) -> list[Group]:
 def page(
     user, query: str, kinds: Iterable[str] | None = None, *, offset: int = 0, limit: int = 50
 ) -> tuple[int, list[Hit]]:
-    """A slice of all the records found (of ``kinds``), best first, and how many there are
-    (the API)."""
+    """A slice of the records found (of ``kinds``), best first, and how many there are (the
+    API; of each kind at most the newest ``RANK_LIMIT`` are ranked and counted)."""
     found = ranked(user, query, kinds)
     return found.count(), hits(user, query, found[offset : offset + limit])
 
