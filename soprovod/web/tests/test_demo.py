@@ -20,6 +20,7 @@ from soprovod.clients.models import (
     MrrReason,
     Site,
 )
+from soprovod.core.testing import built_once
 from soprovod.lib.inn import is_valid_inn
 from soprovod.lib.periods import months_before
 from soprovod.web import demo
@@ -40,67 +41,107 @@ ROLES = {
 }
 
 
+@pytest.fixture(scope="class")
+def built_small_demo(django_db_setup, django_db_blocker):
+    """The 20-client demo, built once for the read-only tests of TestTheSmallDemo (built
+    per test it cost ~5 s each; soprovod.core.testing)."""
+    with built_once(django_db_blocker):
+        yield build_demo(clients=20, months=1, seed=42, today=TODAY)
+
+
 @pytest.fixture
-def small_demo(db):
-    return build_demo(clients=20, months=1, seed=42, today=TODAY)
+def small_demo(built_small_demo, db):
+    return built_small_demo
 
 
-def test_every_role_has_a_login_with_password_demo(small_demo):
-    for username, role in ROLES.items():
-        user = User.objects.get(username=username)
-        assert user.role_codes == {role}, username
-        assert user.check_password("demo"), username
-        assert user.get_full_name(), username
+class TestTheSmallDemo:
+    def test_every_role_has_a_login_with_password_demo(self, small_demo):
+        for username, role in ROLES.items():
+            user = User.objects.get(username=username)
+            assert user.role_codes == {role}, username
+            assert user.check_password("demo"), username
+            assert user.get_full_name(), username
 
+    def test_department_has_colleagues_besides_the_role_logins(self, small_demo):
+        managers = User.objects.filter(role_rows__role="success_manager")
+        support = User.objects.filter(role_rows__role="support_manager")
 
-def test_department_has_colleagues_besides_the_role_logins(small_demo):
-    managers = User.objects.filter(role_rows__role="success_manager")
-    support = User.objects.filter(role_rows__role="support_manager")
+        assert managers.count() >= 3
+        assert support.count() >= 3
 
-    assert managers.count() >= 3
-    assert support.count() >= 3
+    def test_client_logins_are_contacts_of_two_different_current_companies(self, small_demo):
+        one = Contact.objects.get(user__username="client1")
+        two = Contact.objects.get(user__username="client2")
 
+        assert one.client != two.client
+        assert one.client.status != ClientStatus.CHURNED
+        assert two.client.status != ClientStatus.CHURNED
+        assert one.user.email == one.email
 
-def test_client_logins_are_contacts_of_two_different_current_companies(small_demo):
-    one = Contact.objects.get(user__username="client1")
-    two = Contact.objects.get(user__username="client2")
+    def test_clients_are_valid_and_believable(self, small_demo):
+        clients = list(Client.objects.all())
 
-    assert one.client != two.client
-    assert one.client.status != ClientStatus.CHURNED
-    assert two.client.status != ClientStatus.CHURNED
-    assert one.user.email == one.email
+        assert len(clients) == 20
+        for client in clients:
+            client.full_clean()
+            assert is_valid_inn(client.inn)
+            assert client.success_manager.has_role("success_manager")
+            assert client.sold_by.has_role("sales")
+            assert 5_000 <= client.mrr_rub <= 300_000
+            assert TODAY - datetime.timedelta(days=4 * 366) <= client.contract_start <= TODAY
+            assert 1 <= client.sites.count() <= 4
+            assert 1 <= client.contacts.count() <= 3
+        assert len({client.inn for client in clients}) == 20
+        assert len({client.name for client in clients}) == 20
 
+    def test_sites_have_addresses_and_real_time_zones(self, small_demo):
+        for site in Site.objects.all():
+            site.full_clean()
+            zoneinfo.ZoneInfo(site.timezone)
+            assert site.address.startswith("г. ")
+            assert site.equipment_notes
 
-def test_clients_are_valid_and_believable(small_demo):
-    clients = list(Client.objects.all())
+    def test_demo_emails_cannot_reach_anyone(self, small_demo):
+        emails = [*Contact.objects.values_list("email", flat=True)]
+        emails += User.objects.values_list("email", flat=True)
 
-    assert len(clients) == 20
-    for client in clients:
-        client.full_clean()
-        assert is_valid_inn(client.inn)
-        assert client.success_manager.has_role("success_manager")
-        assert client.sold_by.has_role("sales")
-        assert 5_000 <= client.mrr_rub <= 300_000
-        assert TODAY - datetime.timedelta(days=4 * 366) <= client.contract_start <= TODAY
-        assert 1 <= client.sites.count() <= 4
-        assert 1 <= client.contacts.count() <= 3
-    assert len({client.inn for client in clients}) == 20
-    assert len({client.name for client in clients}) == 20
+        assert all(email.endswith(".example") for email in emails)
 
+    def test_mrr_history_starts_at_the_contract_and_ends_at_todays_mrr(self, small_demo):
+        reasons = set()
+        for client in Client.objects.prefetch_related("mrr_history"):
+            history = sorted(client.mrr_history.all(), key=lambda change: change.effective_on)
+            assert history[0].effective_on == client.contract_start
+            assert history[0].reason == MrrReason.NEW
+            assert history[-1].mrr_rub == client.mrr_rub
+            assert all(change.effective_on <= TODAY and change.mrr_rub > 0 for change in history)
+            reasons |= {change.reason for change in history}
+        assert {MrrReason.PRICE, MrrReason.UPSELL} <= reasons
 
-def test_sites_have_addresses_and_real_time_zones(small_demo):
-    for site in Site.objects.all():
-        site.full_clean()
-        zoneinfo.ZoneInfo(site.timezone)
-        assert site.address.startswith("г. ")
-        assert site.equipment_notes
+    def test_survey_campaigns_have_answers_detractor_tasks_and_internal_answers(self, small_demo):
+        from soprovod.surveys.models import DetractorTask, NpsCampaign, SurveyLink, SurveyResponse
 
+        campaign = NpsCampaign.objects.get(name="NPS: декабрьский опрос")
+        assert campaign.links.exists()
+        answered = SurveyLink.objects.filter(response__isnull=False)
+        assert answered.exists()
+        assert all(link.used_at == link.response.answered_at for link in answered)
+        for task in DetractorTask.objects.select_related("response"):
+            assert task.response.score <= 6 and task.due_at > task.created_at
+        assert SurveyResponse.objects.filter(kind="internal").exists()
 
-def test_demo_emails_cannot_reach_anyone(small_demo):
-    emails = [*Contact.objects.values_list("email", flat=True)]
-    emails += User.objects.values_list("email", flat=True)
+    def test_creation_is_in_the_audit_trail(self, small_demo):
+        client = Client.objects.first()
+        created = AuditEvent.objects.get(
+            content_type__model="client", object_id=str(client.pk), action=AuditEvent.Action.CREATED
+        )
 
-    assert all(email.endswith(".example") for email in emails)
+        assert created.at == client.created_at
+        assert created.changes["name"] == [None, client.name]
+        site_events = AuditEvent.objects.filter(
+            content_type__model="site", parent_id=str(client.pk)
+        )
+        assert site_events.count() == client.sites.count()
 
 
 def test_status_history_is_dated_in_the_past_and_ends_in_the_status(db):
@@ -118,43 +159,6 @@ def test_status_history_is_dated_in_the_past_and_ends_in_the_status(db):
     for client in churned:
         assert window_start <= client.churned_at < TODAY
         assert client.status_history.filter(status=ClientStatus.ACTIVE).exists()
-
-
-def test_mrr_history_starts_at_the_contract_and_ends_at_todays_mrr(small_demo):
-    reasons = set()
-    for client in Client.objects.prefetch_related("mrr_history"):
-        history = sorted(client.mrr_history.all(), key=lambda change: change.effective_on)
-        assert history[0].effective_on == client.contract_start
-        assert history[0].reason == MrrReason.NEW
-        assert history[-1].mrr_rub == client.mrr_rub
-        assert all(change.effective_on <= TODAY and change.mrr_rub > 0 for change in history)
-        reasons |= {change.reason for change in history}
-    assert {MrrReason.PRICE, MrrReason.UPSELL} <= reasons
-
-
-def test_survey_campaigns_have_answers_detractor_tasks_and_internal_answers(small_demo):
-    from soprovod.surveys.models import DetractorTask, NpsCampaign, SurveyLink, SurveyResponse
-
-    campaign = NpsCampaign.objects.get(name="NPS: декабрьский опрос")
-    assert campaign.links.exists()
-    answered = SurveyLink.objects.filter(response__isnull=False)
-    assert answered.exists()
-    assert all(link.used_at == link.response.answered_at for link in answered)
-    for task in DetractorTask.objects.select_related("response"):
-        assert task.response.score <= 6 and task.due_at > task.created_at
-    assert SurveyResponse.objects.filter(kind="internal").exists()
-
-
-def test_creation_is_in_the_audit_trail(small_demo):
-    client = Client.objects.first()
-    created = AuditEvent.objects.get(
-        content_type__model="client", object_id=str(client.pk), action=AuditEvent.Action.CREATED
-    )
-
-    assert created.at == client.created_at
-    assert created.changes["name"] == [None, client.name]
-    site_events = AuditEvent.objects.filter(content_type__model="site", parent_id=str(client.pk))
-    assert site_events.count() == client.sites.count()
 
 
 class _Rollback(Exception):
