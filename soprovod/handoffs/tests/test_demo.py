@@ -1,17 +1,26 @@
 import datetime as dt
 
 import pytest
+from django.test import override_settings
 
+from soprovod.core.testing import built_once
 from soprovod.handoffs.models import Handoff, HandoffRound, HandoffStatus
 from soprovod.web.demo import build_demo
 
 TODAY = dt.date(2026, 10, 14)
 
 
+@pytest.fixture(scope="module")
+def built_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A year's demo, built once for this module's read-only tests (soprovod.core.testing)."""
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(MEDIA_ROOT=media), built_once(django_db_blocker):
+        yield build_demo(clients=40, months=12, seed=5, today=TODAY)
+
+
 @pytest.fixture
-def demo(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return build_demo(clients=40, months=12, seed=5, today=TODAY)
+def demo(built_demo, db):
+    return built_demo
 
 
 def test_a_year_of_handoffs_fits_the_portfolio(demo):

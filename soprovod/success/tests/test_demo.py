@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from soprovod.core.testing import built_once
 from soprovod.success.models import Claim, ClientProfile
 from soprovod.tickets.models import Escalation
 from soprovod.web.demo import build_demo
@@ -11,9 +12,19 @@ from soprovod.web.demo import build_demo
 TODAY = dt.date(2026, 11, 25)
 
 
-@pytest.mark.django_db
-def test_demo_has_key_accounts_and_claims_of_every_kind():
-    build_demo(clients=40, months=12, seed=7, today=TODAY)
+@pytest.fixture(scope="module")
+def built_demo(django_db_setup, django_db_blocker):
+    """A year's demo, built once for this module's read-only tests (soprovod.core.testing)."""
+    with built_once(django_db_blocker):
+        yield build_demo(clients=40, months=12, seed=7, today=TODAY)
+
+
+@pytest.fixture
+def demo(built_demo, db):
+    return built_demo
+
+
+def test_demo_has_key_accounts_and_claims_of_every_kind(demo):
     assert ClientProfile.objects.filter(key_account=True).count() >= 3
     claims = Claim.objects.all()
     outcomes = set(claims.values_list("outcome", flat=True))
@@ -26,12 +37,10 @@ def test_demo_has_key_accounts_and_claims_of_every_kind():
         assert claim.response_due_on == claim.received_on + dt.timedelta(days=claim.response_days)
 
 
-@pytest.mark.django_db
-def test_demo_has_churn_cases_and_call_notes():
+def test_demo_has_churn_cases_and_call_notes(demo):
     from soprovod.clients.models import ClientStatus
     from soprovod.success.models import CallNote, ChurnCase, NextStep
 
-    build_demo(clients=40, months=12, seed=7, today=TODAY)
     lost = ChurnCase.objects.get(outcome="lost")
     assert lost.client.status == ClientStatus.CHURNED
     assert lost.client.churned_at == lost.outcome_on

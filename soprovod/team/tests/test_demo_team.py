@@ -8,6 +8,7 @@ import pytest
 
 from soprovod.accounts.models import Absence
 from soprovod.accounts.queries import acting_for
+from soprovod.core.testing import built_once
 from soprovod.team import queries
 from soprovod.team.models import TrainingItem, TrainingRecord
 from soprovod.tickets.models import Escalation
@@ -17,9 +18,16 @@ TODAY = dt.date(2026, 11, 25)
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def built_demo(django_db_setup, django_db_blocker):
+    """The demo, built once for this module's read-only tests (soprovod.core.testing)."""
+    with built_once(django_db_blocker):
+        yield build_demo(clients=20, months=6, seed=42, today=TODAY)
+
+
 @pytest.fixture
-def demo(db):
-    return build_demo(clients=20, months=6, seed=42, today=TODAY)
+def demo(built_demo, db):
+    return built_demo
 
 
 def test_demo_has_escalations_with_outcomes(demo):
