@@ -216,11 +216,24 @@ def do_create_ticket(
     created_at: dt.datetime | None = None,
     source: str | None = None,
     email_message_id: str | None = None,
+    promised_policy_id: int | None = None,
 ) -> Ticket:
-    """Open a ticket with the client's first message and start its SLA clocks."""
+    """Open a ticket with the client's first message and start its SLA clocks.
+
+    ``promised_policy_id``: the policy whose times the staff form showed (and the operator
+    may have promised on the phone); refused when the client's tickets get another one now,
+    so a ticket never runs other clocks than the ones its creator quoted."""
     for upload in attachments:
         validate_attachment(upload)
     created_at = created_at or timezone.now()
+    policy = sla_queries.policy_for(client)
+    if promised_policy_id is not None and policy.pk != promised_policy_id:
+        raise TicketError(
+            _(
+                "This client's SLA terms are not the ones the form showed: the first-response "
+                "times below are now the client's. Check them and create the ticket again."
+            )
+        )
     repeat_of = find_repeat_of(
         getattr(client, "pk", None), getattr(category, "pk", None), created_at
     )
@@ -238,7 +251,7 @@ def do_create_ticket(
         is_repeat=repeat_of is not None,
         repeat_of=repeat_of,
         # The client's SLA policy (SLA по договору): its rules decide, the default otherwise.
-        policy=sla_queries.policy_for(client),
+        policy=policy,
     )
     ticket.full_clean(exclude=["policy"])
     ticket.save()

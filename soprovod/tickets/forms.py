@@ -8,12 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from soprovod.clients.models import Contact, Site
 from soprovod.clients.permissions import clients_visible_to
+from soprovod.sla import queries as sla_queries
 from soprovod.tickets import queries
 from soprovod.tickets.models import Channel, Escalation, Priority, TicketMessage, TicketType
 from soprovod.tickets.templatetags.tickets_ui import duration
 
 # What each type means, in plain words, for whoever types in a phone call. The promised
-# first-response time comes from the default SLA policy, so it stays true when the head edits it.
+# first-response time comes from the SLA policy the chosen client's tickets get (the default
+# before a client is chosen), so it stays true when the head edits it.
 TYPE_EXPLANATIONS = {
     TicketType.EMERGENCY: _(
         "The product does not work for the client: visitors or cars cannot get in, "
@@ -220,20 +222,28 @@ class TicketCreateForm(forms.Form):
         label=_("What the client says"), widget=forms.Textarea(attrs={"rows": 6})
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    # The policy whose times the form showed; the action refuses to create the ticket under
+    # another one (rendered by hand from `policy`, never from the submitted value).
+    shown_policy = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = clients_visible_to(user).order_by("name")
         self.fields["category"].queryset = queries.active_categories()
         client_id = self.chosen_client_id()
+        chosen = None
         if client_id:
             visible = self.fields["client"].queryset
+            chosen = visible.filter(pk=client_id).first()
             self.fields["site"].queryset = Site.objects.filter(
                 client_id=client_id, client__in=visible
             )
             self.fields["contact"].queryset = Contact.objects.filter(
                 client_id=client_id, client__in=visible
             )
+        # The policy a ticket of the chosen client gets (SLA по договору); its times are
+        # the promise shown beside each type.
+        self.policy = sla_queries.policy_for(chosen)
 
     def chosen_client_id(self) -> int | None:
         raw = self.data.get("client") if self.is_bound else self.initial.get("client")
@@ -242,8 +252,10 @@ class TicketCreateForm(forms.Form):
 
     def type_choices(self):
         """(value, label, explanation, checked) for the type radios."""
-        current = self["type"].value() or TicketType.STANDARD
-        targets = queries.first_response_targets()
+        current = self["type"].value()
+        if current not in TicketType.values:
+            current = TicketType.STANDARD
+        targets = queries.first_response_targets(self.policy)
         return [
             (
                 value,

@@ -523,11 +523,12 @@ def support_staff() -> QuerySet[User]:
     return users_with_role(SUPPORT_STAFF)
 
 
-def first_response_targets() -> dict[str, tuple[int, bool]]:
-    """The default policy's first-response target per ticket type: (minutes, 24/7)."""
-    rows = SlaTarget.objects.filter(
-        policy__is_default=True, metric=Metric.FIRST_RESPONSE
-    ).select_related("calendar")
+def first_response_targets(policy: SlaPolicy) -> dict[str, tuple[int, bool]]:
+    """``policy``'s first-response target per ticket type: (minutes, 24/7). The new-ticket
+    form quotes them for the policy its client gets (`sla.queries.policy_for`)."""
+    rows = SlaTarget.objects.filter(policy=policy, metric=Metric.FIRST_RESPONSE).select_related(
+        "calendar"
+    )
     return {row.ticket_type: (row.target_minutes, row.calendar.is_24x7) for row in rows}
 
 

@@ -546,6 +546,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     subject=data["subject"],
                     body=data["body"],
                     attachments=data["attachments"],
+                    promised_policy_id=data["shown_policy"],
                 )
             except actions.AttachmentError as error:
                 form.add_error("attachments", str(error))
@@ -595,8 +596,12 @@ def client_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def client_options(request: HttpRequest) -> HttpResponse:
-    """htmx: the site and contact selects for the chosen client."""
+    """htmx: the site and contact selects for the chosen client, and (out of band) the types
+    with the first-response times of the policy that client's tickets get."""
     if (response := _require_work(request)) is not None:
         return response
-    form = TicketCreateForm(initial={"client": request.GET.get("client", "")}, user=request.user)
-    return render(request, "tickets/_client_options.html", {"form": form})
+    form = TicketCreateForm(
+        initial={"client": request.GET.get("client", ""), "type": request.GET.get("type", "")},
+        user=request.user,
+    )
+    return render(request, "tickets/_client_options.html", {"form": form, "terms_oob": True})

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from soprovod.core.models import Notification
-from soprovod.sla.models import Metric, SlaClock
+from soprovod.sla import actions as sla_actions
+from soprovod.sla.models import Metric, PolicyRule, SlaClock, SlaPolicy, WorkCalendar
 from soprovod.tickets import actions
 from soprovod.tickets.models import (
     Channel,
@@ -677,6 +678,97 @@ def test_type_explanations_quote_the_policy(client, staff):
     html = client.get(reverse("tickets:create")).content.decode()
     assert "First response within 15 min, around the clock." in html
     assert "First response within 4 h 00 min of business time." in html
+
+
+@pytest.fixture
+def premium_for_a(companies, staff):
+    """Company A's own policy (SLA по договору): a standard ticket answered within an hour,
+    an emergency within 10 minutes, round the clock."""
+    round_the_clock = WorkCalendar.objects.get(is_24x7=True)
+    targets = {}
+    for ticket_type in TicketType.values:
+        targets[(ticket_type, Metric.FIRST_RESPONSE)] = sla_actions.TargetValues(
+            calendar=round_the_clock, target_minutes=10 if ticket_type == "emergency" else 60
+        )
+        targets[(ticket_type, Metric.RESOLUTION)] = sla_actions.TargetValues(
+            calendar=round_the_clock, target_minutes=8 * 60
+        )
+    policy = sla_actions.do_create_policy(
+        staff.head, name="Премиум 24/7", warning_ratio="0.8", targets=targets
+    ).policy
+    PolicyRule.objects.create(kind="client", client=companies.a, policy=policy)
+    return policy
+
+
+PREMIUM_STANDARD = "First response within 1 h 00 min, around the clock."
+DEFAULT_STANDARD = "First response within 4 h 00 min of business time."
+
+
+def test_new_ticket_form_quotes_the_chosen_clients_own_policy(
+    client, staff, premium_for_a, companies
+):
+    client.force_login(staff.support)
+    # No client chosen yet: the default policy's times.
+    html = client.get(reverse("tickets:create")).content.decode()
+    assert DEFAULT_STANDARD in html and PREMIUM_STANDARD not in html
+    # Choosing company A (htmx): its own times replace them out of band, the chosen type kept.
+    response = client.get(
+        reverse("tickets:client_options"), {"client": companies.a.pk, "type": TicketType.EMERGENCY}
+    )
+    html = response.content.decode()
+    assert 'id="ticket-types"' in html and 'hx-swap-oob="true"' in html
+    assert PREMIUM_STANDARD in html and DEFAULT_STANDARD not in html
+    assert "First response within 10 min, around the clock." in html
+    assert f'name="shown_policy" value="{premium_for_a.pk}"' in html
+    assert 'value="emergency" checked' in html
+    # Without JavaScript: «Show sites and contacts» re-renders the form with them.
+    html = client.post(
+        reverse("tickets:create"), {"client": companies.a.pk, "refresh": "1"}
+    ).content.decode()
+    assert PREMIUM_STANDARD in html and DEFAULT_STANDARD not in html
+
+
+def test_new_ticket_form_quotes_the_default_for_a_client_without_its_own(
+    client, staff, premium_for_a, companies
+):
+    client.force_login(staff.support)
+    html = client.get(reverse("tickets:client_options"), {"client": companies.b.pk}).content
+    html = html.decode()
+    assert DEFAULT_STANDARD in html and PREMIUM_STANDARD not in html
+    default = SlaPolicy.objects.get(is_default=True)
+    assert f'name="shown_policy" value="{default.pk}"' in html
+
+
+def _create_post(companies, shown_policy):
+    return {
+        "client": companies.a.pk,
+        "type": TicketType.STANDARD,
+        "channel": Channel.PHONE,
+        "subject": "Не работает турникет",
+        "body": "Звонок охраны",
+        "shown_policy": shown_policy.pk,
+    }
+
+
+def test_the_ticket_runs_the_policy_the_form_showed(client, staff, premium_for_a, companies):
+    client.force_login(staff.support)
+    default = SlaPolicy.objects.get(is_default=True)
+    # The form showed the default (company A chosen without the terms being refreshed): the
+    # operator may have promised 4 business hours, so nothing is created and the page now
+    # shows the client's own times.
+    response = client.post(reverse("tickets:create"), _create_post(companies, default))
+    assert response.status_code == 200 and not Ticket.objects.exists()
+    html = response.content.decode()
+    assert "not the ones the form showed" in html
+    assert PREMIUM_STANDARD in html
+    assert f'name="shown_policy" value="{premium_for_a.pk}"' in html
+    # Sent again with the times it now shows: created under that policy, its clock an hour.
+    response = client.post(reverse("tickets:create"), _create_post(companies, premium_for_a))
+    ticket = Ticket.objects.get()
+    assert response["Location"] == url("detail", ticket)
+    assert ticket.policy == premium_for_a
+    clock = ticket.clocks.get(metric=Metric.FIRST_RESPONSE)
+    assert clock.due_at == NOW + dt.timedelta(hours=1)
 
 
 def test_client1_gets_404_for_company_b_ticket_and_attachment(client, companies):
