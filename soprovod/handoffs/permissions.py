@@ -44,6 +44,12 @@ def can_answer_handoff(user, handoff: Handoff) -> bool:
     return can_agree_handoffs(user) and handoff.status == HandoffStatus.SUBMITTED
 
 
+def may_answer_handoffs(user) -> bool:
+    """Support's role accepts and returns hand-offs (whether this one's status allows it now
+    is the action's to say: ``actions.HandoffStateError``)."""
+    return can_agree_handoffs(user)
+
+
 def get_handoff_or_404(user, pk: int, *, for_answer: bool = False):
     handoff = (
         handoffs_visible_to(user)
@@ -52,5 +58,5 @@ def get_handoff_or_404(user, pk: int, *, for_answer: bool = False):
         .first()
     )
     require(handoff is not None, hidden=True)
-    require(not for_answer or can_answer_handoff(user, handoff))
+    require(not for_answer or may_answer_handoffs(user))
     return handoff

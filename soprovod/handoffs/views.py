@@ -74,6 +74,15 @@ def _not_editable(request: HttpRequest, handoff) -> HttpResponse | None:
     return redirect("handoffs:detail", handoff.pk)
 
 
+def _not_answerable(request: HttpRequest, handoff, reason: str) -> HttpResponse | None:
+    """Back to the detail page with the reason when the hand-off is not waiting for an answer
+    (accepted, returned or still a draft): the API answers 409 there, not «forbidden»."""
+    if can_answer_handoff(request.user, handoff):
+        return None
+    messages.error(request, reason)
+    return redirect("handoffs:detail", handoff.pk)
+
+
 # ---- lists ---------------------------------------------------------------------------------
 
 
@@ -340,6 +349,9 @@ def document_file(request: HttpRequest, pk: int, document_id: int) -> FileRespon
 @require_POST
 def return_handoff(request: HttpRequest, pk: int) -> HttpResponse:
     handoff = get_handoff_or_404(request.user, pk, for_answer=True)
+    reason = _("Only a submitted hand-off can be returned.")
+    if (response := _not_answerable(request, handoff, reason)) is not None:
+        return response
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
@@ -362,6 +374,9 @@ def return_handoff(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     handoff = get_handoff_or_404(request.user, pk, for_answer=True)
+    reason = _("Only a submitted hand-off can be accepted.")
+    if (response := _not_answerable(request, handoff, reason)) is not None:
+        return response
     form = AcceptForm(request.POST)
     if form.is_valid():
         try:

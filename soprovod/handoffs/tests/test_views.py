@@ -87,6 +87,40 @@ def test_the_owner_of_a_submitted_handoff_is_told_why_not_refused(client, staff,
     assert c.post(reverse("handoffs:submit", args=[submitted.pk])).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("handoffs:return", {"reason_documents": "Нет подписи"}, "Вернуть можно только"),
+        ("handoffs:accept", {}, "Принять можно только"),
+    ],
+)
+def test_an_answer_to_a_handoff_not_waiting_for_one_is_sent_back_with_the_reason(
+    client, staff, submitted, name, data, reason
+):
+    """Answered already (returned here), the hand-off's status refuses a second answer (the
+    API's 409): support is sent back to it with the reason, not shown a 403 as if it were
+    not theirs to answer; nothing changes. Sales still get 403, an outsider's role too."""
+    c = login(client, staff.implementation)
+    c.post(reverse("handoffs:return", args=[submitted.pk]), {"reason_documents": "Нет подписи"})
+    submitted.refresh_from_db()
+    assert submitted.status == HandoffStatus.RETURNED
+    version, rounds = submitted.version, submitted.rounds.count()
+    c = login(client, staff.csm)
+    data = {**data, "success_manager": staff.csm.pk}
+    response = c.post(reverse(name, args=[submitted.pk]), data, follow=True)
+    assert response.redirect_chain == [(reverse("handoffs:detail", args=[submitted.pk]), 302)]
+    assert reason in response.content.decode()
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.version) == (HandoffStatus.RETURNED, version)
+    assert submitted.rounds.count() == rounds
+    assert (
+        login(client, staff.sales).post(reverse(name, args=[submitted.pk]), data).status_code == 403
+    )
+    assert (
+        login(client, staff.dev).post(reverse(name, args=[submitted.pk]), data).status_code == 404
+    )
+
+
 def test_sales_start_a_handoff_and_see_what_is_missing(client, staff, friday):
     c = login(client, staff.sales)
     data = {
