@@ -370,3 +370,53 @@ def client_page(client: Client, *, with_audit: bool) -> ClientPage:
         ),
         audit=audit_entries(client) if with_audit else None,
     )
+
+
+# ---- who may be told about a company ---------------------------------------------------------
+
+
+def _login_elsewhere(address) -> Q:
+    """Contacts holding a portal login whose address (the contact's or the login's) is
+    ``address``: where that person belongs now."""
+    return Q(user__isnull=False) & (Q(email__iexact=address) | Q(user__email__iexact=address))
+
+
+def reachable_contacts(client_id: int | None = None) -> QuerySet[Contact]:
+    """The contacts who may be sent what their company's tickets, surveys and notices say
+    (all companies' when ``client_id`` is None): the one rule for every mail and message to a
+    client's people. A contact counts for the company the contact row belongs to now, and
+    only while the person has not moved on: a contact without a login whose address is now
+    another company's contact's portal login (the person moved, their login with them) is
+    left out, as the portal shows that person only the new company's tickets."""
+    contacts = Contact.objects.exclude(email="")
+    if client_id is not None:
+        contacts = contacts.filter(client_id=client_id)
+    moved = Contact.objects.filter(_login_elsewhere(OuterRef("email"))).exclude(
+        client_id=OuterRef("client_id")
+    )
+    return contacts.filter(Q(user__isnull=False) | ~models.Exists(moved))
+
+
+def may_be_told(client_id: int | None, address: str = "", *, contact_id: int | None = None) -> bool:
+    """Whether mail about company ``client_id`` may go to ``address`` (a ticket's requester,
+    a survey link's address), written for the contact ``contact_id`` when there is one.
+
+    No: the contact now belongs to another company; the address is a contact's of another
+    company (or another company's contact's portal login) and belongs to none of this
+    company's reachable contacts. An address known to no company (someone who wrote in by
+    mail and is not a contact yet) may be answered; so may anyone when there is no company.
+    """
+    moved = (
+        contact_id is not None
+        and client_id is not None
+        and not Contact.objects.filter(pk=contact_id, client_id=client_id).exists()
+    )
+    if moved:
+        return False
+    address = (address or "").strip()
+    if client_id is None or not address:
+        return bool(address)
+    if reachable_contacts(client_id).filter(email__iexact=address).exists():
+        return True
+    known = Q(email__iexact=address) | Q(user__email__iexact=address)
+    return not Contact.objects.filter(known).exists()

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from soprovod.clients.queries import reachable_contacts
 from soprovod.surveys import actions
 from soprovod.surveys.models import SurveyLink
 from soprovod.tickets.mail import SMTP_TIMEOUT_SECONDS, MailExtra
@@ -73,6 +74,15 @@ def send_campaign_links(campaign_id: int) -> int:
         .select_related("client", "contact")
         .order_by("pk")
     )
+    # A contact who moved between the invitation and its mail is not asked about the old
+    # company: their link stays unsent (and expires unused).
+    pending = list(pending)
+    reachable = set(
+        reachable_contacts()
+        .filter(pk__in=[link.contact_id for link in pending])
+        .values_list("pk", "client_id")
+    )
+    pending = [link for link in pending if (link.contact_id, link.client_id) in reachable]
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT_SECONDS)
     sent = 0
     for link in pending:

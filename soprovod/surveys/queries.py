@@ -12,6 +12,7 @@ from soprovod.accounts.permissions import INTERNAL_SURVEY_ROLES
 from soprovod.accounts.queries import users_with_role
 from soprovod.accounts.roles import Role
 from soprovod.clients.models import Client, ClientStatus, Contact
+from soprovod.clients.queries import reachable_contacts
 from soprovod.surveys.models import DetractorTask, InternalSurveyTurn, NpsCampaign, SurveyLink
 
 PAGE_SIZE = 50
@@ -22,10 +23,12 @@ SURVEYED_STATUSES = (ClientStatus.ACTIVE, ClientStatus.AT_RISK)
 
 def surveyable_contacts(*, segment: str = "") -> list[Contact]:
     """Contacts with an email of current clients (of ``segment`` when given), with their
-    client; one query."""
+    client; one query. Only contacts who may still be told about their company
+    (`clients.queries.reachable_contacts`): a person whose login moved to another company is
+    not asked about the old one."""
     contacts = (
-        Contact.objects.filter(client__status__in=SURVEYED_STATUSES)
-        .exclude(email="")
+        reachable_contacts()
+        .filter(client__status__in=SURVEYED_STATUSES)
         .select_related("client")
         .order_by("client__name", "pk")
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
+from soprovod.clients.queries import may_be_told
 from soprovod.telegram.models import DutyShift, LinkCode, TelegramChat
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or retyped
@@ -81,6 +82,15 @@ def do_email_code(actor, contact, now=None) -> str:
     page: mail is read later). Returns the address it went to."""
     if not contact.email:
         raise TelegramError(_("The contact has no email address to send the code to."))
+    if not may_be_told(contact.client_id, contact.email, contact_id=contact.pk):
+        # The address is now another company's person's (their portal login moved there): a
+        # code would link that person's Telegram to this company's tickets.
+        raise TelegramError(
+            _(
+                "This address now belongs to a contact of another company: the code is not "
+                "sent. Correct the contact's address first."
+            )
+        )
     code, _row = do_issue_code(actor, contact=contact, hours=EMAIL_CODE_HOURS, now=now)
     with translation.override(settings.LANGUAGE_CODE):
         text = render_to_string(

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from soprovod.clients.queries import reachable_contacts
 from soprovod.telegram import bot, tasks
 from soprovod.telegram.models import OutgoingMessage, TelegramChat
 from soprovod.tickets.models import TicketMessage
@@ -116,9 +117,11 @@ def message_saved(sender, instance: TicketMessage, created: bool, raw: bool = Fa
     if ticket.contact_id is None or ticket.client_id is None:
         return
     # The ticket's contact while they belong to its company: a contact who moved to another
-    # company no longer sees the old company's tickets (the portal's rule), here neither.
+    # company (or whose login did) no longer sees the old company's tickets (the portal's
+    # rule), here neither; the same rule as the mail's (`clients.queries.reachable_contacts`).
     chats = TelegramChat.objects.filter(
-        contact_id=ticket.contact_id, contact__client_id=ticket.client_id
+        contact_id=ticket.contact_id,
+        contact__in=reachable_contacts(ticket.client_id).values("pk"),
     )
     for chat in chats:
         queue(

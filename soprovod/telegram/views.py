@@ -109,12 +109,16 @@ def email_contact_code(request: HttpRequest) -> HttpResponse:
                 _("No contact has this email, or it belongs to several companies."),
             )
         else:
-            actions.do_email_code(request.user, contact)
-            messages.success(
-                request,
-                _("A code is sent to %(name)s (%(company)s).")
-                % {"name": contact.full_name, "company": contact.client.name},
-            )
+            try:
+                actions.do_email_code(request.user, contact)
+            except actions.TelegramError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("A code is sent to %(name)s (%(company)s).")
+                    % {"name": contact.full_name, "company": contact.client.name},
+                )
     else:
         messages.error(request, _("Enter a valid email address."))
     return redirect("telegram:home")

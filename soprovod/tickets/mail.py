@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from soprovod.clients.queries import may_be_told
 from soprovod.sla.models import Metric
 from soprovod.tickets import actions
 from soprovod.tickets.models import (
@@ -62,10 +63,20 @@ def message_id_for(message: TicketMessage) -> str:
 
 
 def recipient_for(ticket: Ticket) -> str:
-    """Whom a ticket's mail goes to: the requester, else the ticket's contact."""
-    if ticket.requester_email:
-        return ticket.requester_email
-    return ticket.contact.email if ticket.contact_id and ticket.contact.email else ""
+    """Whom a ticket's mail goes to: the requester, else the ticket's contact; nobody when
+    that person may no longer hear of the ticket's company (`clients.queries.may_be_told`:
+    the contact moved to another company, or their login did). Every mail of a ticket asks
+    here: replies, incident updates, the acknowledgement, the resolution notice and the
+    rating links under it."""
+    address = ticket.requester_email
+    if not address and ticket.contact_id:
+        address = ticket.contact.email
+    if not address:
+        return ""
+    if not may_be_told(ticket.client_id, address, contact_id=ticket.contact_id):
+        logger.info("Ticket #%s: %s no longer hears of its company", ticket.pk, address)
+        return ""
+    return address
 
 
 def is_mailed(message: TicketMessage) -> bool:

@@ -115,3 +115,30 @@ def test_list_shows_only_the_company_own_tickets(as_user, people, file_ticket):
     page = as_user(people.outsider).get(reverse("portal:home")).content.decode()
     assert "Секретная проблема Беты" in page
     assert "Пропуск гостя не печатается" not in page
+
+
+@pytest.mark.parametrize("how", ["row", "login"])
+def test_a_contact_who_moved_to_another_company_no_longer_sees_the_old_ones_tickets(
+    as_user, companies, people, resolved_ticket_of_a, how
+):
+    """Moved either way (the contact row now belongs to company B, or the login now belongs to
+    a contact of B): the old company's ticket answers 404 and is not listed."""
+    from soprovod.clients.tests.factories import ContactFactory
+
+    contact = companies.contact_a
+    if how == "row":
+        contact.client = companies.b
+        contact.save(update_fields=["client"])
+    else:
+        contact.user = None
+        contact.save(update_fields=["user"])
+        ContactFactory(client=companies.b, email=contact.email, user=people.owner)
+    browser = as_user(people.owner)
+    for name, url in urls_of(resolved_ticket_of_a).items():
+        if name in ("ticket", "attachment"):
+            assert browser.get(url).status_code == 404, name
+    home = browser.get(reverse("portal:home"))
+    assert home.status_code == 200
+    assert resolved_ticket_of_a.subject not in home.content.decode()
+    # The colleague who stayed still sees it.
+    assert as_user(people.colleague).get(urls_of(resolved_ticket_of_a)["ticket"]).status_code == 200

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from soprovod.telegram.models import Draft, OutgoingMessage, ProcessedUpdate, TelegramChat
+from soprovod.telegram.models import (
+    Draft,
+    LinkCode,
+    OutgoingMessage,
+    ProcessedUpdate,
+    TelegramChat,
+)
 from soprovod.telegram.tests.helpers import link_contact, poll, texts
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import Channel, TicketStatus
@@ -182,3 +188,44 @@ def test_a_contact_who_moved_to_another_company_hears_nothing_more_of_the_old_on
     resolved.refresh_from_db()
     assert resolved.csat_score is None
     assert not open_one.messages.filter(body="Ещё вопрос").exists()
+
+
+def test_a_person_whose_login_moved_to_another_company_hears_nothing_more_of_the_old_one(
+    fake_telegram, companies, staff, world, django_capture_on_commit_callbacks
+):
+    """The contact row stays at the old company but the person's portal login now belongs to
+    the new company's contact: the chat linked to the old row is told nothing more about the
+    old company's tickets, while the old company's colleague is still told theirs."""
+    from soprovod.clients.tests.factories import ContactFactory
+
+    capture = django_capture_on_commit_callbacks
+    open_one, other_open, _resolved = world["tickets"]
+    login = companies.contact_a.user
+    companies.contact_a.user = None
+    companies.contact_a.save(update_fields=["user"])
+    ContactFactory(client=companies.b, email=companies.contact_a.email, user=login)
+    fake_telegram.sent.clear()
+    with capture(execute=True):
+        ticket_actions.do_add_message(staff.support, open_one, "Ответ старой компании")
+    assert texts(fake_telegram, CHAT_A) == []
+
+
+def test_no_link_code_is_mailed_to_an_address_that_moved_with_its_login(
+    companies, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from soprovod.clients.tests.factories import ContactFactory
+    from soprovod.telegram import actions
+
+    login = companies.contact_a.user
+    companies.contact_a.user = None
+    companies.contact_a.save(update_fields=["user"])
+    new_row = ContactFactory(client=companies.b, email=companies.contact_a.email, user=login)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(actions.TelegramError):
+            actions.do_email_code(None, companies.contact_a)
+        assert not LinkCode.objects.filter(contact=companies.contact_a).exists()
+        assert actions.do_email_code(None, new_row) == new_row.email
+    [sent] = mail.outbox
+    assert sent.to == [new_row.email]
