@@ -69,6 +69,12 @@ class _Found:
     "/search",
     response={200: list[HitOut], **error_responses(403)},
     summary="Search tickets, clients, articles and requests",
+    description=(
+        "Full-text search in Russian (any word form), best first. Of each kind only the "
+        f"newest {queries.RANK_LIMIT} matching records are ranked and counted: a query of "
+        "common words alone gives the best of the recent matches, and a count of "
+        f"{queries.RANK_LIMIT} for a kind means there are more (add a word)."
+    ),
 )
 @paginate(Pagination)
 def search(request: HttpRequest, filters: Query[SearchFilters]):
