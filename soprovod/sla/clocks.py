@@ -133,7 +133,10 @@ def evaluate(clock: SlaClock, now: dt.datetime) -> str:
     stopped after due, or still running past due, or paused after it; pending — running, not
     yet due). What users and clients see is always this, never the stored status of a running
     clock, which only the periodic checker refreshes (`queries.breached` is the same rule in
-    the database)."""
+    the database). A clock with no due time (data `soprovod verify` reports, never what
+    the rules write) cannot be judged: it stays pending rather than failing every page."""
+    if clock.due_at is None:
+        return ClockStatus.PENDING
     if clock.stopped_at is not None:
         return ClockStatus.MET if clock.stopped_at <= clock.due_at else ClockStatus.BREACHED
     if clock.paused_since is not None:

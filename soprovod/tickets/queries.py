@@ -550,6 +550,11 @@ class ClockView:
     is_running: bool
 
     @property
+    def due_unknown(self) -> bool:
+        """No due time stored (`soprovod verify` reports it): shown as such, not judged."""
+        return self.clock.due_at is None
+
+    @property
     def metric_label(self) -> str:
         return self.clock.get_metric_display()
 
@@ -568,7 +573,9 @@ def clock_views(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
             ClockView(
                 clock=clock,
                 status=clocks.evaluate(clock, now),
-                left_seconds=None if stopped else clocks.remaining_seconds(clock, now),
+                left_seconds=None
+                if stopped or clock.due_at is None
+                else clocks.remaining_seconds(clock, now),
                 is_paused=not stopped and clock.paused_since is not None,
                 is_running=not stopped and clock.paused_since is None,
             )

@@ -229,3 +229,15 @@ def test_an_imported_history_verifies_clean():
     assert (found, tally.checked) == ([], 4)
     late = SlaClock.objects.get(ticket__external_id="I-2", metric=Metric.RESOLUTION)
     assert (late.due_at, late.status) == (msk(2026, 3, 3, 13, 0), ClockStatus.BREACHED)
+
+
+def test_a_paused_clock_without_a_due_time_is_reported(worked, staff):
+    ticket = worked[-1]  # still open
+    actions.do_change_status(staff.support, ticket, TicketStatus.WAITING_CLIENT)
+    clock = SlaClock.objects.get(ticket=ticket, metric=Metric.RESOLUTION)
+    assert clock.paused_since is not None and clock.due_at is not None
+    SlaClock.objects.filter(pk=clock.pk).update(due_at=None)
+    found, _tally = lines()
+    assert [line for line in found if f"#{ticket.pk}" in line and "resolution_due" in line]
+    code, out = verify()
+    assert code != 0 and "resolution_due" in out

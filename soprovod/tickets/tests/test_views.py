@@ -802,3 +802,23 @@ def test_staff_and_portal_downloads_answer_alike(client, files, staff, companies
     assert [by_portal[h] for h in headers] == [by_staff[h] for h in headers]
     assert by_portal["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert by_portal["Content-Security-Policy"] == by_staff["Content-Security-Policy"]
+
+
+def _paused_without_a_due_time(ticket):
+    """A paused resolution clock with no due time, as an older generator left it: data
+    `soprovod verify` reports, never what the rules write."""
+    actions.do_change_status(ticket.assignee or None, ticket, TicketStatus.WAITING_CLIENT)
+    clock = SlaClock.objects.get(ticket=ticket, metric=Metric.RESOLUTION)
+    assert clock.paused_since is not None
+    SlaClock.objects.filter(pk=clock.pk).update(due_at=None)
+
+
+def test_a_paused_clock_without_a_due_time_is_shown_not_a_500(client, ticket, staff, companies):
+    _paused_without_a_due_time(ticket)
+    client.force_login(staff.support)
+    for name in ("detail", "timers"):
+        response = client.get(url(name, ticket))
+        assert response.status_code == 200, name
+        assert "due time not calculated" in response.content.decode()
+    client.force_login(companies.client1)
+    assert client.get(reverse("portal:ticket", args=[ticket.pk])).status_code == 200
