@@ -435,7 +435,8 @@ ORDER BY p.id
 # the calendar-time ceiling (not for emergencies), with the default policy's targets. A
 # stopped clock is met when its business seconds are within target + extension; a running
 # one is breached once past its due time (as `refresh_statuses` leaves it); a paused one
-# (the ticket waits for the client) has no due time. The plan is read in ticket order, so
+# (the ticket waits for the client) keeps the due time it had when the pause began and is
+# breached only when it was paused after it (sla/clocks.py `evaluate`). The plan is read in ticket order, so
 # a ticket's clocks lie together, as they do when the product creates them.
 CLOCKS_SQL = """
 INSERT INTO sla_slaclock (
@@ -445,11 +446,12 @@ INSERT INTO sla_slaclock (
     status, frozen)
 SELECT
     p.id, k.metric, c.calendar_id, 1, c.target, c.extension, c.ceiling_at, p.created_at,
-    CASE WHEN c.paused_since IS NULL THEN c.due_at END, c.paused_since, c.paused, 0, c.stopped_at,
+    c.due_at, c.paused_since, c.paused, 0, c.stopped_at,
     c.elapsed,
     CASE WHEN c.stopped_at IS NOT NULL THEN
               CASE WHEN c.elapsed <= c.target + c.extension THEN 'met' ELSE 'breached' END
          WHEN c.paused_since IS NULL AND c.due_at < %(now)s THEN 'breached'
+         WHEN c.paused_since > c.due_at THEN 'breached'
          ELSE 'pending' END,
     p.resolved_at IS NOT NULL AND p.resolved_at + interval '7 days' <= %(now)s
 FROM bench_plan AS p

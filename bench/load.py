@@ -158,12 +158,6 @@ FROM (
 WHERE c.id = x.id
 """
 
-PAUSED_DUE_SQL = """
-UPDATE sla_slaclock SET due_at = started_at + target_seconds * interval '1 second'
-    * CASE WHEN calendar_id IS NULL OR calendar_id = %(always)s THEN 1 ELSE 2.5 END
-WHERE paused_since IS NOT NULL AND due_at IS NULL
-"""
-
 # Every ticket's conversation: the client's message, the first answer, the resolving answer.
 MESSAGES_SQL = """
 INSERT INTO tickets_ticketmessage (
@@ -216,9 +210,6 @@ def add_desk(tickets: int, phases, rng: random.Random) -> dict:
         cursor.execute(
             LIVE_CLOCKS_SQL, {"first_live": max_id - live, "always": always.pk if always else 0}
         )
-        # The KPI generator leaves a paused clock without a due time; the product keeps the
-        # due time it had when the pause began (sla/clocks.py `evaluate` compares the two).
-        cursor.execute(PAUSED_DUE_SQL, {"always": always.pk if always else 0})
         phases.done(f"contacts, the live backlog ({live:,} open tickets)")
         dropped = secondary_indexes(cursor, "tickets_ticketmessage")
         for name, _definition in dropped:
