@@ -196,6 +196,20 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Counters of limits (django-ratelimit: wrong Telegram link codes) must be seen by every
+# process that takes updates (web workers for the webhook, the worker for polling): Redis when
+# there is one, else files under DATA_DIR (a per-process memory cache would multiply the
+# limit by the number of processes). django-ratelimit is used as a library only, not as an
+# app: its system checks know neither Django's own Redis cache nor the file cache.
+CACHES["limits"] = (
+    {**CACHES["default"], "KEY_PREFIX": "limits"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "limits"),
+    }
+)
+RATELIMIT_USE_CACHE = "limits"
 
 # Background jobs: Celery with Redis when REDIS_URL is set; otherwise a broker kept in files
 # under DATA_DIR, so the embedded worker needs nothing else and loses nothing on restart.
@@ -361,6 +375,13 @@ TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.o
 TELEGRAM_WEBHOOK_URL = env_str("TELEGRAM_WEBHOOK_URL")
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
 TELEGRAM_POLL_TIMEOUT = env_int("TELEGRAM_POLL_TIMEOUT", 8, minimum=0)
+# Guessing a link code (8 characters of 32, valid up to 72 h): a chat that sent
+# TELEGRAM_LINK_ATTEMPTS wrong codes waits out a window of TELEGRAM_LINK_WINDOW_MINUTES; past
+# TELEGRAM_LINK_ATTEMPTS_PER_HOUR wrong codes from all chats together (a guessing run from
+# many accounts), linking by code pauses for everyone until the hour's window ends.
+TELEGRAM_LINK_ATTEMPTS = env_int("TELEGRAM_LINK_ATTEMPTS", 5, minimum=1)
+TELEGRAM_LINK_WINDOW_MINUTES = env_int("TELEGRAM_LINK_WINDOW_MINUTES", 15, minimum=1)
+TELEGRAM_LINK_ATTEMPTS_PER_HOUR = env_int("TELEGRAM_LINK_ATTEMPTS_PER_HOUR", 200, minimum=1)
 if TELEGRAM_WEBHOOK_URL and not TELEGRAM_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "TELEGRAM_WEBHOOK_URL is set: set TELEGRAM_WEBHOOK_SECRET too (1-256 characters "

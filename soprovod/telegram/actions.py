@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from soprovod.audit.models import AuditEvent
 from soprovod.audit.recorder import record
 from soprovod.clients.queries import may_be_told
+from soprovod.telegram import throttle
 from soprovod.telegram.models import DutyShift, LinkCode, TelegramChat
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or retyped
@@ -109,9 +110,23 @@ def do_email_code(actor, contact, now=None) -> str:
     return contact.email
 
 
+class LinkThrottled(Exception):  # noqa: N818 - a refusal to look, not an error
+    """Too many wrong codes (`throttle`): no code is looked at for ``seconds`` (0: unknown).
+    ``wrong_code``: the code just sent was wrong and started the wait."""
+
+    def __init__(self, seconds: int, *, wrong_code: bool = False) -> None:
+        super().__init__(f"wait {seconds} s")
+        self.seconds = seconds
+        self.wrong_code = wrong_code
+
+
 def do_link(chat: TelegramChat, code_text: str, now=None) -> TelegramChat | None:
     """Link ``chat`` by a code it sent. Returns the chat linked, or None for a wrong,
-    used or expired code (the caller says so, without telling which)."""
+    used or expired code (the caller says so, without telling which). Raises LinkThrottled
+    while the chat (or every chat) has sent too many wrong codes, right ones included."""
+    wait = throttle.wait_for(chat.chat_id)
+    if wait is not None:
+        raise LinkThrottled(wait)
     now = now or timezone.now()
     code = (
         LinkCode.objects.select_for_update(of=("self",))
@@ -120,6 +135,9 @@ def do_link(chat: TelegramChat, code_text: str, now=None) -> TelegramChat | None
         .first()
     )
     if code is None:
+        wait = throttle.count_wrong(chat.chat_id)
+        if wait is not None:
+            raise LinkThrottled(wait, wrong_code=True)
         return None
     code.used_at = now
     code.chat = chat

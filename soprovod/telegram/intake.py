@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import mimetypes
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -41,6 +42,7 @@ from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from soprovod.portal.forms import MAX_FILES, TYPE_SITUATIONS, describe_promise
 from soprovod.portal.queries import type_promises
@@ -368,6 +370,16 @@ def _texts():
     }
 
 
+def _wait_text(seconds: int) -> str:
+    """«Try again in N minutes» in the interface's language (whole minutes, rounded up)."""
+    if seconds <= 0:
+        return _("Try again later.")
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Try again in %(count)d minute.", "Try again in %(count)d minutes.", minutes
+    ) % {"count": minutes}
+
+
 class Conversation:
     """What one update does, inside its transaction. Answers go to the outbound queue."""
 
@@ -469,7 +481,15 @@ class Conversation:
         )
 
     def link(self, chat: TelegramChat, code: str) -> str:
-        linked = actions.do_link(chat, code, self.now)
+        try:
+            linked = actions.do_link(chat, code, self.now)
+        except actions.LinkThrottled as throttled:
+            wait = _wait_text(throttled.seconds)
+            if throttled.wrong_code:
+                self.say(chat, _texts()["bad_code"] + "\n\n" + wait)
+            else:
+                self.say(chat, _("Too many wrong codes were sent.") + " " + wait)
+            return "throttled"
         if linked is None:
             self.say(chat, _texts()["bad_code"])
             return "bad_code"

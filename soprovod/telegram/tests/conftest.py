@@ -3,6 +3,8 @@ settings pointing the channel at it."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.cache import cache
 
@@ -20,3 +22,9 @@ def fake_telegram(settings):
         settings.TELEGRAM_WEBHOOK_SECRET = ""
         cache.delete("telegram:poll")
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def fresh_link_limits(settings):
+    """Each test counts wrong link codes afresh (the counters live in a shared cache)."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
