@@ -44,6 +44,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from soprovod.clients.queries import reachable_contacts
 from soprovod.portal.forms import MAX_FILES, TYPE_SITUATIONS, describe_promise
 from soprovod.portal.queries import type_promises
 from soprovod.sla.models import TicketType
@@ -417,9 +418,18 @@ class Conversation:
         if chat.name != name[:200] or chat.username != username[:64]:
             chat.name, chat.username = name[:200], username[:64]
             chat.save(update_fields=["name", "username"])
-        return TelegramChat.objects.select_related("contact", "contact__client", "user").get(
+        chat = TelegramChat.objects.select_related("contact", "contact__client", "user").get(
             pk=chat.pk
         )
+        if chat.contact_id is not None and not (
+            reachable_contacts(chat.contact.client_id).filter(pk=chat.contact_id).exists()
+        ):
+            # Linked to a contact row the person left behind (their portal login now belongs
+            # to another company's contact): the chat is a stranger to the old company again
+            # and links anew with a code, as the portal shows them only the new company.
+            actions.do_unlink(None, chat)
+            chat.refresh_from_db()
+        return chat
 
     def on_message(self, message: dict[str, Any]) -> str:
         chat_data = message.get("chat") or {}

@@ -208,6 +208,14 @@ def test_a_person_whose_login_moved_to_another_company_hears_nothing_more_of_the
     with capture(execute=True):
         ticket_actions.do_add_message(staff.support, open_one, "Ответ старой компании")
     assert texts(fake_telegram, CHAT_A) == []
+    # Writing into the old ticket from that chat: nothing is filed, the chat is unlinked and
+    # told how to link again (a new code links it to the new company's contact).
+    fake_telegram.user_message(CHAT_A, "Ещё вопрос", reply_to=world["reply"]["message_id"])
+    poll(capture)
+    assert not open_one.messages.filter(body="Ещё вопрос").exists()
+    assert not other_open.messages.filter(body="Ещё вопрос").exists()
+    assert not TelegramChat.objects.get(chat_id=CHAT_A).is_linked
+    assert len(texts(fake_telegram, CHAT_A)) == 1
 
 
 def test_no_link_code_is_mailed_to_an_address_that_moved_with_its_login(
