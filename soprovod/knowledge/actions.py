@@ -38,11 +38,6 @@ class ArticleError(ValueError):
     """A write the knowledge base refuses; the message says why, in the user's words."""
 
 
-def fold(text: str) -> str:
-    """Lower case, «ё» as «е»: how article text and a query are compared."""
-    return (text or "").lower().replace("ё", "е")
-
-
 def _actor(actor):
     return actor if getattr(actor, "pk", None) else None
 
@@ -109,8 +104,6 @@ def do_create_article(
         summary=summary,
         body=body,
         version=1,
-        search_title=fold(title),
-        search_text=fold(f"{title}\n{summary}\n{body}"),
         created_by=_actor(actor),
         created_at=at,
         updated_by=_actor(actor),
@@ -168,8 +161,6 @@ def do_update_article(
     for name, value in new.items():
         setattr(current, name, value)
     current.version += 1
-    current.search_title = fold(title)
-    current.search_text = fold(f"{title}\n{summary}\n{body}")
     current.updated_by = _actor(actor)
     current.updated_at = at
     if status == ArticleStatus.PUBLISHED and current.published_at is None:

@@ -57,10 +57,6 @@ class Article(models.Model):
     body = models.TextField(_("text (Markdown)"), blank=True)
     # The number of the current version (1, 2, ...): forms carry it as the optimistic lock.
     version = models.PositiveIntegerField(default=1)
-    # Title, summary and text in lower case, for the plain suggestion match (SQLite's LIKE
-    # folds ASCII only, so the folding is done once here, in Python).
-    search_title = models.CharField(max_length=300, blank=True, editable=False)
-    search_text = models.TextField(blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
