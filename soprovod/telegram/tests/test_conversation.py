@@ -7,7 +7,7 @@ from django.conf import settings
 
 from soprovod.portal.forms import TYPE_SITUATIONS
 from soprovod.telegram.models import Draft, OutgoingMessage
-from soprovod.telegram.tests.helpers import link_contact, poll, texts
+from soprovod.telegram.tests.helpers import link_contact, poll, portal_ticket, texts
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import Channel, Ticket, TicketMessage, TicketStatus
 
@@ -78,15 +78,7 @@ def test_the_one_open_ticket_gets_the_next_message(
     fake_telegram, companies, linked, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    ticket = ticket_actions.do_create_ticket(
-        None,
-        subject="Пропуска",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    ticket = portal_ticket(companies, "Пропуска")
     fake_telegram.user_message(CHAT, "Добавлю: на втором КПП то же самое")
     poll(capture)
     message = ticket.messages.latest("id")
@@ -99,18 +91,7 @@ def test_several_open_tickets_are_offered_as_buttons(
     fake_telegram, companies, linked, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    one, two = (
-        ticket_actions.do_create_ticket(
-            None,
-            subject=s,
-            body="…",
-            type="standard",
-            channel=Channel.PORTAL,
-            client=companies.a,
-            contact=companies.contact_a,
-        )
-        for s in ("Первое", "Второе")
-    )
+    one, two = (portal_ticket(companies, s) for s in ("Первое", "Второе"))
     fake_telegram.user_message(CHAT, "Уточнение")
     poll(capture)
     buttons = _buttons(fake_telegram, CHAT)
@@ -131,15 +112,7 @@ def test_new_command_opens_another_ticket(
     fake_telegram, companies, linked, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    ticket_actions.do_create_ticket(
-        None,
-        subject="Старое",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    portal_ticket(companies, "Старое")
     fake_telegram.user_message(CHAT, "/new")
     fake_telegram.user_message(CHAT, "Как добавить гостевой пропуск?")
     poll(capture)
@@ -153,15 +126,7 @@ def test_another_companys_ticket_is_never_reachable(
     fake_telegram, companies, linked, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    theirs = ticket_actions.do_create_ticket(
-        None,
-        subject="Чужое",
-        body="секрет",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.b,
-        contact=companies.contact_b,
-    )
+    theirs = portal_ticket(companies, "Чужое", company="b", body="секрет")
     # A made-up button naming the other company's ticket.
     fake_telegram.user_message(CHAT, "Текст")
     poll(capture)
@@ -188,18 +153,7 @@ def test_a_reply_to_the_bot_goes_to_that_ticket(
     fake_telegram, companies, linked, staff, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    one, two = (
-        ticket_actions.do_create_ticket(
-            None,
-            subject=s,
-            body="…",
-            type="standard",
-            channel=Channel.PORTAL,
-            client=companies.a,
-            contact=companies.contact_a,
-        )
-        for s in ("Первое", "Второе")
-    )
+    one, two = (portal_ticket(companies, s) for s in ("Первое", "Второе"))
     with capture(execute=True):
         ticket_actions.do_add_message(staff.support, two, "Пришлите фото табло")
     about_two = fake_telegram.sent_to(CHAT)[-1]
@@ -214,15 +168,7 @@ def test_photos_and_files_are_attached(
     fake_telegram, companies, linked, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    ticket = ticket_actions.do_create_ticket(
-        None,
-        subject="Табло",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    ticket = portal_ticket(companies, "Табло")
     fake_telegram.user_photo(CHAT, b"\xff\xd8JPEGDATA", caption="Вот табло")
     fake_telegram.user_document(CHAT, b"log line\n", "controller.log", "text/plain")
     poll(capture)
@@ -240,15 +186,7 @@ def test_files_over_the_portal_limits_are_refused(
     fake_telegram, companies, linked, settings, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    ticket = ticket_actions.do_create_ticket(
-        None,
-        subject="Табло",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    ticket = portal_ticket(companies, "Табло")
     fake_telegram.user_document(CHAT, b"MZ", "setup.exe", "application/octet-stream")
     fake_telegram.user_document(
         CHAT, b"%PDF", "big.pdf", "application/pdf", size=settings.ATTACHMENT_MAX_BYTES + 1
@@ -270,15 +208,7 @@ def test_a_resolved_ticket_is_reopened_by_a_message(
     fake_telegram, companies, linked, staff, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    ticket = ticket_actions.do_create_ticket(
-        None,
-        subject="Пропуска",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    ticket = portal_ticket(companies, "Пропуска")
     with capture(execute=True):
         ticket_actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED)
     notice = fake_telegram.sent_to(CHAT)[-1]
@@ -297,15 +227,7 @@ def test_the_reopen_window_is_kept(
     from django.utils import timezone
 
     capture = django_capture_on_commit_callbacks
-    ticket = ticket_actions.do_create_ticket(
-        None,
-        subject="Давнее",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    ticket = portal_ticket(companies, "Давнее")
     long_ago = timezone.now() - dt.timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
     ticket_actions.do_change_status(staff.support, ticket, TicketStatus.RESOLVED, at=long_ago)
     fake_telegram.user_message(CHAT, "Опять")
@@ -374,15 +296,7 @@ def test_an_empty_file_is_refused_like_in_the_portal(
     fake_telegram, companies, linked, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    ticket = ticket_actions.do_create_ticket(
-        None,
-        subject="Табло",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    ticket = portal_ticket(companies, "Табло")
     fake_telegram.user_document(CHAT, b"", "empty.txt", "text/plain", size=1)
     poll(capture)
     assert ticket.messages.count() == 1

@@ -14,10 +14,8 @@ from django.utils import timezone
 from soprovod.sla.models import CalendarDay, WorkCalendar
 from soprovod.telegram import actions, duty
 from soprovod.telegram.models import DutyShift, OutgoingMessage
-from soprovod.telegram.tests.helpers import link_user
-from soprovod.tickets import actions as ticket_actions
+from soprovod.telegram.tests.helpers import link_user, portal_ticket
 from soprovod.tickets import sla_checker
-from soprovod.tickets.models import Channel
 
 CHAT = 990001
 ENGINEER_CHAT = 990002
@@ -39,16 +37,7 @@ def on_duty(fake_telegram, staff, django_capture_on_commit_callbacks):
 
 
 def _emergency(companies, at=None):
-    return ticket_actions.do_create_ticket(
-        None,
-        subject="Не открываются ворота",
-        body="…",
-        type="emergency",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-        created_at=at,
-    )
+    return portal_ticket(companies, "Не открываются ворота", type="emergency", created_at=at)
 
 
 def test_the_person_on_duty_hears_of_a_new_emergency(
@@ -65,15 +54,7 @@ def test_a_standard_ticket_wakes_nobody(
     fake_telegram, companies, on_duty, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_actions.do_create_ticket(
-            None,
-            subject="Вопрос",
-            body="…",
-            type="standard",
-            channel=Channel.PORTAL,
-            client=companies.a,
-            contact=companies.contact_a,
-        )
+        portal_ticket(companies, "Вопрос")
     assert fake_telegram.sent_to(CHAT) == []
 
 
@@ -209,16 +190,7 @@ def test_at_three_on_a_holiday_night_the_night_shift_gets_the_emergency(
 
     with time_machine.travel(HOLIDAY_3AM, tick=False), capture(execute=True):
         emergency = _emergency(companies, at=HOLIDAY_3AM)
-        standard = ticket_actions.do_create_ticket(
-            None,
-            subject="Как выгрузить отчёт?",
-            body="…",
-            type="standard",
-            channel=Channel.PORTAL,
-            client=companies.a,
-            contact=companies.contact_a,
-            created_at=HOLIDAY_3AM,
-        )
+        standard = portal_ticket(companies, "Как выгрузить отчёт?", created_at=HOLIDAY_3AM)
     warn_at = HOLIDAY_3AM + dt.timedelta(minutes=12)  # 80 % of 15 minutes
     with time_machine.travel(warn_at, tick=False), capture(execute=True):
         sla_checker.check_sla(warn_at)

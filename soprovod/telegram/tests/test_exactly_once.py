@@ -15,9 +15,8 @@ from django.urls import reverse
 
 from soprovod.telegram import bot, intake, outbox
 from soprovod.telegram.models import PollState, ProcessedUpdate
-from soprovod.telegram.tests.helpers import link_contact, poll, texts
-from soprovod.tickets import actions as ticket_actions
-from soprovod.tickets.models import Channel, TicketMessage
+from soprovod.telegram.tests.helpers import link_contact, poll, portal_ticket, texts
+from soprovod.tickets.models import TicketMessage
 
 CHAT = 900001
 
@@ -25,15 +24,7 @@ CHAT = 900001
 @pytest.fixture
 def ticket(fake_telegram, companies, django_capture_on_commit_callbacks):
     link_contact(fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT)
-    return ticket_actions.do_create_ticket(
-        None,
-        subject="Шлагбаум",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    return portal_ticket(companies, "Шлагбаум")
 
 
 @pytest.fixture

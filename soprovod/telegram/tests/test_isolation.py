@@ -14,9 +14,9 @@ from soprovod.telegram.models import (
     ProcessedUpdate,
     TelegramChat,
 )
-from soprovod.telegram.tests.helpers import link_contact, poll, texts
+from soprovod.telegram.tests.helpers import link_contact, poll, portal_ticket, texts
 from soprovod.tickets import actions as ticket_actions
-from soprovod.tickets.models import Channel, TicketStatus
+from soprovod.tickets.models import TicketStatus
 
 CHAT_A = 610001
 CHAT_B = 610002
@@ -24,15 +24,7 @@ STRANGER = 610099
 
 
 def _ticket(companies, company: str, subject: str):
-    return ticket_actions.do_create_ticket(
-        None,
-        subject=subject,
-        body="подробности",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=getattr(companies, company),
-        contact=getattr(companies, f"contact_{company}"),
-    )
+    return portal_ticket(companies, subject, company=company, body="подробности")
 
 
 @pytest.fixture

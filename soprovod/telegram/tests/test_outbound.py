@@ -12,10 +12,10 @@ from django.utils import timezone
 from soprovod.surveys.models import SurveyLink
 from soprovod.telegram import outbox
 from soprovod.telegram.models import OutgoingMessage
-from soprovod.telegram.tests.helpers import link_contact, poll
+from soprovod.telegram.tests.helpers import link_contact, poll, portal_ticket
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets import outbound
-from soprovod.tickets.models import Channel, TicketStatus
+from soprovod.tickets.models import TicketStatus
 
 CHAT = 800001
 
@@ -24,15 +24,7 @@ CHAT = 800001
 def ticket(fake_telegram, companies, django_capture_on_commit_callbacks):
     link_contact(fake_telegram, django_capture_on_commit_callbacks, companies.contact_a, CHAT)
     fake_telegram.sent.clear()
-    return ticket_actions.do_create_ticket(
-        None,
-        subject="Шлагбаум",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.a,
-        contact=companies.contact_a,
-    )
+    return portal_ticket(companies, "Шлагбаум")
 
 
 def test_a_staff_reply_goes_to_telegram_and_by_mail(
@@ -175,15 +167,7 @@ def test_another_companys_rating_button_does_nothing(
     fake_telegram, ticket, companies, staff, django_capture_on_commit_callbacks
 ):
     capture = django_capture_on_commit_callbacks
-    theirs = ticket_actions.do_create_ticket(
-        None,
-        subject="Чужое",
-        body="…",
-        type="standard",
-        channel=Channel.PORTAL,
-        client=companies.b,
-        contact=companies.contact_b,
-    )
+    theirs = portal_ticket(companies, "Чужое", company="b")
     with capture(execute=True):
         ticket_actions.do_change_status(staff.support, theirs, TicketStatus.RESOLVED)
     notice = theirs.messages.get(source="resolution")
