@@ -10,11 +10,11 @@ test-services.md): a throwaway Dovecot and an aiosmtpd sink.
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable
 
 import pytest
 
+from soprovod.lib.polling import poll_until
 from soprovod.tickets.tests.conftest import (  # noqa: F401 - fixtures used by these tests
     _smtp_server,
     dovecot,
@@ -26,14 +26,10 @@ from soprovod.tickets.tests.conftest import (  # noqa: F401 - fixtures used by t
 
 def wait_for(condition: Callable[[], object], *, seconds: float = 30.0, what: str = "") -> object:
     """Poll ``condition`` until it returns something true; fail after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {seconds} s waiting for {what or condition}")
-        time.sleep(0.05)
+    value = poll_until(condition, seconds=seconds, every=0.05)
+    if not value:
+        pytest.fail(f"timed out after {seconds} s waiting for {what or condition}")
+    return value
 
 
 def port_open(port: int) -> bool:

@@ -35,6 +35,7 @@ from soprovod.bitrix.models import CompanyLink, RunStatus, SyncRun
 from soprovod.clients.models import Client, Contact
 from soprovod.core.demo import PORTAL_USERNAMES
 from soprovod.lib.inn import generate_inn
+from soprovod.lib.polling import poll_until
 from soprovod.telegram import actions as telegram_actions
 from soprovod.telegram.fake import FakeTelegramChat
 from soprovod.telegram.models import Draft, PollState, ProcessedUpdate, TelegramChat
@@ -291,14 +292,10 @@ class CheckFailed(Exception):
 
 def wait_for(what: str, condition: Callable[[], Any], seconds: float = 120) -> Any:
     """Ask ``condition`` every half second until it gives something true."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise CheckFailed(f"gave up waiting ({seconds:.0f} s) for {what}")
-        time.sleep(0.5)
+    value = poll_until(condition, seconds=seconds, every=0.5)
+    if not value:
+        raise CheckFailed(f"gave up waiting ({seconds:.0f} s) for {what}")
+    return value
 
 
 def _sign_in(client: httpx.Client, app_url: str, username: str) -> None:
