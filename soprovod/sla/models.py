@@ -245,7 +245,9 @@ class SlaClock(models.Model):
     # The latest due time an extension may reach (the ceiling), if any.
     ceiling_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField()
-    due_at = models.DateTimeField(null=True, blank=True, help_text="null while paused")
+    # Kept while paused (a pause that ends moves it). Null only for a clock written outside
+    # sla/clocks.py: pages show «срок не рассчитан» and `soprovod verify` reports it.
+    due_at = models.DateTimeField(null=True, blank=True, help_text="null: not calculated")
     paused_since = models.DateTimeField(null=True, blank=True)
     # Business seconds spent in closed pauses (and between a resolution and a reopening)
     # that began on or before the due time: they moved it.
