@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from soprovod.sla import actions as sla_actions
-from soprovod.sla.models import Metric, PolicyRule, WorkCalendar
+from soprovod.sla.tests.helpers import premium_policy
 from soprovod.tests_browser.conftest import log_in
 from soprovod.tickets.models import Ticket, TicketType
 
@@ -15,20 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _premium_for(client, head):
-    round_the_clock = WorkCalendar.objects.get(is_24x7=True)
-    targets = {}
-    for ticket_type in TicketType.values:
-        targets[(ticket_type, Metric.FIRST_RESPONSE)] = sla_actions.TargetValues(
-            calendar=round_the_clock, target_minutes=10 if ticket_type == "emergency" else 60
-        )
-        targets[(ticket_type, Metric.RESOLUTION)] = sla_actions.TargetValues(
-            calendar=round_the_clock, target_minutes=8 * 60
-        )
-    policy = sla_actions.do_create_policy(
-        head, name="Премиум 24/7", warning_ratio="0.8", targets=targets
-    ).policy
-    PolicyRule.objects.create(kind="client", client=client, policy=policy)
-    return policy
+    return premium_policy(head, client=client)
 
 
 def test_choosing_a_client_shows_its_own_first_response_times(page, staff, companies):

@@ -27,6 +27,7 @@ from soprovod.sla.models import (
     WorkCalendar,
 )
 from soprovod.sla.terms import client_terms, policy_lines
+from soprovod.sla.tests.helpers import premium_policy
 from soprovod.tickets import actions as ticket_actions
 from soprovod.tickets.models import Channel, TicketStatus
 
@@ -53,18 +54,7 @@ def round_the_clock(db) -> WorkCalendar:
 @pytest.fixture
 def premium(staff, round_the_clock) -> SlaPolicy:
     """«Премиум 24/7»: every target round the clock, a standard ticket answered in an hour."""
-    targets = {}
-    for ticket_type in TicketType.values:
-        targets[(ticket_type, Metric.FIRST_RESPONSE)] = actions.TargetValues(
-            calendar=round_the_clock, target_minutes=60 if ticket_type != "emergency" else 10
-        )
-        targets[(ticket_type, Metric.RESOLUTION)] = actions.TargetValues(
-            calendar=round_the_clock, target_minutes=8 * 60
-        )
-    created = actions.do_create_policy(
-        staff.head, name="Премиум 24/7", warning_ratio="0.75", targets=targets
-    )
-    return created.policy
+    return premium_policy(staff.head, warning_ratio="0.75")
 
 
 def _ticket(client, *, type=TicketType.STANDARD, actor=None):

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from soprovod.core.models import Notification
-from soprovod.sla import actions as sla_actions
-from soprovod.sla.models import Metric, PolicyRule, SlaClock, SlaPolicy, WorkCalendar
+from soprovod.sla.models import Metric, SlaClock, SlaPolicy
+from soprovod.sla.tests.helpers import premium_policy
 from soprovod.tickets import actions
 from soprovod.tickets.models import (
     Channel,
@@ -684,20 +684,7 @@ def test_type_explanations_quote_the_policy(client, staff):
 def premium_for_a(companies, staff):
     """Company A's own policy (SLA по договору): a standard ticket answered within an hour,
     an emergency within 10 minutes, round the clock."""
-    round_the_clock = WorkCalendar.objects.get(is_24x7=True)
-    targets = {}
-    for ticket_type in TicketType.values:
-        targets[(ticket_type, Metric.FIRST_RESPONSE)] = sla_actions.TargetValues(
-            calendar=round_the_clock, target_minutes=10 if ticket_type == "emergency" else 60
-        )
-        targets[(ticket_type, Metric.RESOLUTION)] = sla_actions.TargetValues(
-            calendar=round_the_clock, target_minutes=8 * 60
-        )
-    policy = sla_actions.do_create_policy(
-        staff.head, name="Премиум 24/7", warning_ratio="0.8", targets=targets
-    ).policy
-    PolicyRule.objects.create(kind="client", client=companies.a, policy=policy)
-    return policy
+    return premium_policy(staff.head, client=companies.a)
 
 
 PREMIUM_STANDARD = "First response within 1 h 00 min, around the clock."
