@@ -9,7 +9,10 @@ each one:
    of a ticket, or its subject carries ``[#123]`` and it comes from that ticket's client — is
    added to the ticket (a resolved ticket within the reopen window is reopened; a closed one,
    or one past the window, gets a new ticket instead); anything else opens a new ticket for
-   the sender's company, or an unassigned one in the triage queue for an unknown sender;
+   the sender's company, or an unassigned one in the triage queue for an unknown sender.
+   A reply from someone who may no longer hear of that ticket's company (they moved to
+   another company: `clients.queries.may_be_told`, the rule the mail out follows) does not
+   touch that ticket: it opens a new one without a company in the triage queue;
 3. only after that transaction committed, marks the IMAP message handled.
 
 Exactly once: the Message-ID is stored on the ticket message (unique), so a mail seen again —
@@ -50,6 +53,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from soprovod.clients.models import Contact
+from soprovod.clients.queries import may_be_told
 from soprovod.tickets import actions
 from soprovod.tickets.models import (
     Channel,
@@ -284,6 +288,19 @@ def thread_of(mail: IncomingMail) -> Ticket | None:
     return None
 
 
+def may_write_into(ticket: Ticket, sender: str) -> bool:
+    """Whether a mail from ``sender`` may join ``ticket``: only when that person may still be
+    told about the ticket's company, by the one rule for every mail to a company's people
+    (`clients.queries.may_be_told`). Someone who moved to another company (their contact row,
+    or their portal login, now belongs to it) would otherwise keep writing into the old
+    company's tickets by answering an old mail; someone known to no company (who wrote in
+    and is not a contact yet) still may."""
+    writes_as_contact = ticket.contact_id and ticket.contact.email.lower() == sender
+    return may_be_told(
+        ticket.client_id, sender, contact_id=ticket.contact_id if writes_as_contact else None
+    )
+
+
 def _can_reopen(ticket: Ticket, now: dt.datetime) -> bool:
     window = dt.timedelta(days=settings.REOPEN_WINDOW_DAYS)
     return ticket.resolved_at is not None and now - ticket.resolved_at <= window
@@ -313,7 +330,13 @@ def _file(mail: IncomingMail, now: dt.datetime) -> str:
     actor = contact.user if contact and contact.user_id else None
     body = mail.body or ("" if mail.attachments else _("(empty message)"))
     ticket = thread_of(mail)
-    follows = None
+    follows = diverted = None
+    if ticket is not None and not may_write_into(ticket, mail.sender):
+        # Not added to the old company's ticket, nor reopened: a new ticket in the triage
+        # queue, with no company, since the mail (and the old thread it quotes) is about the
+        # old company's matter — a person decides where it belongs.
+        diverted, ticket = ticket, None
+        contact = actor = None
     if ticket is not None and ticket.status == TicketStatus.RESOLVED and _can_reopen(ticket, now):
         ticket = actions.do_reopen(actor, ticket, at=now, reason=_("The client replied by email."))
     if ticket is not None and ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
@@ -347,6 +370,17 @@ def _file(mail: IncomingMail, now: dt.datetime) -> str:
             created_at=now,
         )
         outcome = "created"
+        if diverted is not None:
+            _note(
+                ticket,
+                _(
+                    "This mail answers ticket #%(number)s, but its sender no longer belongs to "
+                    "that ticket's company, so it was not added there. Decide which company it "
+                    "concerns before assigning it."
+                )
+                % {"number": diverted.pk},
+                now,
+            )
         if follows is not None:
             _note(
                 ticket,
