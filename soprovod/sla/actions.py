@@ -653,16 +653,7 @@ def do_retire_policy(actor, policy: SlaPolicy, *, reason: str = "") -> SlaPolicy
             )
             % {"rules": "; ".join(describe_rule(rule) for rule in rules[:5])}
         )
-    current.retired_at = timezone.now()
-    current.save(update_fields=["retired_at", "updated_at"])
-    record(
-        actor,
-        current,
-        AuditEvent.Action.UPDATED,
-        {"retired": [_("no"), _("yes")]},
-        reason=reason,
-    )
-    return current
+    return _set_retired(actor, current, timezone.now(), reason)
 
 
 @transaction.atomic
@@ -671,16 +662,17 @@ def do_restore_policy(actor, policy: SlaPolicy, *, reason: str = "") -> SlaPolic
     current = _locked_policy(policy)
     if not current.is_retired:
         return current
-    current.retired_at = None
-    current.save(update_fields=["retired_at", "updated_at"])
-    record(
-        actor,
-        current,
-        AuditEvent.Action.UPDATED,
-        {"retired": [_("yes"), _("no")]},
-        reason=reason,
-    )
-    return current
+    return _set_retired(actor, current, None, reason)
+
+
+def _set_retired(actor, policy: SlaPolicy, at, reason: str) -> SlaPolicy:
+    """Write ``retired_at`` (None: in use) and record the change of the «retired» flag."""
+    was = _("yes") if policy.is_retired else _("no")
+    policy.retired_at = at
+    policy.save(update_fields=["retired_at", "updated_at"])
+    now = _("yes") if policy.is_retired else _("no")
+    record(actor, policy, AuditEvent.Action.UPDATED, {"retired": [was, now]}, reason=reason)
+    return policy
 
 
 # ---- which clients get which policy -------------------------------------------------------

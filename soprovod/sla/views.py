@@ -635,6 +635,29 @@ def _rule_values() -> list[str]:
     return sorted({*tariffs, *segments})
 
 
+def _save_rule(request: HttpRequest, form: RuleForm, rule: PolicyRule | None) -> bool:
+    """Save a valid rule form (``rule`` None: a new rule) through the audited action; say
+    what happened. False when the action refused it: the reasons are on the form."""
+    try:
+        change = actions.do_save_rule(
+            request.user,
+            rule,
+            kind=form.cleaned_data["kind"],
+            value=form.cleaned_data["value"],
+            policy=form.cleaned_data["policy"],
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except ValidationError as error:
+        _add_errors(form, error)
+        return False
+    if rule is None:
+        messages.success(request, _("Rule added."))
+    else:
+        messages.success(request, _("Rule saved.") if change.changed else _("Nothing changed."))
+    _tell_recompute(request, change.recompute)
+    return True
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def rules(request: HttpRequest) -> HttpResponse:
@@ -647,22 +670,8 @@ def rules(request: HttpRequest) -> HttpResponse:
         form = RuleForm(posted(request))
     elif request.method == "POST":
         require(False)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = actions.do_save_rule(
-                request.user,
-                None,
-                kind=form.cleaned_data["kind"],
-                value=form.cleaned_data["value"],
-                policy=form.cleaned_data["policy"],
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Rule added."))
-            _tell_recompute(request, change.recompute)
-            return redirect("sla:rules")
+    if request.method == "POST" and form.is_valid() and _save_rule(request, form, None):
+        return redirect("sla:rules")
     all_rules = list(PolicyRule.objects.select_related("client", "policy"))
     return render(
         request,
@@ -692,22 +701,8 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rule = _general_rule_or_404(pk)
     initial = {"kind": rule.kind, "value": rule.value, "policy": rule.policy_id}
     form = RuleForm(posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = actions.do_save_rule(
-                request.user,
-                rule,
-                kind=form.cleaned_data["kind"],
-                value=form.cleaned_data["value"],
-                policy=form.cleaned_data["policy"],
-                reason=form.cleaned_data.get("reason", ""),
-            )
-        except ValidationError as error:
-            _add_errors(form, error)
-        else:
-            messages.success(request, _("Rule saved.") if change.changed else _("Nothing changed."))
-            _tell_recompute(request, change.recompute)
-            return redirect("sla:rules")
+    if request.method == "POST" and form.is_valid() and _save_rule(request, form, rule):
+        return redirect("sla:rules")
     return render(
         request, "sla/rule_form.html", {"rule": rule, "form": form, "values": _rule_values()}
     )
