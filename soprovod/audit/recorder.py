@@ -68,6 +68,44 @@ def record(
     )
 
 
+def record_saved(
+    actor,
+    obj: models.Model,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    created: bool,
+    reason: str = "",
+) -> dict[str, list[Any]]:
+    """Audit a save that has happened: CREATED for a new object (its values as ``[None, new]``),
+    UPDATED with the diff only when something changed, nothing otherwise. Returns the changes."""
+    changes = diff(before, after)
+    if created or changes:
+        action = AuditEvent.Action.CREATED if created else AuditEvent.Action.UPDATED
+        record(actor, obj, action, changes, reason=reason)
+    return changes
+
+
+def save_audited(
+    actor,
+    obj: models.Model,
+    fields: Iterable[str],
+    before: dict[str, Any] | None = None,
+    *,
+    reason: str = "",
+) -> dict[str, list[Any]]:
+    """Save ``obj`` and audit it (see ``record_saved``). ``before`` is ``snapshot(obj, fields)``
+    taken before the caller changed an existing object; a new (unsaved) object needs none."""
+    created = obj._state.adding
+    if before is None and not created:
+        raise TypeError("an existing object needs the snapshot taken before it was changed")
+    fields = tuple(fields)
+    obj.save()
+    return record_saved(
+        actor, obj, before or {}, snapshot(obj, fields), created=created, reason=reason
+    )
+
+
 def trail_for(obj: models.Model, *, limit: int = 200):
     """Events about ``obj`` and about objects that name it as their parent, newest first."""
     ct = ContentType.objects.get_for_model(obj)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from soprovod.audit.models import AuditEvent
-from soprovod.audit.recorder import diff, record, snapshot
+from soprovod.audit.recorder import record, save_audited, snapshot
 from soprovod.core.errors import StaleObjectError
 from soprovod.macros import placeholders
 from soprovod.macros.models import Macro
@@ -63,10 +63,9 @@ def _check(macro: Macro) -> None:
 @transaction.atomic
 def do_save_macro(actor, macro: Macro | None = None, **values) -> Macro:
     """Create a macro (``macro`` None; the actor owns it) or change one."""
-    creating = macro is None
-    if creating:
+    if macro is None:
         macro = Macro(owner=actor)
-        before = {}
+        before = None
     else:
         macro = Macro.objects.select_for_update().get(pk=macro.pk)
         before = snapshot(macro, FIELDS)
@@ -77,15 +76,7 @@ def do_save_macro(actor, macro: Macro | None = None, **values) -> Macro:
     macro.title = macro.title.strip()[:120]
     macro.add_tags = ", ".join(ticket_actions.tag_names(macro.add_tags))
     _check(macro)
-    macro.save()
-    changes = diff(before, snapshot(macro, FIELDS))
-    if creating or changes:
-        record(
-            actor,
-            macro,
-            AuditEvent.Action.CREATED if creating else AuditEvent.Action.UPDATED,
-            changes,
-        )
+    save_audited(actor, macro, FIELDS, before)
     return macro
 
 

@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from soprovod.audit.models import AuditEvent
-from soprovod.audit.recorder import diff, record, snapshot
+from soprovod.audit.recorder import record, record_saved, snapshot
 from soprovod.routing.models import Assign, Rule
 
 FIELDS = (
@@ -76,14 +76,7 @@ def do_save_rule(actor, rule: Rule | None = None, **values) -> Rule:
     rule.save()
     for name, users in many.items():
         getattr(rule, name).set(users)
-    changes = diff(before, {**snapshot(rule, FIELDS), **_many(rule)})
-    if creating or changes:
-        record(
-            actor,
-            rule,
-            AuditEvent.Action.CREATED if creating else AuditEvent.Action.UPDATED,
-            changes,
-        )
+    record_saved(actor, rule, before, {**snapshot(rule, FIELDS), **_many(rule)}, created=creating)
     return rule
 
 

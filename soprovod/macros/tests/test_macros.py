@@ -218,3 +218,17 @@ def test_ticket_page_shows_the_macros_panel(client, staff, ticket):
     client.force_login(staff.support)
     page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
     assert 'id="macros-panel"' in page and reverse("macros:use", args=[1, ticket.pk])[:8] in page
+
+
+def test_saving_a_macro_is_audited_created_then_updated_and_not_when_unchanged(staff):
+    macro = make(staff.support, title="Ответ", body="Добрый день")
+    macro = actions.do_save_macro(staff.support, macro, body="Здравствуйте")
+    actions.do_save_macro(staff.support, macro, body="Здравствуйте")
+
+    events = AuditEvent.objects.filter(object_id=str(macro.pk), object_repr=str(macro))
+    created, updated = events.order_by("id")
+    assert created.action == AuditEvent.Action.CREATED
+    assert created.changes["title"] == [None, "Ответ"]
+    assert created.changes["body"] == [None, "Добрый день"]
+    assert updated.action == AuditEvent.Action.UPDATED
+    assert updated.changes == {"body": ["Добрый день", "Здравствуйте"]}

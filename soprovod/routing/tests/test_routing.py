@@ -256,3 +256,17 @@ def test_client_contact_gets_nothing(client, staff, companies):
     assert client.get(reverse("routing:rules")).status_code == 403
     assert client.get(reverse("routing:dry_run", args=[made.pk])).status_code == 403
     assert client.post(reverse("routing:delete", args=[made.pk])).status_code == 403
+
+
+def test_saving_a_rule_is_audited_with_its_watchers_and_not_when_unchanged(staff):
+    made = rule(staff.head, name="VIP", set_priority=Priority.HIGH)
+    made = actions.do_save_rule(staff.head, made, add_watchers=[staff.support])
+    actions.do_save_rule(staff.head, made, add_watchers=[staff.support])
+
+    events = AuditEvent.objects.filter(object_id=str(made.pk), object_repr=str(made))
+    created, updated = events.order_by("id")
+    assert created.action == AuditEvent.Action.CREATED
+    assert created.changes["name"] == [None, "VIP"]
+    assert created.changes["add_watchers"] == [None, "[]"]  # lists are kept as their text
+    assert updated.action == AuditEvent.Action.UPDATED
+    assert updated.changes == {"add_watchers": ["[]", str([str(staff.support)])]}
