@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -79,17 +81,52 @@ def acting_for(role_or_user, at: dt.datetime | dt.date | None = None) -> list[Us
     return _stand_ins(list(users_with_role(role_or_user)), at, route=False)
 
 
+# Answers kept for one request (``request_memo``, opened by accounts.middleware): the menu
+# and the page ask who stands in for whom several times, and each asking cost a query. Outside
+# a request (tasks, commands, tests calling a function) nothing is kept, so nothing goes
+# stale there; inside one, any write of an absence, a role or a user forgets everything kept
+# (accounts.apps connects the signals), so a page that records an absence shows it at once.
+# Nothing is kept across requests or processes: an absence recorded on one app server shows
+# on the next request to any other.
+_request_memo: ContextVar[dict | None] = ContextVar("soprovod_accounts_memo", default=None)
+
+
+@contextmanager
+def request_memo() -> Iterator[None]:
+    """Keep the answers of this module for the duration of the block (one request)."""
+    token = _request_memo.set({})
+    try:
+        yield
+    finally:
+        _request_memo.reset(token)
+
+
+def forget_request_memo(*_args, **_kwargs) -> None:
+    """Drop what the current request kept (a signal receiver: any arguments)."""
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
+
+
 def roles_deputised(user: User, at: dt.datetime | dt.date | None = None) -> set[str]:
     """The roles ``user`` stands in for at ``at``: those of the active people away that day
-    who named them deputy (one query; ``acting_for`` by role agrees with it)."""
+    who named them deputy (one query, once per request and day; ``acting_for`` by role
+    agrees with it)."""
     if not getattr(user, "pk", None) or not user.is_active:
         return set()
-    return set(
+    memo = _request_memo.get()
+    key = ("roles_deputised", user.pk, _day(at))
+    if memo is not None and key in memo:
+        return set(memo[key])
+    roles = frozenset(
         absences_on(at)
         .filter(deputy=user, person__is_active=True)
         .values_list("person__role_rows__role", flat=True)
         .exclude(person__role_rows__role=None)
     )
+    if memo is not None:
+        memo[key] = roles
+    return set(roles)
 
 
 def acts_for_role(user: User, role: str, at: dt.datetime | dt.date | None = None) -> bool:
