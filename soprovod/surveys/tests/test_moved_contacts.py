@@ -8,31 +8,20 @@ import pytest
 import time_machine
 from django.core import mail
 
-from soprovod.accounts.roles import Role
-from soprovod.accounts.tests.factories import UserFactory
-from soprovod.clients.tests.factories import ContactFactory
+from soprovod.clients.tests.moves import MOVER, make_mover, move_the_login
 from soprovod.surveys import actions
 from soprovod.surveys import mail as survey_mail
 from soprovod.surveys.models import SurveyLink
 from soprovod.surveys.tests.conftest import msk
 
 MONDAY = msk(2026, 12, 7, 10, 0)
-MOVER = "ivanova@mover.test"
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def mover(companies):
-    login = UserFactory(username="ivanova", email=MOVER, roles=[Role.CLIENT_CONTACT])
-    return ContactFactory(client=companies.a, email=MOVER, user=login)
-
-
-def move_the_login(mover, companies):
-    login = mover.user
-    mover.user = None
-    mover.save(update_fields=["user"])
-    return ContactFactory(client=companies.b, email=MOVER, user=login)
+    return make_mover(companies)
 
 
 def start(staff, capture):

@@ -14,15 +14,13 @@ from email.message import EmailMessage
 import pytest
 from django.core import mail as outbox
 
-from soprovod.accounts.roles import Role
-from soprovod.accounts.tests.factories import UserFactory
 from soprovod.clients.tests.factories import ContactFactory
+from soprovod.clients.tests.moves import MOVER, MOVES, make_mover, move_the_row
 from soprovod.tickets import actions, intake
 from soprovod.tickets.models import Ticket, TicketMessage, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
-MOVER = "ivanova@mover.test"
 OLD_BODY = "Принтер на ресепшене Альфы не печатает гостевые пропуска."
 OLD_REPLY = "Перезапустите службу печати на сервере Альфы, пароль у администратора."
 
@@ -52,8 +50,7 @@ def letter(
 
 @pytest.fixture
 def mover(companies):
-    login = UserFactory(username="ivanova", email=MOVER, roles=[Role.CLIENT_CONTACT])
-    return ContactFactory(client=companies.a, email=MOVER, user=login)
+    return make_mover(companies)
 
 
 @pytest.fixture
@@ -67,21 +64,6 @@ def old_ticket(mover, staff, django_capture_on_commit_callbacks):
     actions.do_add_message(staff.support, ticket, OLD_REPLY)
     outbox.outbox = []
     return ticket
-
-
-def move_the_row(mover, companies):
-    mover.client = companies.b
-    mover.save(update_fields=["client"])
-
-
-def move_the_login(mover, companies):
-    login = mover.user
-    mover.user = None
-    mover.save(update_fields=["user"])
-    ContactFactory(client=companies.b, email=MOVER, user=login)
-
-
-MOVES = [move_the_row, move_the_login]
 
 
 def ticket_tag(ticket):

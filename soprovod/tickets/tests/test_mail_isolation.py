@@ -9,17 +9,13 @@ from __future__ import annotations
 import pytest
 from django.core import mail as outbox
 
-from soprovod.accounts.roles import Role
-from soprovod.accounts.tests.factories import UserFactory
-from soprovod.clients.tests.factories import ContactFactory
+from soprovod.clients.tests.moves import MOVER, MOVES, make_mover
 from soprovod.incidents import actions as incident_actions
 from soprovod.surveys.models import SurveyLink
 from soprovod.tickets import actions
 from soprovod.tickets.models import Channel, TicketMessage, TicketStatus, TicketType
 
 pytestmark = pytest.mark.django_db
-
-MOVER = "ivanova@mover.test"
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +28,7 @@ def mailbox(settings):
 @pytest.fixture
 def mover(companies):
     """Ivanova, a contact of company A with a portal login, and a colleague at A."""
-    login = UserFactory(username="ivanova", email=MOVER, roles=[Role.CLIENT_CONTACT])
-    return ContactFactory(client=companies.a, email=MOVER, user=login)
+    return make_mover(companies)
 
 
 @pytest.fixture
@@ -53,22 +48,6 @@ def file_ticket(companies, django_capture_on_commit_callbacks):
             )
 
     return make
-
-
-def move_the_row(mover, companies):
-    mover.client = companies.b
-    mover.save(update_fields=["client"])
-
-
-def move_the_login(mover, companies):
-    """B makes Ivanova its contact and her login goes with her; A's row stays, login-less."""
-    login = mover.user
-    mover.user = None
-    mover.save(update_fields=["user"])
-    ContactFactory(client=companies.b, email=MOVER, user=login)
-
-
-MOVES = [move_the_row, move_the_login]
 
 
 def sent_to(address: str) -> list:
