@@ -337,6 +337,11 @@ def _chat(fakes: Fakes, path: str, body: dict) -> None:
         raise CheckFailed(f"the chat page refused {path}: HTTP {answer.status_code}")
 
 
+def _buttons(message: dict, prefix: str) -> list:
+    """The (label, data) buttons of a bot message whose data starts with ``prefix``."""
+    return [b for row in message["buttons"] for b in row if b[1].startswith(prefix)]
+
+
 def _bot_message(fakes: Fakes, *, after: int, having: Callable[[dict], bool]) -> dict | None:
     for item in fakes.telegram.transcript[after:]:
         if item["who"] == "bot" and having(item):
@@ -392,13 +397,9 @@ def check(fakes: Fakes, app_url: str, say: Callable[[str], None]) -> None:
     )
     asked = wait_for(
         "the bot's type buttons",
-        lambda: _bot_message(
-            fakes,
-            after=shown,
-            having=lambda m: any(b[1].startswith("type:") for r in m["buttons"] for b in r),
-        ),
+        lambda: _bot_message(fakes, after=shown, having=lambda m: _buttons(m, "type:")),
     )
-    types = [b for r in asked["buttons"] for b in r if b[1].startswith("type:")]
+    types = _buttons(asked, "type:")
     label, data = next((b for b in types if b[1].endswith(":standard")), types[0])
     _chat(fakes, "/chat/press", {"data": data, "label": label, "message_id": asked["message_id"]})
     draft_id = int(data.split(":")[1])
@@ -424,13 +425,9 @@ def check(fakes: Fakes, app_url: str, say: Callable[[str], None]) -> None:
     ticket_actions.do_change_status(manager, ticket, TicketStatus.RESOLVED)
     notice = wait_for(
         "the rating buttons in the chat page",
-        lambda: _bot_message(
-            fakes,
-            after=shown,
-            having=lambda m: any(b[1].startswith("rate:") for r in m["buttons"] for b in r),
-        ),
+        lambda: _bot_message(fakes, after=shown, having=lambda m: _buttons(m, "rate:")),
     )
-    label, data = [b for r in notice["buttons"] for b in r if b[1].startswith("rate:")][-1]
+    label, data = _buttons(notice, "rate:")[-1]
     handled = ProcessedUpdate.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     _chat(fakes, "/chat/press", {"data": data, "label": label, "message_id": notice["message_id"]})
     wait_for(
